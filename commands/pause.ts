@@ -1,0 +1,12 @@
+import { pauseTrading } from "../src/app/pause-trading";
+import type { Command } from "./command";
+
+export const pauseCommand: Command = {
+  name: "pause",
+  description: "Stop new proposals and executions until /resume (open positions keep their stops)",
+  args: [{ name: "reason", description: "Why (shown to the other operators)", required: false }],
+  mutates: true,
+  async run(app, args, actor) {
+    return { text: await pauseTrading(app, actor, args.join(" ").trim().slice(0, 200)) };
+  },
+};

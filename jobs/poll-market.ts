@@ -1,0 +1,38 @@
+import { UnrecoverableError, type Job } from "bullmq";
+import type { App } from "../src/app/context";
+import { recordMarket } from "../src/app/record-market";
+import type { MarketDataSource } from "../src/exchange/market-data";
+import { QUEUE, type JobData, type Queues } from "../src/queue/queues";
+
+/** BullMQ job ids may not contain ":" (scheduler job ids do). */
+export const safeJobId = (id: string | undefined): string => (id ?? `${Date.now()}`).replace(/:/g, "-");
+
+/**
+ * Polls every venue, stores the snapshots, then queues signal computation and position
+ * monitoring on the fresh data. When no venue answers it says so plainly and throws, so BullMQ
+ * retries with backoff; a symbol no venue lists is not retried.
+ */
+export function pollMarketJob(deps: { app: App; sources: readonly MarketDataSource[]; queues: Queues }) {
+  return async (job: Job<JobData[typeof QUEUE.poll]>): Promise<{ recorded: number; failed: number }> => {
+    const { app, queues } = deps;
+    const outcome = await recordMarket(app, deps.sources);
+    const problems = outcome.failures.map((f) => `${f.venue} ${f.symbol}: ${f.error.message}`);
+    if (outcome.recorded === 0) {
+      const retryable = outcome.failures.some((f) => f.error.retryable);
+      const attempts = job.opts.attempts ?? 1;
+      const message = `No market data this round. ${problems.join("; ")}.`;
+      if (!retryable) throw new UnrecoverableError(`${message} Check SYMBOLS and VENUES.`);
+      app.logger.warn(
+        { attempt: job.attemptsMade + 1, of: attempts },
+        `${message} Retrying with backoff (attempt ${job.attemptsMade + 1} of ${attempts}); the next scheduled poll follows anyway. ` +
+          "No network here? `npm run demo` runs everything on a built-in market simulator.",
+      );
+      throw new Error(message);
+    }
+    if (problems.length > 0) app.logger.warn({ problems }, "some venues did not answer this round; continuing with the others");
+    const id = safeJobId(job.id);
+    await queues[QUEUE.signals].add("compute", { pollJobId: id }, { jobId: `signals-${id}` });
+    await queues[QUEUE.monitor].add("monitor", { reason: "after-poll" }, { jobId: `monitor-${id}` });
+    return { recorded: outcome.recorded, failed: outcome.failures.length };
+  };
+}

@@ -1,0 +1,59 @@
+import type { SymbolMarketView, TimedRate, VenueView } from "../core/signals/types";
+import type { MarketSnapshot } from "../store/generated/client";
+import type { App } from "./context";
+
+const LOOKBACK_MS = 7 * 86_400_000;
+
+/**
+ * The aligned cross-venue view of one symbol at `now`, from stored data only: the latest snapshot
+ * of each venue (not older than two poll intervals), with funding history strictly before it.
+ */
+export async function loadMarketView(app: App, symbol: string, now: number): Promise<SymbolMarketView> {
+  const venues: VenueView[] = [];
+  const freshness = 2 * app.settings.pollIntervalMinutes * 60_000;
+  for (const venue of app.settings.venues) {
+    const latest = await latestSnapshot(app, venue, symbol, now);
+    if (latest === null || now - latest.ts.getTime() > freshness) continue;
+    const since = new Date(latest.ts.getTime() - LOOKBACK_MS);
+    const [settled, polled] = await Promise.all([
+      app.db.fundingPrint.findMany({ where: { venue, symbol, ts: { gte: since, lt: latest.ts } }, orderBy: { ts: "asc" } }),
+      app.db.marketSnapshot.findMany({
+        where: { venue, symbol, ts: { gte: since, lt: latest.ts }, fundingRate: { not: null } },
+        orderBy: { ts: "asc" }, select: { ts: true, fundingRate: true },
+      }),
+    ]);
+    const history: TimedRate[] = [
+      ...settled.map((p) => ({ ts: p.ts.getTime(), rate: p.rate })),
+      ...polled.map((p) => ({ ts: p.ts.getTime(), rate: p.fundingRate ?? 0 })),
+    ].sort((a, b) => a.ts - b.ts);
+    const book = parseBook(latest.bookJson);
+    venues.push({
+      venue,
+      price: latest.markPrice ?? latest.lastPrice ?? 0,
+      funding: latest.fundingRate === null ? null : {
+        current: { ts: latest.ts.getTime(), rate: latest.fundingRate },
+        intervalHours: latest.fundingIntervalHours ?? 8,
+        history,
+      },
+      book: book === null ? null : { ts: latest.ts.getTime(), ...book },
+      perpVolume24h: latest.baseVolume24h,
+    });
+  }
+  return { symbol, ts: now, venues };
+}
+
+export function latestSnapshot(app: App, venue: string, symbol: string, now: number): Promise<MarketSnapshot | null> {
+  return app.db.marketSnapshot.findFirst({ where: { venue, symbol, ts: { lte: new Date(now) } }, orderBy: { ts: "desc" } });
+}
+
+type Levels = [number, number][];
+
+function parseBook(json: string | null): { bids: Levels; asks: Levels } | null {
+  if (json === null) return null;
+  try {
+    const parsed = JSON.parse(json) as { bids?: Levels; asks?: Levels };
+    return { bids: parsed.bids ?? [], asks: parsed.asks ?? [] };
+  } catch {
+    return null;
+  }
+}

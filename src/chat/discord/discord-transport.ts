@@ -1,0 +1,302 @@
+import {
+  ActionRowBuilder, ApplicationCommandOptionType, ApplicationCommandType, ButtonBuilder, ButtonStyle as DiscordButtonStyle,
+  Client, DiscordjsErrorCodes, Events, GatewayIntentBits, MessageFlags, RESTEvents,
+  type ButtonInteraction, type ChatInputApplicationCommandData, type ChatInputCommandInteraction, type Interaction,
+} from "discord.js";
+import type { Logger } from "../../log";
+import type {
+  Actor, Button, ButtonOutcome, ButtonStyle, ChatHandlers, ChatTransport, CommandInfo, MessageRef, OutgoingMessage, Reply,
+} from "../transport";
+
+export interface DiscordTransportOptions {
+  readonly token: string;
+  /** Only for tests against a local stand-in, e.g. "http://127.0.0.1:PORT/api". */
+  readonly apiRoot?: string;
+  readonly channelIds: readonly string[];
+  /** Guild-scoped commands show up at once; global ones can take up to an hour to propagate. */
+  readonly guildId?: string;
+  readonly logger: Logger;
+  /** How long start() waits for the gateway to become ready. */
+  readonly readyTimeoutMs?: number;
+}
+
+const MAX_CONTENT = 2_000;
+const MAX_LABEL = 80;
+const MAX_DESCRIPTION = 100;
+const BUTTONS_PER_ROW = 5;
+const MAX_ROWS = 5;
+const APOLOGY = "Sorry, something went wrong while handling that. The error was logged; please try again.";
+const STYLES: Record<ButtonStyle, DiscordButtonStyle> = {
+  primary: DiscordButtonStyle.Primary,
+  danger: DiscordButtonStyle.Danger,
+  secondary: DiscordButtonStyle.Secondary,
+};
+/** Gateway close codes after which discord.js gives up; each gets a message saying what to change. */
+const FATAL_CLOSE_HINTS: Record<number, string> = {
+  4004: "Discord rejected DISCORD_BOT_TOKEN at the gateway (4004 Authentication failed). Reset the token in the Developer Portal (Bot → Reset Token) and set DISCORD_BOT_TOKEN to the new value.",
+  4013: "Discord rejected the gateway intents (4013 Invalid intents). This is a bug in perpbot: please report it.",
+  4014: "Discord refused a privileged gateway intent (4014 Disallowed intents). perpbot needs none; this is a bug: please report it.",
+};
+
+/** Discord via discord.js: slash commands in, messages with button rows out, one interaction router. */
+export class DiscordTransport implements ChatTransport {
+  readonly platform = "discord" as const;
+  readonly #options: DiscordTransportOptions;
+  readonly #log: Logger;
+  #client: Client | null = null;
+  #commands = new Map<string, CommandInfo>();
+
+  constructor(options: DiscordTransportOptions) {
+    this.#options = options;
+    this.#log = options.logger.child({ transport: "discord" });
+  }
+
+  async start(handlers: ChatHandlers, commands: readonly CommandInfo[]): Promise<void> {
+    if (this.#client) throw new Error("DiscordTransport.start() called twice; call stop() first.");
+    if (this.#options.token.trim() === "") throw new Error("DISCORD_BOT_TOKEN is empty. Copy the bot token from the Discord Developer Portal (your application → Bot → Reset Token).");
+    this.#commands = new Map(commands.map((c) => [c.name, c]));
+    const client = new Client({
+      intents: [GatewayIntentBits.Guilds], // no privileged intents: everything arrives as interactions
+      allowedMentions: { parse: [] }, // texts are shown verbatim; "@everyone" in a signal must not ping anyone
+      ...(this.#options.apiRoot === undefined ? {} : { rest: { api: this.#options.apiRoot } }),
+    });
+    this.#client = client;
+    this.#attachLogging(client);
+    // One permanent router, attached before login, so buttons on messages from earlier runs keep working.
+    client.on(Events.InteractionCreate, (interaction) => void this.#route(interaction, handlers));
+    try {
+      await this.#login(client);
+      await this.#registerCommands(client, commands);
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
+    this.#log.info({ channels: this.#options.channelIds.length, commands: commands.length, guildScoped: this.#options.guildId !== undefined }, "discord transport started");
+  }
+
+  async stop(): Promise<void> {
+    const client = this.#client;
+    this.#client = null;
+    if (!client) return;
+    client.removeAllListeners(Events.ShardReconnecting); // our own close is not a reconnect worth a warning
+    await client.destroy();
+  }
+
+  async broadcast(message: OutgoingMessage): Promise<MessageRef[]> {
+    const client = this.#requireClient();
+    const sent = await Promise.all(this.#options.channelIds.map(async (channelId): Promise<MessageRef | null> => {
+      try {
+        const channel = await client.channels.fetch(channelId);
+        if (!channel?.isSendable()) throw new Error("not a text channel the bot can post in");
+        const parts = splitContent(message.text);
+        let last: { id: string } | undefined;
+        for (const [index, part] of parts.entries()) {
+          const isLast = index === parts.length - 1;
+          last = await channel.send({ content: part, components: isLast ? buttonRows(message.buttons) : [] });
+        }
+        return last ? { platform: "discord", chatId: channelId, messageId: last.id } : null;
+      } catch (error) {
+        // One unreachable channel must not stop the others from getting the signal.
+        this.#log.error({ err: error, channelId }, "discord broadcast to channel failed; skipped");
+        return null;
+      }
+    }));
+    return sent.filter((ref): ref is MessageRef => ref !== null);
+  }
+
+  async edit(ref: MessageRef, message: OutgoingMessage): Promise<void> {
+    if (ref.platform !== "discord") throw new Error(`DiscordTransport cannot edit a ${ref.platform} message`);
+    const channel = await this.#requireClient().channels.fetch(ref.chatId);
+    if (!channel?.isTextBased()) throw new Error(`Discord channel ${ref.chatId} is not a text channel`);
+    await channel.messages.edit(ref.messageId, toPayload(message));
+  }
+
+  async #login(client: Client): Promise<void> {
+    const timeoutMs = this.#options.readyTimeoutMs ?? 30_000;
+    let timer: NodeJS.Timeout | undefined;
+    // login() resolves on the gateway READY; the client is usable only after its guilds arrived.
+    const ready = new Promise<void>((resolve, reject) => {
+      client.once(Events.ClientReady, () => resolve());
+      client.once(Events.ShardDisconnect, (event) => reject(new Error(FATAL_CLOSE_HINTS[event.code] ?? `The Discord gateway closed the connection (code ${event.code}).`)));
+      timer = setTimeout(() => reject(new Error(`Discord did not become ready within ${timeoutMs / 1000} s. Check the network connection to discord.com.`)), timeoutMs);
+    });
+    ready.catch(() => undefined); // a rejection before login() returns is picked up by the await below
+    try {
+      await client.login(this.#options.token);
+      await ready;
+    } catch (error) {
+      if (isCode(error, DiscordjsErrorCodes.TokenInvalid)) {
+        throw new Error("Discord rejected DISCORD_BOT_TOKEN (401 Unauthorized). Open the Discord Developer Portal → your application → Bot → Reset Token, put the new token in DISCORD_BOT_TOKEN and restart.");
+      }
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async #registerCommands(client: Client, commands: readonly CommandInfo[]): Promise<void> {
+    const data = commands.map(toSlashCommand);
+    const guildId = this.#options.guildId;
+    const application = client.application;
+    if (!application) throw new Error("Discord sent no application in READY; cannot register slash commands.");
+    try {
+      // A bulk overwrite is idempotent: re-running start() never duplicates commands.
+      if (guildId === undefined) await application.commands.set(data);
+      else await application.commands.set(data, guildId);
+    } catch (error) {
+      const where = guildId === undefined ? "globally" : `in guild ${guildId}`;
+      throw new Error(`Registering Discord slash commands ${where} failed: ${errorMessage(error)}. Check the guild id and that the bot was invited with the "bot" and "applications.commands" scopes.`, { cause: error });
+    }
+  }
+
+  async #route(interaction: Interaction, handlers: ChatHandlers): Promise<void> {
+    try {
+      if (interaction.isChatInputCommand()) await this.#onCommand(interaction, handlers);
+      else if (interaction.isButton()) await this.#onButton(interaction, handlers);
+    } catch (error) {
+      this.#log.error({ err: error, interactionId: interaction.id }, "discord interaction failed");
+    }
+  }
+
+  async #onCommand(interaction: ChatInputCommandInteraction, handlers: ChatHandlers): Promise<void> {
+    // Acknowledge first: Discord drops interactions not answered within 3 s.
+    await interaction.deferReply();
+    let reply: Reply;
+    try {
+      reply = await handlers.onCommand(interaction.commandName, this.#argsOf(interaction), actorOf(interaction));
+    } catch (error) {
+      this.#log.error({ err: error, command: interaction.commandName }, "command handler threw");
+      reply = { text: APOLOGY };
+    }
+    const parts = splitContent(reply.text);
+    try {
+      for (const [index, part] of parts.entries()) {
+        const isLast = index === parts.length - 1;
+        const payload = { content: part, components: isLast ? buttonRows(reply.buttons) : [] };
+        if (index === 0) await interaction.editReply(payload);
+        else await interaction.followUp(payload);
+      }
+    } catch (error) {
+      // Otherwise the user is left looking at "perpbot is thinking…" for 15 minutes.
+      this.#log.error({ err: error, command: interaction.commandName }, "sending the command reply failed");
+      await interaction.editReply({ content: APOLOGY, components: [] });
+    }
+  }
+
+  async #onButton(interaction: ButtonInteraction, handlers: ChatHandlers): Promise<void> {
+    // deferUpdate makes the carrying message the interaction's "original", so editReply edits it.
+    await interaction.deferUpdate();
+    const ref: MessageRef = { platform: "discord", chatId: interaction.channelId ?? interaction.message.channelId, messageId: interaction.message.id };
+    let outcome: ButtonOutcome;
+    try {
+      outcome = await handlers.onButton(interaction.customId, actorOf(interaction), ref);
+    } catch (error) {
+      this.#log.error({ err: error, customId: interaction.customId }, "button handler threw");
+      outcome = { toast: APOLOGY };
+    }
+    if (outcome.edit) {
+      try {
+        await interaction.editReply(toPayload(outcome.edit));
+      } catch (error) {
+        this.#log.error({ err: error, messageId: ref.messageId }, "editing the button's message failed");
+      }
+    }
+    if (outcome.toast.trim() !== "") {
+      await interaction.followUp({ content: truncate(outcome.toast, MAX_CONTENT), flags: MessageFlags.Ephemeral });
+    }
+  }
+
+  /** Values in declared order, like Telegram's positional args; trailing unset options are dropped. */
+  #argsOf(interaction: ChatInputCommandInteraction): string[] {
+    const declared = this.#commands.get(interaction.commandName)?.args;
+    if (!declared) return interaction.options.data.map((option) => String(option.value ?? ""));
+    const values = declared.map((arg) => interaction.options.getString(arg.name) ?? "");
+    while (values.length > 0 && values[values.length - 1] === "") values.pop();
+    return values;
+  }
+
+  #attachLogging(client: Client): void {
+    // An 'error' event without a listener would crash the process.
+    client.on(Events.Error, (error) => this.#log.error({ err: error }, "discord client error"));
+    client.on(Events.Warn, (message) => this.#log.warn({ detail: message }, "discord client warning"));
+    client.on(Events.ShardDisconnect, (event) => this.#log.error({ code: event.code }, "discord gateway closed for good"));
+    client.on(Events.ShardReconnecting, () => this.#log.warn("discord gateway reconnecting"));
+    client.on(Events.ShardResume, () => this.#log.info("discord gateway resumed"));
+    client.rest.on(RESTEvents.RateLimited, (info) => {
+      this.#log.warn({ route: info.route, retryAfterMs: info.retryAfter, global: info.global }, "discord rate limit hit; discord.js waits and retries");
+    });
+  }
+
+  #requireClient(): Client {
+    if (!this.#client) throw new Error("DiscordTransport is not started");
+    return this.#client;
+  }
+}
+
+function toSlashCommand(command: CommandInfo): ChatInputApplicationCommandData {
+  // Discord rejects a required option after an optional one; values are still read back by name.
+  const args = [...command.args].sort((a, b) => Number(b.required) - Number(a.required));
+  return {
+    type: ApplicationCommandType.ChatInput,
+    name: command.name,
+    description: truncate(command.description, MAX_DESCRIPTION),
+    options: args.map((arg) => ({
+      type: ApplicationCommandOptionType.String,
+      name: arg.name,
+      description: truncate(arg.description, MAX_DESCRIPTION),
+      required: arg.required,
+    })),
+  };
+}
+
+function actorOf(interaction: ChatInputCommandInteraction | ButtonInteraction): Actor {
+  const member = interaction.inCachedGuild() ? interaction.member.displayName : null;
+  return { platform: "discord", userId: interaction.user.id, displayName: member ?? interaction.user.displayName };
+}
+
+function toPayload(message: OutgoingMessage): { content: string; components: ActionRowBuilder<ButtonBuilder>[] } {
+  return { content: nonEmpty(truncate(message.text, MAX_CONTENT)), components: buttonRows(message.buttons) };
+}
+
+/** An empty list removes the buttons of an edited message. */
+function buttonRows(buttons: readonly Button[] | undefined): ActionRowBuilder<ButtonBuilder>[] {
+  const rows: ActionRowBuilder<ButtonBuilder>[] = [];
+  const list = (buttons ?? []).slice(0, BUTTONS_PER_ROW * MAX_ROWS);
+  for (let i = 0; i < list.length; i += BUTTONS_PER_ROW) {
+    rows.push(new ActionRowBuilder<ButtonBuilder>().addComponents(list.slice(i, i + BUTTONS_PER_ROW).map((button) =>
+      new ButtonBuilder().setCustomId(button.data).setLabel(truncate(button.label, MAX_LABEL)).setStyle(STYLES[button.style]))));
+  }
+  return rows;
+}
+
+/** Discord caps a message at 2,000 characters: split at line breaks where possible. */
+function splitContent(text: string): string[] {
+  const parts: string[] = [];
+  let rest = text;
+  while ([...rest].length > MAX_CONTENT) {
+    const window = [...rest].slice(0, MAX_CONTENT).join("");
+    const cut = window.lastIndexOf("\n") > MAX_CONTENT / 2 ? window.lastIndexOf("\n") : window.length;
+    parts.push(rest.slice(0, cut));
+    rest = rest.slice(cut).replace(/^\n/, "");
+  }
+  parts.push(nonEmpty(rest));
+  return parts;
+}
+
+function truncate(text: string, max: number): string {
+  const chars = [...text];
+  return chars.length <= max ? text : `${chars.slice(0, max - 1).join("")}…`;
+}
+
+/** Discord refuses an empty message; a zero-width space keeps a button-only message valid. */
+function nonEmpty(text: string): string {
+  return text === "" ? "\u200b" : text;
+}
+
+function isCode(error: unknown, code: string): boolean {
+  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === code;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

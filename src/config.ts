@@ -1,0 +1,94 @@
+import { z } from "zod";
+
+/**
+ * All configuration comes from the environment, parsed once at start. A bad value stops the
+ * program with one message naming the variable and the fix. `.env.example` documents each one.
+ */
+const csv = z.string().transform((s) => s.split(",").map((x) => x.trim()).filter((x) => x.length > 0));
+const userIds = csv.pipe(z.array(z.string().regex(/^\d+$/, "must be numeric user ids, comma-separated")));
+const chatIds = csv.pipe(z.array(z.string().regex(/^-?\d+$/, "must be numeric chat ids, comma-separated")));
+const bool = z.enum(["true", "false", "1", "0", "yes", "no"]).transform((v) => v === "true" || v === "1" || v === "yes");
+const positive = z.coerce.number().positive();
+const optionalText = z.string().trim().optional().transform((v) => (v === "" ? undefined : v));
+
+const VENUES = ["bybit", "binanceusdm", "okx"] as const;
+
+const schema = z.object({
+  SYMBOLS: csv.pipe(z.array(z.string().regex(/^[A-Z0-9]+\/[A-Z0-9]+:[A-Z0-9]+$/, "must be ccxt perp symbols like MNT/USDT:USDT")).min(1)).default(["MNT/USDT:USDT"]),
+  VENUES: csv.pipe(z.array(z.enum(VENUES)).min(1)).default(["bybit", "okx", "binanceusdm"]),
+  /** Venue where paper (and later live) orders are placed; the others only confirm. */
+  TRADING_VENUE: z.enum(VENUES).default("bybit"),
+  POLL_INTERVAL_MINUTES: positive.default(15),
+  RISK_PROFILE: z.enum(["conservative", "aggressive"]).default("conservative"),
+  PAPER_STARTING_EQUITY: positive.default(10_000),
+  LEVERAGE: z.coerce.number().min(1).max(10, "is capped at 10x by the risk rules").default(5),
+  FUNDING_Z_THRESHOLD: positive.default(1.5),
+  SIGNAL_HORIZON_HOURS: z.coerce.number().min(4).max(12, "must be between 4 and 12 hours").default(8),
+  PROPOSAL_TTL_MINUTES: positive.default(30),
+  TAKER_FEE_BPS: z.coerce.number().min(0).default(5.5),
+  SLIPPAGE_BPS: z.coerce.number().min(0).default(2),
+  FUNDING_ALERT_MINUTES: positive.default(30),
+  LIVE_TRADING: bool.default(false),
+
+  DATABASE_URL: z.string().startsWith("file:", "must be a SQLite file URL like file:./data/perpbot.db").default("file:./data/perpbot.db"),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, "must look like redis://127.0.0.1:6379").default("redis://127.0.0.1:6379"),
+  /** Start a private redis-server under ./data when REDIS_URL does not answer. */
+  REDIS_AUTOSTART: bool.default(true),
+  QUEUE_PREFIX: z.string().regex(/^[a-zA-Z0-9_-]+$/, "may hold letters, digits, _ and - only").default("perpbot"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+
+  TELEGRAM_BOT_TOKEN: optionalText,
+  TELEGRAM_CHAT_IDS: chatIds.default([]),
+  TELEGRAM_ALLOWED_USER_IDS: userIds.default([]),
+  TELEGRAM_API_ROOT: z.url().default("https://api.telegram.org"),
+  TELEGRAM_WEBHOOK_DOMAIN: optionalText,
+  TELEGRAM_WEBHOOK_SECRET: optionalText,
+
+  DISCORD_BOT_TOKEN: optionalText,
+  DISCORD_CHANNEL_IDS: userIds.default([]),
+  DISCORD_GUILD_ID: optionalText,
+  DISCORD_ALLOWED_USER_IDS: userIds.default([]),
+  DISCORD_API_ROOT: z.url().default("https://discord.com/api"),
+
+  /** Test and offline use only: send every exchange request to this host instead. */
+  EXCHANGE_HOST_OVERRIDE: optionalText,
+  EXCHANGE_TIMEOUT_MS: positive.default(10_000),
+});
+
+export type Config = z.infer<typeof schema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`perpbot cannot start, the configuration has ${problems.length === 1 ? "a problem" : "problems"}:\n` +
+      problems.map((p) => `  - ${p}`).join("\n") + "\nFix the variable in your environment or .env file (see .env.example).");
+    this.name = "ConfigError";
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings mean "not set", as in most .env files.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => {
+      const name = issue.path.join(".");
+      const given = typeof env[name] === "string" && !/TOKEN|SECRET|KEY/.test(name) ? ` (got "${env[name]}")` : "";
+      return `${name} ${issue.message}${given}`;
+    }));
+  }
+  const config = parsed.data;
+  const problems: string[] = [];
+  if (config.LIVE_TRADING) problems.push("LIVE_TRADING=true is not available in this version: perpbot places paper trades only. Remove LIVE_TRADING or set it to false.");
+  if (config.TELEGRAM_BOT_TOKEN && config.TELEGRAM_CHAT_IDS.length === 0) problems.push("TELEGRAM_CHAT_IDS is empty: set the chat id(s) where alerts go (see README, 'Telegram').");
+  if (config.DISCORD_BOT_TOKEN && config.DISCORD_CHANNEL_IDS.length === 0) problems.push("DISCORD_CHANNEL_IDS is empty: set the channel id(s) where alerts go (see README, 'Discord').");
+  if (config.TELEGRAM_WEBHOOK_DOMAIN && !config.TELEGRAM_WEBHOOK_SECRET) problems.push("TELEGRAM_WEBHOOK_SECRET must be set with TELEGRAM_WEBHOOK_DOMAIN, so forged updates are refused.");
+  if (!config.VENUES.includes(config.TRADING_VENUE)) problems.push(`TRADING_VENUE ${config.TRADING_VENUE} must be one of VENUES (${config.VENUES.join(",")}).`);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+/** Every secret the process holds, for log and chat redaction. */
+export function secretsOf(config: Config): string[] {
+  return [config.TELEGRAM_BOT_TOKEN, config.DISCORD_BOT_TOKEN, config.TELEGRAM_WEBHOOK_SECRET].filter((s): s is string => typeof s === "string");
+}

@@ -1,0 +1,86 @@
+import { clamp, round } from "../stats";
+import type { Direction, StreamName, StreamResult } from "./types";
+
+export type RiskProfile = "conservative" | "aggressive";
+
+/** Streams that must agree before a signal fires (DESIGN §1). */
+export const REQUIRED_CONFIRMATIONS: Readonly<Record<RiskProfile, number>> = { conservative: 3, aggressive: 2 };
+
+export interface EnsembleParams {
+  readonly profile: RiskProfile;
+  /** Weight per stream; streams without a weight count 1 (the prior until calibration exists). */
+  readonly weights: Readonly<Partial<Record<StreamName, number>>>;
+  /** |weighted score| needed to fire, in [0, 1]. */
+  readonly scoreThreshold: number;
+  readonly horizonHours: number;
+  /** Which weight set produced this decision; journaled with every signal. */
+  readonly modelVersion: string;
+}
+
+export interface Decision {
+  readonly direction: Direction;
+  readonly fired: boolean;
+  readonly score: number;
+  readonly confidence: number;
+  readonly confirming: readonly StreamName[];
+  readonly required: number;
+  readonly horizonHours: number;
+  readonly modelVersion: string;
+  readonly streams: readonly StreamResult[];
+  readonly explanation: string;
+}
+
+/**
+ * Folds one stream's per-venue results into one: the mean score of the venues that had data; it
+ * confirms a direction when some venue confirms it and no venue confirms the opposite.
+ */
+export function combineVenues(results: readonly StreamResult[]): StreamResult | null {
+  const first = results[0];
+  if (first === undefined) return null;
+  const available = results.filter((r) => r.available);
+  if (available.length === 0) return { ...first, venue: results.map((r) => r.venue).join("+") };
+  const score = available.reduce((sum, r) => sum + r.score, 0) / available.length;
+  const votes = new Set(available.map((r) => r.confirms).filter((d) => d !== "neutral"));
+  const confirms: Direction = votes.size === 1 ? [...votes][0] ?? "neutral" : "neutral";
+  return {
+    stream: first.stream,
+    venue: available.map((r) => r.venue).join("+"),
+    available: true,
+    score,
+    confirms,
+    numbers: Object.fromEntries(available.flatMap((r) => Object.entries(r.numbers).map(([k, v]) => [`${r.venue}.${k}`, v]))),
+    summary: available.map((r) => r.summary).join(" "),
+  };
+}
+
+/**
+ * The weighted vote. `streams` holds one combined result per stream the engine implements; the
+ * profile's confirmation count is capped at that number, so while fewer than four streams exist
+ * the engine can still fire (and the explanation says how many agreed out of how many).
+ */
+export function decide(streams: readonly StreamResult[], params: EnsembleParams): Decision {
+  const available = streams.filter((s) => s.available);
+  const weightOf = (s: StreamResult): number => params.weights[s.stream] ?? 1;
+  const totalWeight = available.reduce((sum, s) => sum + weightOf(s), 0);
+  const score = totalWeight > 0 ? clamp(available.reduce((sum, s) => sum + weightOf(s) * s.score, 0) / totalWeight, -1, 1) : 0;
+  const leaning: Direction = score > 0 ? "long" : score < 0 ? "short" : "neutral";
+  const confirming = available.filter((s) => s.confirms === leaning && leaning !== "neutral").map((s) => s.stream);
+  const required = Math.max(1, Math.min(REQUIRED_CONFIRMATIONS[params.profile], streams.length));
+  const fired = leaning !== "neutral" && confirming.length >= required && Math.abs(score) >= params.scoreThreshold;
+  const direction: Direction = fired ? leaning : "neutral";
+  const verdict = fired
+    ? `${direction.toUpperCase()} for the next ${params.horizonHours}h: ${confirming.length} of ${streams.length} streams confirm (the ${params.profile} profile needs ${required}); weighted score ${round(score, 2)}.`
+    : `No trade: ${confirming.length} of ${streams.length} streams confirm a direction (need ${required}); weighted score ${round(score, 2)}, threshold ${params.scoreThreshold}.`;
+  return {
+    direction,
+    fired,
+    score,
+    confidence: fired ? round(Math.abs(score), 4) : 0,
+    confirming,
+    required,
+    horizonHours: params.horizonHours,
+    modelVersion: params.modelVersion,
+    streams,
+    explanation: [verdict, ...streams.map((s) => s.summary)].join("\n"),
+  };
+}

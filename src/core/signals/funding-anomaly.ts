@@ -1,0 +1,73 @@
+import { clamp, mean, round, sampleStd } from "../stats";
+import type { StreamResult, TimedRate, VenueFundingView } from "./types";
+
+/**
+ * Funding anomaly: the live funding rate against its 24-hour moving average, in standard
+ * deviations. Extreme positive funding means a crowded long side, so the stream leans short
+ * (contrarian), and the reverse for extreme negative funding.
+ */
+export interface FundingAnomalyParams {
+  /** Look-back of the moving average. Seed: 24 h. */
+  readonly windowHours: number;
+  /** Trigger beyond this many standard deviations, either side. Seed: 1.5. */
+  readonly zThreshold: number;
+  /**
+   * An 8-hourly venue publishes only 3 prints a day, too few for a spread: when the window holds
+   * fewer observations than this, it widens to the latest `minSamples` observations.
+   */
+  readonly minSamples: number;
+  /**
+   * Floor on the standard deviation (decimal). Many venues pin funding at exactly 0.01% for days;
+   * without a floor the first 0.0001% wobble would read as an infinite number of sigmas.
+   */
+  readonly minStd: number;
+  /** How far back the widened window may reach, hours. Older data says little about now. */
+  readonly maxLookbackHours: number;
+}
+
+export const DEFAULT_FUNDING_ANOMALY_PARAMS: FundingAnomalyParams = {
+  windowHours: 24,
+  zThreshold: 1.5,
+  minSamples: 6,
+  minStd: 0.00005,
+  maxLookbackHours: 24 * 7,
+};
+
+const HOUR_MS = 3_600_000;
+
+/** Observations used as the baseline for `current`: strictly before it, inside the window. */
+export function fundingBaseline(history: readonly TimedRate[], currentTs: number, params: FundingAnomalyParams): TimedRate[] {
+  const earlier = history.filter((p) => p.ts < currentTs && p.ts >= currentTs - params.maxLookbackHours * HOUR_MS);
+  const inWindow = earlier.filter((p) => p.ts >= currentTs - params.windowHours * HOUR_MS);
+  if (inWindow.length >= params.minSamples) return inWindow;
+  return earlier.slice(Math.max(0, earlier.length - params.minSamples));
+}
+
+export function fundingAnomaly(venue: string, funding: VenueFundingView, params: FundingAnomalyParams = DEFAULT_FUNDING_ANOMALY_PARAMS): StreamResult {
+  const baseline = fundingBaseline(funding.history, funding.current.ts, params);
+  if (baseline.length < params.minSamples) {
+    return {
+      stream: "funding-anomaly", venue, available: false, score: 0, confirms: "neutral",
+      numbers: { samples: baseline.length, needed: params.minSamples },
+      summary: `Funding on ${venue}: not enough history yet (${baseline.length} of ${params.minSamples} observations).`,
+    };
+  }
+  const rates = baseline.map((p) => p.rate);
+  const average = mean(rates);
+  const std = Math.max(sampleStd(rates), params.minStd);
+  const z = (funding.current.rate - average) / std;
+  const triggered = Math.abs(z) >= params.zThreshold;
+  // Contrarian: crowded longs (z > 0) → short. At the trigger |score| = 0.5, at twice it 1.
+  const score = clamp(-z / (2 * params.zThreshold), -1, 1);
+  const confirms = !triggered ? "neutral" : z > 0 ? "short" : "long";
+  const pct = (r: number): string => `${round(r * 100, 4)}%`;
+  const summary = triggered
+    ? `Funding on ${venue} is ${pct(funding.current.rate)} against a ${params.windowHours}h average of ${pct(average)} ` +
+      `(${round(z, 2)}σ): ${z > 0 ? "longs are crowded, leaning short" : "shorts are crowded, leaning long"}.`
+    : `Funding on ${venue} is ${pct(funding.current.rate)}, ${round(z, 2)}σ from its ${params.windowHours}h average: normal.`;
+  return {
+    stream: "funding-anomaly", venue, available: true, score, confirms,
+    numbers: { rate: funding.current.rate, average, std, z: round(z, 4), samples: baseline.length, intervalHours: funding.intervalHours },
+    summary,
+  };
+}

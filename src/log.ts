@@ -1,0 +1,36 @@
+import pino, { type Logger } from "pino";
+
+export type { Logger };
+
+const REDACTED = "[redacted]";
+
+/** Keys whose values are never logged, wherever they sit in a log object. */
+const SECRET_KEY_PATHS = [
+  "token", "*.token", "apiKey", "*.apiKey", "secret", "*.secret", "password", "*.password",
+  "authorization", "*.authorization", "headers.authorization", "*.headers.authorization",
+  "req.headers.authorization", "req.headers[\"x-telegram-bot-api-secret-token\"]",
+];
+
+/**
+ * A pino logger that redacts secrets twice: by key (above) and by value — every configured
+ * secret is replaced in the serialized line, because tokens also travel inside URLs and error
+ * messages (Telegram puts the bot token in every request path).
+ */
+export function createLogger(options: { level: string; secrets: readonly string[]; destination?: pino.DestinationStream }): Logger {
+  const secrets = options.secrets.filter((s) => s.length >= 6);
+  const scrub = (line: string): string => secrets.reduce((acc, secret) => acc.split(secret).join(REDACTED), line);
+  return pino(
+    {
+      level: options.level,
+      redact: { paths: SECRET_KEY_PATHS, censor: REDACTED },
+      hooks: secrets.length === 0 ? {} : { streamWrite: scrub },
+      base: { app: "perpbot" },
+    },
+    options.destination ?? pino.destination(1),
+  );
+}
+
+/** Replaces every secret in a text meant for a human (chat replies, error messages). */
+export function redactText(text: string, secrets: readonly string[]): string {
+  return secrets.filter((s) => s.length >= 6).reduce((acc, secret) => acc.split(secret).join(REDACTED), text);
+}

@@ -1,0 +1,94 @@
+import path from "node:path";
+import { Redis } from "ioredis";
+import { settingsFromConfig } from "./app/settings-from-config";
+import { ConsoleTransport } from "./chat/console/console-transport";
+import { DiscordTransport } from "./chat/discord/discord-transport";
+import { TelegramTransport } from "./chat/telegram/telegram-transport";
+import type { ChatTransport } from "./chat/transport";
+import { ConfigError, loadConfig, secretsOf, type Config } from "./config";
+import { createCcxtMarketData } from "./exchange/ccxt-market-data";
+import { createLogger, type Logger } from "./log";
+import { ensureRedis, RedisUnavailableError } from "./queue/redis";
+import { ALL_ROLES, startRuntime, type Role } from "./runtime";
+import { openDatabase } from "./store/database";
+import { startHttpServer } from "./web/http-server";
+
+const TELEGRAM_WEBHOOK_PATH = "/telegram/webhook";
+
+/** "all" (default), or one or more of web, worker, bot joined by commas: `tsx src/main.ts worker`. */
+export function parseRoles(arg: string | undefined): Role[] {
+  if (arg === undefined || arg === "all") return [...ALL_ROLES];
+  const roles = arg.split(",").map((r) => r.trim());
+  const unknown = roles.filter((r) => !(ALL_ROLES as readonly string[]).includes(r));
+  if (unknown.length > 0) throw new ConfigError([`unknown role "${unknown.join(",")}": use all, web, worker, bot, or a comma-separated mix like web,bot`]);
+  return roles as Role[];
+}
+
+function chatTransports(config: Config, logger: Logger, roles: readonly Role[]): { transports: ChatTransport[]; telegramWebhook: TelegramTransport | null } {
+  const transports: ChatTransport[] = [new ConsoleTransport({ readStdin: true })];
+  let telegramWebhook: TelegramTransport | null = null;
+  if (config.TELEGRAM_BOT_TOKEN) {
+    const webhook = config.TELEGRAM_WEBHOOK_DOMAIN && config.TELEGRAM_WEBHOOK_SECRET
+      ? { domain: config.TELEGRAM_WEBHOOK_DOMAIN, path: TELEGRAM_WEBHOOK_PATH, secretToken: config.TELEGRAM_WEBHOOK_SECRET }
+      : undefined;
+    if (webhook && !roles.includes("web")) {
+      throw new ConfigError(["TELEGRAM_WEBHOOK_DOMAIN is set, so Telegram updates arrive at the web process: run the bot role together with web (`web,bot`), or unset TELEGRAM_WEBHOOK_DOMAIN to use long polling."]);
+    }
+    const telegram = new TelegramTransport({ token: config.TELEGRAM_BOT_TOKEN, apiRoot: config.TELEGRAM_API_ROOT, chatIds: config.TELEGRAM_CHAT_IDS, logger, ...(webhook ? { webhook } : {}) });
+    if (webhook) telegramWebhook = telegram;
+    transports.push(telegram);
+  }
+  if (config.DISCORD_BOT_TOKEN) {
+    transports.push(new DiscordTransport({
+      token: config.DISCORD_BOT_TOKEN, apiRoot: config.DISCORD_API_ROOT, channelIds: config.DISCORD_CHANNEL_IDS, logger,
+      ...(config.DISCORD_GUILD_ID ? { guildId: config.DISCORD_GUILD_ID } : {}),
+    }));
+  }
+  return { transports, telegramWebhook };
+}
+
+async function main(): Promise<void> {
+  const roles = parseRoles(process.argv[2]);
+  const config = loadConfig();
+  const logger = createLogger({ level: config.LOG_LEVEL, secrets: secretsOf(config) });
+  const db = await openDatabase(config.DATABASE_URL);
+  const redisHandle = await ensureRedis({ url: config.REDIS_URL, autostart: config.REDIS_AUTOSTART, dataDir: path.resolve("data"), logger });
+  const redis = new Redis(redisHandle.url, { maxRetriesPerRequest: null });
+  const sources = config.VENUES.map((venue) => createCcxtMarketData({
+    venue, logger, timeoutMs: config.EXCHANGE_TIMEOUT_MS, ...(config.EXCHANGE_HOST_OVERRIDE ? { hostOverride: config.EXCHANGE_HOST_OVERRIDE } : {}),
+  }));
+  const { transports, telegramWebhook } = roles.includes("bot") ? chatTransports(config, logger, roles) : { transports: [], telegramWebhook: null };
+  const webhook = telegramWebhook ? { path: TELEGRAM_WEBHOOK_PATH, handler: telegramWebhook.webhookCallback() } : undefined;
+  const runtime = await startRuntime({
+    roles, db, logger, redis, sources, transports, schedule: true,
+    settings: settingsFromConfig(config),
+    queuePrefix: config.QUEUE_PREFIX,
+    startWeb: ({ app, queues }) => startHttpServer({ app, queues, port: config.PORT, ...(webhook ? { telegramWebhook: webhook } : {}) }),
+  });
+  logger.info({ roles, symbols: config.SYMBOLS, venues: config.VENUES, mode: "paper" }, "perpbot started (paper trading)");
+
+  let stopping = false;
+  const shutdown = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down: finishing active jobs");
+    await runtime.stop();
+    await Promise.allSettled(sources.map((s) => s.close()));
+    await redis.quit().catch(() => undefined);
+    await db.$disconnect();
+    await redisHandle.stop();
+    logger.info("stopped cleanly");
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError || error instanceof RedisUnavailableError) {
+    process.stderr.write(`${error.message}\n`);
+  } else {
+    process.stderr.write(`perpbot failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  }
+  process.exit(1);
+});

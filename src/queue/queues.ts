@@ -1,0 +1,57 @@
+import { Queue, type ConnectionOptions, type JobsOptions } from "bullmq";
+import type { Notice } from "../app/context";
+
+/** Queue names; one job processor per queue, in jobs/. */
+export const QUEUE = {
+  poll: "market-poll",
+  signals: "signals",
+  execution: "execution",
+  monitor: "monitor",
+  notify: "notify",
+} as const;
+export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];
+
+/** Job data. No secrets, ever: jobs sit in Redis in plain text. */
+export interface JobData {
+  [QUEUE.poll]: { readonly reason: string };
+  [QUEUE.signals]: { readonly pollJobId: string };
+  [QUEUE.execution]: { readonly proposalId: string };
+  [QUEUE.monitor]: { readonly reason: string };
+  [QUEUE.notify]: Notice;
+}
+
+const KEEP = { removeOnComplete: { count: 500 }, removeOnFail: { count: 1000 } } satisfies JobsOptions;
+
+export const JOB_OPTIONS: Record<QueueName, JobsOptions> = {
+  // Market data: retry with growing pauses when venues are down; the next scheduled poll comes anyway.
+  [QUEUE.poll]: { ...KEEP, attempts: 4, backoff: { type: "exponential", delay: 15_000 } },
+  [QUEUE.signals]: { ...KEEP, attempts: 3, backoff: { type: "exponential", delay: 2_000 } },
+  // Execution is idempotent per proposal (see executeProposal), so a retry cannot double-trade.
+  [QUEUE.execution]: { ...KEEP, attempts: 6, backoff: { type: "exponential", delay: 5_000 } },
+  [QUEUE.monitor]: { ...KEEP, attempts: 3, backoff: { type: "exponential", delay: 2_000 } },
+  // Telegram and Discord may rate-limit us: keep trying for a while before dropping an alert.
+  [QUEUE.notify]: { ...KEEP, attempts: 8, backoff: { type: "exponential", delay: 1_000 } },
+};
+
+export type Queues = { readonly [K in QueueName]: Queue<JobData[K]> };
+
+export function createQueues(connection: ConnectionOptions, prefix: string): Queues {
+  const make = <K extends QueueName>(name: K): Queue<JobData[K]> => new Queue<JobData[K]>(name, { connection, prefix, defaultJobOptions: JOB_OPTIONS[name] });
+  return {
+    [QUEUE.poll]: make(QUEUE.poll),
+    [QUEUE.signals]: make(QUEUE.signals),
+    [QUEUE.execution]: make(QUEUE.execution),
+    [QUEUE.monitor]: make(QUEUE.monitor),
+    [QUEUE.notify]: make(QUEUE.notify),
+  };
+}
+
+export async function closeQueues(queues: Queues): Promise<void> {
+  await Promise.all(Object.values(queues).map((q: Queue) => q.close()));
+}
+
+/** Idempotent across restarts: the same scheduler ids are updated in place, never duplicated. */
+export async function upsertSchedulers(queues: Queues, options: { pollEveryMs: number; monitorEveryMs: number }): Promise<void> {
+  await queues[QUEUE.poll].upsertJobScheduler("poll-market", { every: options.pollEveryMs }, { name: "poll", data: { reason: "schedule" }, opts: JOB_OPTIONS[QUEUE.poll] });
+  await queues[QUEUE.monitor].upsertJobScheduler("monitor-positions", { every: options.monitorEveryMs }, { name: "monitor", data: { reason: "schedule" }, opts: JOB_OPTIONS[QUEUE.monitor] });
+}

@@ -1,0 +1,35 @@
+import { Worker, type ConnectionOptions, type Job, type Processor } from "bullmq";
+import type { Logger } from "../log";
+import type { QueueName } from "./queues";
+
+export interface WorkerSpec {
+  readonly queue: QueueName;
+  readonly processor: Processor;
+  /** Jobs of this queue run one at a time unless said otherwise: they touch the same rows. */
+  readonly concurrency?: number;
+}
+
+export interface RunningWorkers {
+  /** Waits for active jobs to finish, then disconnects: no job is left stalled. */
+  close(): Promise<void>;
+}
+
+export function startWorkers(specs: readonly WorkerSpec[], options: { connection: ConnectionOptions; prefix: string; logger: Logger }): RunningWorkers {
+  const workers = specs.map((spec) => {
+    const worker = new Worker(spec.queue, spec.processor, {
+      connection: options.connection,
+      prefix: options.prefix,
+      concurrency: spec.concurrency ?? 1,
+    });
+    worker.on("failed", (job: Job | undefined, error: Error) => {
+      options.logger.warn({ queue: spec.queue, jobId: job?.id, attempt: job?.attemptsMade, error: error.message }, "job failed");
+    });
+    worker.on("error", (error: Error) => options.logger.error({ queue: spec.queue, error: error.message }, "worker error"));
+    return worker;
+  });
+  return {
+    async close() {
+      await Promise.all(workers.map((w) => w.close()));
+    },
+  };
+}

@@ -1,0 +1,137 @@
+import type { FundingPrint, FundingSnapshot, MarketDataSource, OrderBookSnapshot, TickerSnapshot } from "../exchange/market-data";
+
+/**
+ * An offline market for the demo and for tests: a random-walk price with hourly volatility
+ * like MNT's, funding that wanders around 0.01% per 8 h and, once, a crowded-long episode (funding
+ * spikes while price runs up, then unwinds). Deterministic per seed; every value is a function
+ * of time, so any job may ask about any moment in any order.
+ */
+export interface SimulatorOptions {
+  readonly seed: number;
+  readonly start: number;
+  readonly startPrice: number;
+  /** Hours after `start` when the crowded-long episode begins. */
+  readonly episodeStartHours: number;
+  readonly episodeHours: number;
+  readonly venues: readonly string[];
+}
+
+const STEP_MS = 15 * 60_000;
+const HOUR_MS = 3_600_000;
+const FUNDING_INTERVAL_HOURS = 8;
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function gaussian(random: () => number): number {
+  const u = Math.max(random(), 1e-12);
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+}
+
+export class MarketSimulator {
+  private readonly prices: number[] = [];
+  private readonly fundings: number[] = [];
+  private readonly random: () => number;
+  /** History reaches a week before `start`, so the engine has a baseline from the first poll. */
+  private readonly origin: number;
+
+  constructor(readonly options: SimulatorOptions) {
+    this.random = mulberry32(options.seed);
+    this.origin = options.start - 7 * 24 * HOUR_MS;
+  }
+
+  private stepIndex(ts: number): number {
+    return Math.max(0, Math.floor((ts - this.origin) / STEP_MS));
+  }
+
+  private extendTo(index: number): void {
+    while (this.prices.length <= index) {
+      const i = this.prices.length;
+      const hoursFromStart = (this.origin + i * STEP_MS - this.options.start) / HOUR_MS;
+      const inEpisode = hoursFromStart >= this.options.episodeStartHours && hoursFromStart < this.options.episodeStartHours + this.options.episodeHours;
+      const afterEpisode = hoursFromStart >= this.options.episodeStartHours + this.options.episodeHours && hoursFromStart < this.options.episodeStartHours + 3 * this.options.episodeHours;
+      const previousPrice = this.prices[i - 1] ?? this.options.startPrice;
+      const previousFunding = this.fundings[i - 1] ?? 0.0001;
+      // ~0.5% per 15 min at most; crowded longs push price up, their unwinding pulls it down.
+      const drift = inEpisode ? 0.0012 : afterEpisode ? -0.0015 : 0;
+      this.prices.push(previousPrice * Math.exp(drift + 0.003 * gaussian(this.random)));
+      // Funding mean-reverts to 0.01%; in the episode it is pulled towards 0.08%.
+      const target = inEpisode ? 0.0008 : 0.0001;
+      this.fundings.push(previousFunding + 0.15 * (target - previousFunding) + 0.000006 * gaussian(this.random));
+    }
+  }
+
+  priceAt(ts: number, venue: string): number {
+    const i = this.stepIndex(ts);
+    this.extendTo(i);
+    // A steady few-bp basis between venues, as between real perp venues.
+    return (this.prices[i] ?? this.options.startPrice) * (1 + 0.0002 * this.options.venues.indexOf(venue));
+  }
+
+  fundingAt(ts: number, venue: string): number {
+    const i = this.stepIndex(ts);
+    this.extendTo(i);
+    return (this.fundings[i] ?? 0.0001) + 0.000002 * this.options.venues.indexOf(venue);
+  }
+
+  /** A MarketDataSource for one venue, reading time from `clock`. */
+  source(venue: string, clock: () => number): MarketDataSource {
+    return new SimulatedVenue(this, venue, clock);
+  }
+}
+
+class SimulatedVenue implements MarketDataSource {
+  constructor(private readonly sim: MarketSimulator, readonly venue: string, private readonly clock: () => number) {}
+
+  fetchFunding(symbol: string): Promise<FundingSnapshot> {
+    const now = this.clock();
+    const next = Math.floor(now / (FUNDING_INTERVAL_HOURS * HOUR_MS)) * FUNDING_INTERVAL_HOURS * HOUR_MS + FUNDING_INTERVAL_HOURS * HOUR_MS;
+    const mark = this.sim.priceAt(now, this.venue);
+    return Promise.resolve({
+      venue: this.venue, symbol, ts: now, rate: this.sim.fundingAt(now, this.venue), nextFundingTs: next,
+      intervalHours: FUNDING_INTERVAL_HOURS, markPrice: mark, indexPrice: mark * 0.9998,
+    });
+  }
+
+  fetchFundingHistory(symbol: string, sinceMs: number): Promise<FundingPrint[]> {
+    const now = this.clock();
+    const interval = FUNDING_INTERVAL_HOURS * HOUR_MS;
+    const prints: FundingPrint[] = [];
+    for (let t = Math.ceil(sinceMs / interval) * interval; t <= now; t += interval) {
+      prints.push({ venue: this.venue, symbol, ts: t, rate: this.sim.fundingAt(t - 1, this.venue) });
+    }
+    return Promise.resolve(prints);
+  }
+
+  fetchOrderBook(symbol: string, depth: number): Promise<OrderBookSnapshot> {
+    const now = this.clock();
+    const mid = this.sim.priceAt(now, this.venue);
+    const tick = mid * 0.0001;
+    const level = (i: number): number => 2_000 * (1 + ((i * 7919) % 13) / 6);
+    return Promise.resolve({
+      venue: this.venue, symbol, ts: now,
+      bids: Array.from({ length: depth }, (_, i) => [mid - tick * (i + 0.5), level(i)] as const),
+      asks: Array.from({ length: depth }, (_, i) => [mid + tick * (i + 0.5), level(i + 3)] as const),
+    });
+  }
+
+  fetchTicker(symbol: string): Promise<TickerSnapshot> {
+    const now = this.clock();
+    const last = this.sim.priceAt(now, this.venue);
+    return Promise.resolve({
+      venue: this.venue, symbol, ts: now, last, bid: last * 0.99995, ask: last * 1.00005, baseVolume24h: 25_000_000, quoteVolume24h: 25_000_000 * last,
+    });
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,52 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { App } from "../app/context";
+import { tradingGate } from "../app/trading-state";
+import type { Queues } from "../queue/queues";
+
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => unknown;
+
+/**
+ * The `web` process: a health check for the platform's router, a JSON queue overview, and the
+ * Telegram webhook when one is configured. Nothing here changes trading state by itself.
+ */
+export function startHttpServer(deps: { app: App; queues: Queues; port: number; telegramWebhook?: { path: string; handler: RequestHandler } }): Promise<Server> {
+  const server = createServer((req, res) => {
+    void route(deps, req, res).catch((error: unknown) => {
+      deps.app.logger.error({ err: error, url: req.url }, "http request failed");
+      if (!res.headersSent) json(res, 500, { ok: false, error: "internal error" });
+    });
+  });
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(deps.port, () => {
+      deps.app.logger.info({ port: (server.address() as { port: number }).port }, "web listening");
+      resolve(server);
+    });
+  });
+}
+
+async function route(deps: { app: App; queues: Queues; telegramWebhook?: { path: string; handler: RequestHandler } }, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const path = (req.url ?? "/").split("?")[0];
+  if (deps.telegramWebhook && req.method === "POST" && path === deps.telegramWebhook.path) {
+    await deps.telegramWebhook.handler(req, res);
+    return;
+  }
+  if (req.method === "GET" && (path === "/health" || path === "/")) {
+    const gate = await tradingGate(deps.app);
+    await deps.app.db.setting.count();
+    json(res, 200, { ok: true, trading: gate.open ? "active" : "paused", now: new Date(deps.app.clock()).toISOString() });
+    return;
+  }
+  if (req.method === "GET" && path === "/queues") {
+    const counts = Object.fromEntries(await Promise.all(Object.entries(deps.queues).map(async ([name, queue]) =>
+      [name, await (queue as Queues["notify"]).getJobCounts("waiting", "active", "delayed", "failed", "completed")] as const)));
+    json(res, 200, { ok: true, queues: counts });
+    return;
+  }
+  json(res, 404, { ok: false, error: "not found" });
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { "content-type": "application/json" });
+  res.end(JSON.stringify(body));
+}

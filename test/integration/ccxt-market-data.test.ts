@@ -1,0 +1,279 @@
+import ccxt, { binanceusdm } from "ccxt";
+import pino from "pino";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { mapCcxtError } from "../../src/exchange/ccxt-errors";
+import { createCcxtMarketData, perpMarketFor, type CcxtVenue } from "../../src/exchange/ccxt-market-data";
+import { ExchangeError } from "../../src/exchange/errors";
+import type { MarketDataSource } from "../../src/exchange/market-data";
+import { ExchangeServer } from "../stand-ins/exchange-server";
+
+/**
+ * The real ccxt 4.5.84 client against the local exchange stand-in, in each venue's wire format.
+ * The adapter does not retry: these tests pin how each failure is classified for the caller.
+ */
+
+const logger = pino({ level: "silent" });
+const BTC = "BTC/USDT:USDT";
+const FUNDING_CSV = "../shared/data/binance_spot_perp_1h/binance_usdm_BTCUSDT_funding.csv";
+const JAN_2024 = Date.UTC(2024, 0, 1);
+const OCT_2024 = Date.UTC(2024, 9, 1);
+const APR_2025 = Date.UTC(2025, 3, 1);
+const PATHS: Record<CcxtVenue, { funding: RegExp; history: RegExp; book: RegExp; ticker: RegExp; listing: RegExp }> = {
+  bybit: { funding: /\/v5\/market\/tickers$/, history: /\/v5\/market\/funding\/history$/, book: /\/v5\/market\/orderbook$/, ticker: /\/v5\/market\/tickers$/, listing: /\/v5\/market\/instruments-info$/ },
+  binanceusdm: { funding: /\/fapi\/v1\/premiumIndex$/, history: /\/fapi\/v1\/fundingRate$/, book: /\/fapi\/v1\/depth$/, ticker: /\/fapi\/v1\/ticker\/24hr$/, listing: /\/fapi\/v1\/exchangeInfo$/ },
+  okx: { funding: /\/api\/v5\/public\/funding-rate$/, history: /\/api\/v5\/public\/funding-rate-history$/, book: /\/api\/v5\/market\/books$/, ticker: /\/api\/v5\/market\/ticker$/, listing: /\/api\/v5\/public\/instruments$/ },
+};
+const OKX_CONTRACT = 0.01; // BTC-USDT-SWAP's ctVal
+
+const server = new ExchangeServer();
+const open: MarketDataSource[] = [];
+
+function adapter(venue: CcxtVenue, options: { inject?: boolean; timeoutMs?: number } = {}): MarketDataSource {
+  const contract = venue === "okx" ? { contractSize: OKX_CONTRACT } : {};
+  const source = createCcxtMarketData({
+    venue, logger, hostOverride: server.url, timeoutMs: options.timeoutMs ?? 2_000,
+    ...(options.inject === false ? {} : { markets: [perpMarketFor(venue, BTC, contract)] }),
+  });
+  open.push(source);
+  return source;
+}
+
+async function failure(promise: Promise<unknown>): Promise<ExchangeError> {
+  const error = await promise.then(() => null, (e: unknown) => e);
+  expect(error).toBeInstanceOf(ExchangeError);
+  const mapped = error as ExchangeError;
+  // Nothing of the request URL's query, host or a signature may reach a person.
+  expect(mapped.message).not.toMatch(/\?\w+=|signature|https?:\/\/|apiKey/i);
+  return mapped;
+}
+
+beforeAll(() => server.start());
+afterAll(() => server.stop());
+beforeEach(() => {
+  server.reset();
+  for (const venue of ["bybit", "binanceusdm", "okx"] as const) server.addMarket(venue, BTC, venue === "okx" ? { contractSize: OKX_CONTRACT } : {});
+});
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((s) => s.close()));
+});
+
+describe.each(["bybit", "binanceusdm", "okx"] as const)("%s through real ccxt", (venue) => {
+  const paths = PATHS[venue];
+
+  it("loads markets from the venue's listing once, then reads current funding with the venue's interval", async () => {
+    server.setCurrentFunding(venue, BTC, { rate: -0.00042, nextFundingTs: 1_767_240_000_000, intervalHours: 4, markPrice: 94_321.5, indexPrice: 94_300.25 });
+    const source = adapter(venue, { inject: false });
+    const first = await source.fetchFunding(BTC);
+    const second = await source.fetchFunding(BTC);
+    expect(first).toMatchObject({ venue, symbol: BTC, rate: -0.00042, nextFundingTs: 1_767_240_000_000, intervalHours: 4 });
+    expect(second.rate).toBe(-0.00042);
+    if (venue === "okx") {
+      expect(first.markPrice).toBeNull(); // OKX's funding-rate endpoint carries no prices
+    } else {
+      expect(first).toMatchObject({ markPrice: 94_321.5, indexPrice: 94_300.25 });
+    }
+    // Bybit's linear listing is two requests (trading + pre-launch); one load either way.
+    expect(server.requestsTo(venue, paths.listing)).toHaveLength(venue === "bybit" ? 2 : 1);
+    expect(server.requestsTo(venue, paths.funding)).toHaveLength(2);
+    if (venue === "binanceusdm") expect(server.requestsTo(venue, /\/fapi\/v1\/fundingInfo$/)).toHaveLength(1); // cached for the hour
+  });
+
+  it("returns funding history from the real Binance BTC file, paged the venue's way, oldest first", async () => {
+    // OKX pages 100 prints at ccxt's pace (~0.2 s a page): a shorter span keeps the test fast.
+    const from = venue === "okx" ? OCT_2024 : JAN_2024;
+    const loaded = await server.loadRealFunding(venue, BTC, FUNDING_CSV, from, APR_2025);
+    expect(loaded).toBe(venue === "okx" ? 546 : 1368);
+    const prints = await adapter(venue).fetchFundingHistory(BTC, from);
+    expect(prints).toHaveLength(loaded);
+    if (venue === "okx") {
+      expect(prints[0]).toEqual({ venue, symbol: BTC, ts: 1_727_740_800_000, rate: 0.0001 });
+    } else {
+      expect(prints[0]).toEqual({ venue, symbol: BTC, ts: 1_704_067_200_000, rate: 0.00037409 });
+      expect(prints[1]).toEqual({ venue, symbol: BTC, ts: 1_704_096_000_000, rate: 0.00027213 });
+    }
+    expect(prints.find((p) => p.ts === 1_740_844_800_000)?.rate).toBe(-8.58e-6);
+    expect(prints.find((p) => p.ts === 1_740_873_600_000)?.rate).toBe(-1.094e-5);
+    expect(prints.at(-1)).toEqual({ venue, symbol: BTC, ts: 1_743_436_800_000, rate: 1.845e-5 });
+    expect(prints.every((p, i) => i === 0 || p.ts - (prints[i - 1]?.ts ?? 0) === 8 * 3_600_000)).toBe(true);
+    const pages = server.requestsTo(venue, paths.history);
+    expect(pages).toHaveLength({ bybit: 7, binanceusdm: 2, okx: 6 }[venue]);
+    if (venue === "binanceusdm") expect(pages[1]?.query).toMatchObject({ symbol: "BTCUSDT", startTime: "1732838400001", limit: "1000" });
+    if (venue === "bybit") expect(pages[1]?.query).toMatchObject({ category: "linear", startTime: String(JAN_2024), endTime: "1737705599999", limit: "200" });
+    if (venue === "okx") expect(pages[1]?.query).toMatchObject({ instId: "BTC-USDT-SWAP", before: String(OCT_2024 - 1), after: "1740585600000", limit: "100" });
+  });
+
+  it("honours sinceMs: only prints at or after it", async () => {
+    await server.loadRealFunding(venue, BTC, FUNDING_CSV, OCT_2024, APR_2025);
+    const prints = await adapter(venue).fetchFundingHistory(BTC, 1_740_844_800_000);
+    expect(prints).toHaveLength(91);
+    expect(prints[0]).toMatchObject({ ts: 1_740_844_800_000, rate: -8.58e-6 });
+  });
+
+  it("reads order book levels in base units, best first, cut to the asked depth", async () => {
+    const bids = Array.from({ length: 30 }, (_, i) => [64_000 - i * 0.5, 0.25 + i] as const);
+    const asks = Array.from({ length: 30 }, (_, i) => [64_000.5 + i * 0.5, 1.5 + i] as const);
+    server.setBook(venue, BTC, { bids, asks });
+    const book = await adapter(venue).fetchOrderBook(BTC, 7);
+    expect(book.bids).toEqual(bids.slice(0, 7).map(([p, s]) => [p, s]));
+    expect(book.asks[0]).toEqual([64_000.5, 1.5]);
+    expect(book.asks).toHaveLength(7);
+    // Binance only accepts fixed depths (5, 10, 20 …): 7 must become 10, not be rejected.
+    const sent = server.requestsTo(venue, paths.book)[0]?.query;
+    expect(sent).toMatchObject(venue === "binanceusdm" ? { limit: "10" } : venue === "bybit" ? { limit: "7" } : { sz: "7" });
+  });
+
+  it("reads 24 h volumes and prices from the ticker", async () => {
+    server.setTicker(venue, BTC, { last: 64_010.1, bid: 64_010, ask: 64_010.2, baseVolume24h: 182_345.678, quoteVolume24h: 11_672_345_678.9 });
+    const ticker = await adapter(venue).fetchTicker(BTC);
+    expect(ticker).toMatchObject({ venue, symbol: BTC, last: 64_010.1, baseVolume24h: 182_345.678 });
+    // Binance's fapi 24 h ticker has no book prices; OKX's swap ticker has no quote volume.
+    expect(ticker.bid).toBe(venue === "binanceusdm" ? null : 64_010);
+    expect(ticker.quoteVolume24h).toBe(venue === "okx" ? null : 11_672_345_678.9);
+  });
+
+  it("says a symbol the venue does not list is a bad symbol, names it and how to fix it, and calls nothing", async () => {
+    const source = adapter(venue, { inject: false });
+    const error = await failure(source.fetchFunding("MNT/USDT:USDT"));
+    expect(error.kind).toBe("bad-symbol");
+    expect(error.retryable).toBe(false);
+    expect(error.message).toContain('"MNT/USDT:USDT"');
+    expect(error.message).toMatch(/Bybit|Binance USD-M|OKX/);
+    expect(error.message).toContain("Check SYMBOLS; use the ccxt unified form like MNT/USDT:USDT");
+    expect(server.requestsTo(venue, paths.funding)).toHaveLength(0);
+    const typo = await failure(source.fetchTicker("BTCUSDT"));
+    expect(typo.message).toContain("Did you mean BTC/USDT:USDT?");
+  });
+
+  it("maps a timeout to kind timeout, within the configured time", async () => {
+    server.delayNext(venue, paths.ticker, 1_500);
+    const started = Date.now();
+    const error = await failure(adapter(venue, { timeoutMs: 250 }).fetchTicker(BTC));
+    expect(error.kind).toBe("timeout");
+    expect(error.retryable).toBe(true);
+    expect(error.message).toContain("250 ms");
+    expect(Date.now() - started).toBeLessThan(1_200);
+  });
+
+  it("maps a 5xx to kind unavailable with the status and the endpoint", async () => {
+    server.failNext(venue, paths.book, 1, { status: 503, body: "<html><body>503 Service Temporarily Unavailable</body></html>" });
+    const source = adapter(venue);
+    const error = await failure(source.fetchOrderBook(BTC, 5));
+    expect(error.kind).toBe("unavailable");
+    expect(error.message).toContain("HTTP 503");
+    expect(error.message).toMatch(/on GET \/\S*(orderbook|depth|books)/);
+    // No retry inside the adapter: one request, and the next call works.
+    expect(server.requestsTo(venue, paths.book)).toHaveLength(1);
+    await expect(source.fetchOrderBook(BTC, 5)).resolves.toMatchObject({ symbol: BTC });
+  });
+
+  it("retries a failed market load on the next call instead of keeping the failure", async () => {
+    server.failNext(venue, paths.listing, 1, { status: 502, body: "Bad Gateway" });
+    const source = adapter(venue, { inject: false });
+    expect((await failure(source.fetchTicker(BTC))).kind).toBe("unavailable");
+    await expect(source.fetchTicker(BTC)).resolves.toMatchObject({ symbol: BTC });
+  });
+});
+
+describe("rate limits", () => {
+  it("bybit retCode 10006 (HTTP 200) is rate-limited, with the pause from X-Bapi-Limit-Reset-Timestamp", async () => {
+    server.rateLimitNext("bybit", PATHS.bybit.ticker, 1);
+    const error = await failure(adapter("bybit").fetchTicker(BTC));
+    expect(error.kind).toBe("rate-limited");
+    expect(error.message).toBe('Bybit is rate-limiting us (code 10006): "Too many visits!"; retry in 1 s.');
+    expect(error.retryAfterMs).toBeGreaterThan(500);
+    expect(error.retryAfterMs).toBeLessThanOrEqual(1_000);
+  });
+
+  it("a plain HTTP 429 from bybit is rate-limited too", async () => {
+    server.failNext("bybit", PATHS.bybit.book, 1, { status: 429, body: "Too Many Requests" });
+    const error = await failure(adapter("bybit").fetchOrderBook(BTC, 5));
+    expect(error.kind).toBe("rate-limited");
+    expect(error.message).toContain("HTTP 429");
+    expect(error.retryAfterMs).toBeNull();
+  });
+
+  it("binance 429 / -1003 is rate-limited; the adapter then pauses until Retry-After instead of hammering", async () => {
+    server.rateLimitNext("binanceusdm", PATHS.binanceusdm.ticker, 1);
+    const source = adapter("binanceusdm");
+    const error = await failure(source.fetchTicker(BTC));
+    expect(error.kind).toBe("rate-limited");
+    expect(error.message).toMatch(/^Binance USD-M is rate-limiting us \(HTTP 429, code -1003\): "Too many requests; .*"; retry in 1 s\.$/);
+    expect(error.retryAfterMs).toBe(1_000);
+    const again = await failure(source.fetchTicker(BTC));
+    expect(again.kind).toBe("rate-limited");
+    expect(server.requestsTo("binanceusdm", PATHS.binanceusdm.ticker)).toHaveLength(1); // failed fast, no request
+    await new Promise((r) => setTimeout(r, 1_050));
+    await expect(source.fetchTicker(BTC)).resolves.toMatchObject({ symbol: BTC });
+  });
+
+  it("binance 418 (IP ban, ccxt DDoSProtection) is rate-limited", async () => {
+    server.failNext("binanceusdm", PATHS.binanceusdm.funding, 1, { status: 418, body: { code: -1003, msg: "Way too many requests; IP banned until 1767240000000." } });
+    const error = await failure(adapter("binanceusdm").fetchFunding(BTC));
+    expect(error.kind).toBe("rate-limited");
+    expect(error.message).toContain("HTTP 418");
+  });
+
+  it("okx 429 / 50011 is rate-limited, with its Retry-After", async () => {
+    server.rateLimitNext("okx", PATHS.okx.funding, 2);
+    const error = await failure(adapter("okx").fetchFunding(BTC));
+    expect(error.kind).toBe("rate-limited");
+    expect(error.retryAfterMs).toBe(2_000);
+  });
+
+  it("an OKX 429 without a body code is still rate-limited (ccxt files OKX's bare 429 as ExchangeNotAvailable)", async () => {
+    server.failNext("okx", PATHS.okx.ticker, 1, { status: 429, body: "Too Many Requests" });
+    const error = await failure(adapter("okx").fetchTicker(BTC));
+    expect(error.kind).toBe("rate-limited");
+    expect((error.cause as Error).name).toBe("ExchangeNotAvailable");
+  });
+});
+
+describe("mapCcxtError", () => {
+  it.each([
+    [new ccxt.RateLimitExceeded("bybit {}"), "rate-limited"],
+    [new ccxt.DDoSProtection("binanceusdm blocked by the CDN"), "rate-limited"],
+    [new ccxt.RequestTimeout("okx GET https://www.okx.com/api/v5/market/ticker request timed out (10000 ms)"), "timeout"],
+    [new ccxt.NetworkError("bybit GET https://api.bybit.com/v5/market/tickers fetch failed: ECONNREFUSED"), "unavailable"],
+    [new ccxt.ExchangeNotAvailable("okx not available"), "unavailable"],
+    [new ccxt.OnMaintenance("okx {\"code\":\"50001\",\"msg\":\"Service temporarily unavailable\"}"), "unavailable"],
+    [new ccxt.BadSymbol("binanceusdm {\"code\":-1121,\"msg\":\"Invalid symbol.\"}"), "bad-symbol"],
+    [new ccxt.AuthenticationError("bybit {\"retCode\":10003,\"retMsg\":\"API key is invalid.\"}"), "auth"],
+    [new ccxt.PermissionDenied("bybit {\"retCode\":10005,\"retMsg\":\"Permission denied\"}"), "auth"],
+    [new ccxt.InvalidOrder("binanceusdm {\"code\":-4164,\"msg\":\"Order's notional must be no smaller than 100\"}"), "invalid-order"],
+    [new ccxt.OrderNotFound("okx order not found"), "invalid-order"],
+    [new ccxt.InsufficientFunds("bybit {\"retCode\":110007,\"retMsg\":\"ab not enough for new order\"}"), "insufficient-funds"],
+    [new ccxt.ExchangeError("bybit {\"retCode\":10016,\"retMsg\":\"System error\"}"), "unknown"],
+    [new TypeError("Cannot read properties of undefined"), "unknown"],
+  ] as const)("%s → %s", (error, kind) => {
+    const mapped = mapCcxtError(error, "bybit");
+    expect(mapped.kind).toBe(kind);
+    expect(mapped.venue).toBe("bybit");
+    expect(mapped.message.startsWith("Bybit ")).toBe(true);
+  });
+
+  it("quotes the venue's own words for order errors", () => {
+    const mapped = mapCcxtError(new ccxt.InvalidOrder('binanceusdm {"code":-4164,"msg":"Order\'s notional must be no smaller than 100"}'), "binanceusdm");
+    expect(mapped.message).toBe('Binance USD-M rejected the order (code -4164): "Order\'s notional must be no smaller than 100".');
+  });
+});
+
+describe("secrets", () => {
+  it("a signed private request that fails keeps its signature, key and secret out of the message and cause", async () => {
+    const apiKey = "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A";
+    const secret = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j";
+    const exchange = new binanceusdm({ apiKey, secret, timeout: 2_000 });
+    exchange.urls = { ...exchange.urls, api: Object.fromEntries(Object.entries(exchange.urls.api as Record<string, string>).map(([k, v]) => [k, v.replace(/^https:\/\/[^/]+/, server.url)])) };
+    exchange.setMarkets([perpMarketFor("binanceusdm", BTC)]);
+    server.failNext("binanceusdm", /\/fapi\/v\d\/(account|balance)$/, 1, { status: 401, body: `Unauthorized: key ${apiKey} is not allowed` });
+    const raw = await exchange.fetchBalance().then(() => null, (e: unknown) => e as Error);
+    expect(raw?.message).toContain("signature="); // ccxt's own text carries the signed URL …
+    const error = mapCcxtError(raw, "binanceusdm", { secrets: [apiKey, secret] });
+    expect(error.kind).toBe("auth");
+    expect(error.message).toContain("Check the API key, secret and their permissions");
+    for (const text of [error.message, (error.cause as Error).message]) {
+      expect(text).not.toContain(apiKey); // … none of which reaches perpbot's error
+      expect(text).not.toContain(secret);
+      expect(text).not.toMatch(/signature=|timestamp=/);
+    }
+  });
+});

@@ -1,0 +1,200 @@
+import { readFile } from "node:fs/promises";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  answer, rateLimitReply, venueOfPath,
+  type BookState, type CandleState, type CurrentFundingState, type FundingPrintState, type SymbolState, type TickerState, type Venue, type VenueReply,
+} from "./exchange-venue-formats";
+
+export type { BookState, CandleState, CurrentFundingState, FundingPrintState, TickerState, Venue, VenueReply };
+export { rateLimitReply };
+
+/**
+ * A local exchange server on 127.0.0.1 that answers the real ccxt client in Bybit v5, Binance
+ * USD-M (fapi) and OKX v5 public REST formats. One server serves all three: their paths do not
+ * overlap (/v5, /fapi, /api/v5), so the adapter points every host of a venue at `url`.
+ * State is per venue and symbol (ccxt unified symbols), in base units; the formats module turns it
+ * into each venue's wire shape. Failures and delays are injected per venue and path.
+ */
+
+export interface RecordedRequest { readonly venue: Venue | null; readonly method: string; readonly path: string; readonly query: Readonly<Record<string, string>> }
+export interface FailSpec { readonly status: number; readonly body?: unknown; readonly headers?: Readonly<Record<string, string>> }
+
+interface Injection { readonly venue: Venue; readonly pattern: RegExp; times: number }
+interface Failure extends Injection { readonly reply: FailSpec }
+interface Delay extends Injection { readonly ms: number }
+
+/** The repository root (this file is test/stand-ins/…), so data paths work from any cwd. */
+export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+/** A file under ../shared/data (beside the repository), read in place, never copied. */
+export function sharedDataPath(relative: string): string {
+  return resolve(REPO_ROOT, "../shared/data", relative);
+}
+
+export class ExchangeServer {
+  /** Every request, in order: tests assert that ccxt really called the endpoint they expect. */
+  readonly requests: RecordedRequest[] = [];
+
+  private readonly server: Server = createServer((req, res) => void this.handle(req, res));
+  private readonly state: Record<Venue, Map<string, SymbolState>> = { bybit: new Map(), binanceusdm: new Map(), okx: new Map() };
+  private readonly failures: Failure[] = [];
+  private readonly delays: Delay[] = [];
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly now: () => number;
+  private port = 0;
+
+  constructor(options: { now?: () => number } = {}) {
+    this.now = options.now ?? Date.now;
+  }
+
+  async start(): Promise<void> {
+    await new Promise<void>((done, reject) => {
+      this.server.once("error", reject);
+      this.server.listen(0, "127.0.0.1", () => done());
+    });
+    this.port = (this.server.address() as AddressInfo).port;
+  }
+
+  async stop(): Promise<void> {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    this.server.closeAllConnections();
+    await new Promise<void>((done) => this.server.close(() => done()));
+  }
+
+  /** "http://127.0.0.1:PORT": give it to the adapter as hostOverride. */
+  get url(): string {
+    if (this.port === 0) throw new Error("ExchangeServer: call start() first");
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** Forgets all state, injections and the request log (between tests). */
+  reset(): void {
+    for (const venue of Object.values(this.state)) venue.clear();
+    this.failures.length = 0;
+    this.delays.length = 0;
+    this.requests.length = 0;
+  }
+
+  /** Lists a market (instruments-info, exchangeInfo, instruments); setting any state does too. */
+  addMarket(venue: Venue, symbol: string, options: { contractSize?: number } = {}): void {
+    const s = this.symbol(venue, symbol);
+    if (options.contractSize !== undefined) s.contractSize = options.contractSize;
+  }
+
+  setFundingHistory(venue: Venue, symbol: string, prints: readonly FundingPrintState[]): void {
+    this.symbol(venue, symbol).history = [...prints].sort((a, b) => a.ts - b.ts);
+  }
+
+  setCurrentFunding(venue: Venue, symbol: string, funding: CurrentFundingState): void {
+    this.symbol(venue, symbol).current = funding;
+  }
+
+  /** Sizes in base units; OKX's answer converts them to contracts. Best level first. */
+  setBook(venue: Venue, symbol: string, book: BookState): void {
+    this.symbol(venue, symbol).book = book;
+  }
+
+  setTicker(venue: Venue, symbol: string, ticker: TickerState): void {
+    this.symbol(venue, symbol).ticker = ticker;
+  }
+
+  setCandles(venue: Venue, symbol: string, candles: readonly CandleState[]): void {
+    this.symbol(venue, symbol).candles = [...candles].sort((a, b) => a.ts - b.ts);
+  }
+
+  /**
+   * Fills funding history from a real CSV (columns ts_ms,time_utc,funding_rate) with
+   * fromTs <= ts < toTs. A relative path is taken from the repository root, e.g.
+   * "../shared/data/binance_spot_perp_1h/binance_usdm_BTCUSDT_funding.csv". Returns the count.
+   */
+  async loadRealFunding(venue: Venue, symbol: string, csvPath: string, fromTs: number, toTs: number): Promise<number> {
+    const text = await readFile(resolve(REPO_ROOT, csvPath), "utf8");
+    const [head, ...lines] = text.split(/\r?\n/);
+    const columns = (head ?? "").split(",");
+    const tsCol = columns.indexOf("ts_ms");
+    const rateCol = columns.indexOf("funding_rate");
+    if (tsCol < 0 || rateCol < 0) throw new Error(`${csvPath}: expected columns ts_ms and funding_rate, found ${head ?? "nothing"}`);
+    const prints: FundingPrintState[] = [];
+    for (const line of lines) {
+      const cells = line.split(",");
+      const ts = Number(cells[tsCol]);
+      const rate = Number(cells[rateCol]);
+      if (line.trim() === "" || !Number.isFinite(ts) || !Number.isFinite(rate)) continue;
+      if (ts >= fromTs && ts < toTs) prints.push({ ts, rate });
+    }
+    this.setFundingHistory(venue, symbol, prints);
+    return prints.length;
+  }
+
+  /** The next `times` requests of `venue` whose path matches get this answer instead. */
+  failNext(venue: Venue, pathPattern: RegExp, times: number, reply: FailSpec): void {
+    this.failures.push({ venue, pattern: pathPattern, times, reply });
+  }
+
+  /** The venue's real rate-limit answer (Bybit retCode 10006, Binance 429/-1003, OKX 429/50011). */
+  rateLimitNext(venue: Venue, pathPattern: RegExp, retryAfterSeconds: number, times = 1): void {
+    this.failNext(venue, pathPattern, times, rateLimitReply(venue, retryAfterSeconds, this.now()));
+  }
+
+  /** Holds the next `times` matching requests for `ms` before answering (to provoke timeouts). */
+  delayNext(venue: Venue, pathPattern: RegExp, ms: number, times = 1): void {
+    this.delays.push({ venue, pattern: pathPattern, times, ms });
+  }
+
+  requestsTo(venue: Venue, pathPattern?: RegExp): RecordedRequest[] {
+    return this.requests.filter((r) => r.venue === venue && (pathPattern === undefined || pathPattern.test(r.path)));
+  }
+
+  private symbol(venue: Venue, symbol: string): SymbolState {
+    let s = this.state[venue].get(symbol);
+    if (s === undefined) {
+      const m = /^([A-Z0-9]+)\/([A-Z0-9]+):([A-Z0-9]+)$/.exec(symbol);
+      if (m?.[1] === undefined || m[2] === undefined) throw new Error(`ExchangeServer: "${symbol}" is not a ccxt linear perp symbol like BTC/USDT:USDT`);
+      s = { symbol, base: m[1], quote: m[2], contractSize: 1, history: [], current: undefined, book: undefined, ticker: undefined, candles: [] };
+      this.state[venue].set(symbol, s);
+    }
+    return s;
+  }
+
+  private take<T extends Injection>(list: T[], venue: Venue | null, path: string): T | undefined {
+    const hit = list.find((i) => i.venue === venue && i.times > 0 && i.pattern.test(path));
+    if (hit !== undefined) hit.times -= 1;
+    return hit;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    const venue = venueOfPath(url.pathname);
+    this.requests.push({ venue, method: req.method ?? "GET", path: url.pathname, query: Object.fromEntries(url.searchParams) });
+    req.resume();
+
+    const delay = this.take(this.delays, venue, url.pathname);
+    if (delay !== undefined) {
+      await new Promise<void>((done) => {
+        const timer = setTimeout(() => {
+          this.timers.delete(timer);
+          done();
+        }, delay.ms);
+        this.timers.add(timer);
+      });
+      if (res.destroyed || req.socket.destroyed) return; // the client gave up (timeout)
+    }
+
+    let reply: VenueReply | null;
+    const failure = this.take(this.failures, venue, url.pathname);
+    if (failure !== undefined) reply = { status: failure.reply.status, body: failure.reply.body ?? "", headers: failure.reply.headers ?? {} };
+    else if (venue === null) reply = null;
+    else if (req.method !== "GET") reply = { status: 405, body: { error: "the stand-in serves public GET endpoints only" } };
+    else reply = answer(venue, url.pathname, url.searchParams, [...this.state[venue].values()], this.now());
+
+    const status = reply?.status ?? 404;
+    const body = reply === null ? "<html><body><h1>404 Not Found</h1></body></html>" : typeof reply.body === "string" ? reply.body : JSON.stringify(reply.body ?? "");
+    const contentType = reply === null || typeof reply.body === "string" ? "text/html" : "application/json";
+    res.writeHead(status, { "Content-Type": contentType, ...(reply?.headers ?? {}) });
+    res.end(body);
+  }
+}
