@@ -81,7 +81,7 @@ function detailsOf(message: string): Details {
       const body = JSON.parse(message.slice(jsonStart)) as Record<string, unknown>;
       const code = body["retCode"] ?? body["ret_code"] ?? body["code"];
       const text = body["retMsg"] ?? body["ret_msg"] ?? body["msg"];
-      venueCode = code === undefined || code === null ? null : String(code);
+      venueCode = typeof code === "string" || typeof code === "number" ? String(code) : null;
       venueMessage = typeof text === "string" && text.length > 0 ? text : null;
     } catch {
       // not JSON: the status line is all we get
@@ -137,7 +137,8 @@ function describe(kind: ExchangeErrorKind, name: string, d: Details, retryAfterM
     case "insufficient-funds":
       return `${name} says the account has insufficient funds for this order${tag}${said}.`;
     case "unknown":
-      return `${name} returned an unexpected error${tag}${on}${said || `: ${fallback.slice(0, 300)}`}.`;
+      // Hosts add nothing for a person (the path is in `on`); the full scrubbed text stays in `cause`.
+      return `${name} returned an unexpected error${tag}${on}${said || `: ${fallback.replace(/https?:\/\/[^\s/]+/g, "").slice(0, 300)}`}.`;
   }
 }
 

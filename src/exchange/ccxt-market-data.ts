@@ -102,7 +102,7 @@ const finite = (value: unknown): number | null => {
   return typeof n === "number" && Number.isFinite(n) ? n : null;
 };
 
-/** "8h", "4h", 480 (minutes), "3600000" (ms, OKX's fallback) → hours. */
+/** "8h", "4h", or "3600000" (ms: what ccxt leaves for an OKX gap it has no name for) → hours. */
 function intervalHoursFrom(interval: unknown): number | null {
   if (typeof interval === "string" && /^\d+(\.\d+)?h$/.test(interval)) return Number(interval.slice(0, -1));
   const ms = finite(interval);
@@ -124,6 +124,7 @@ export function createCcxtMarketData(options: CcxtMarketDataOptions): MarketData
   let marketsFailedBefore = false;
   let cooldownUntil = 0;
   let binanceIntervals: { at: number; hours: Map<string, number> } | null = null;
+  const assumedInterval = new Set<string>();
 
   async function call<T>(what: string, request: () => Promise<T>): Promise<T> {
     const wait = cooldownUntil - now();
@@ -190,7 +191,10 @@ export function createCcxtMarketData(options: CcxtMarketDataOptions): MarketData
     if (venue === "binanceusdm") return binanceIntervalHours(symbol);
     const minutes = finite((market.info as Record<string, unknown> | undefined)?.["fundingInterval"]);
     if (minutes !== null && minutes > 0) return minutes / 60;
-    logger.warn({ venue, symbol }, `${name} did not say how often ${symbol} pays funding; assuming every ${DEFAULT_INTERVAL_HOURS} h.`);
+    if (!assumedInterval.has(symbol)) {
+      assumedInterval.add(symbol); // once per symbol: this runs on every poll
+      logger.warn({ venue, symbol }, `${name} did not say how often ${symbol} pays funding; assuming every ${DEFAULT_INTERVAL_HOURS} h.`);
+    }
     return DEFAULT_INTERVAL_HOURS;
   }
 

@@ -120,6 +120,7 @@ describe.each(["bybit", "binanceusdm", "okx"] as const)("%s through real ccxt", 
     // Binance only accepts fixed depths (5, 10, 20 …): 7 must become 10, not be rejected.
     const sent = server.requestsTo(venue, paths.book)[0]?.query;
     expect(sent).toMatchObject(venue === "binanceusdm" ? { limit: "10" } : venue === "bybit" ? { limit: "7" } : { sz: "7" });
+    expect(server.requestsTo(venue, paths.listing)).toHaveLength(0); // injected markets: no listing request
   });
 
   it("reads 24 h volumes and prices from the ticker", async () => {
