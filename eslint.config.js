@@ -2,17 +2,17 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "data/", "src/store/generated/", "coverage/"] },
+  { ignores: ["node_modules/", "data/", "src/store/generated/", "coverage/", "reports/"] },
   js.configs.recommended,
-  ...tseslint.configs.recommendedTypeChecked,
   {
+    files: ["**/*.ts"],
+    extends: [...tseslint.configs.recommendedTypeChecked],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       "@typescript-eslint/consistent-type-imports": "error",
       "@typescript-eslint/no-floating-promises": "error",
       "@typescript-eslint/restrict-template-expressions": ["error", { allowNumber: true, allowBoolean: true }],
-      "no-console": "off",
     },
   },
   {
@@ -20,8 +20,15 @@ export default tseslint.config(
     files: ["src/core/**/*.ts"],
     rules: {
       "no-restricted-imports": ["error", { patterns: ["node:*", "ccxt", "telegraf", "discord.js", "bullmq", "ioredis", "pino", "@prisma/*", "*/store/*", "*/exchange/*", "*/chat/*", "*/queue/*"] }],
-      "no-restricted-syntax": ["error", { selector: "MemberExpression[object.name='Date'][property.name='now']", message: "The core takes `now` as a parameter." }, { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: "The core takes `now` as a parameter." }],
+      "no-restricted-syntax": [
+        "error",
+        { selector: "MemberExpression[object.name='Date'][property.name='now']", message: "The core takes `now` as a parameter." },
+        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: "The core takes `now` as a parameter." },
+      ],
     },
   },
-  { files: ["eslint.config.js"], ...tseslint.configs.disableTypeChecked },
+  {
+    files: ["**/*.js", "**/*.mjs"],
+    languageOptions: { globals: { process: "readonly", console: "readonly" } },
+  },
 );

@@ -10,5 +10,5 @@ export default defineConfig({
   schema: "prisma/schema.prisma",
   experimental: { adapter: true },
   engine: "js",
-  adapter: async () => new PrismaBetterSQLite3({ url }),
+  adapter: () => Promise.resolve(new PrismaBetterSQLite3({ url })),
 });

@@ -3,6 +3,7 @@ import type { Logger } from "../log";
 import { mapCcxtError, venueName } from "./ccxt-errors";
 import { ExchangeError } from "./errors";
 import type { BookLevel, FundingPrint, FundingSnapshot, MarketDataSource, OrderBookSnapshot, TickerSnapshot } from "./market-data";
+
 /**
  * Public market data from one venue through ccxt's unified methods (no API keys).
  *

@@ -38,7 +38,7 @@ function isLocal(url: URL): boolean {
  * append-only persistence (so queued jobs survive a restart), stopped when perpbot exits.
  */
 export async function ensureRedis(options: { url: string; autostart: boolean; dataDir: string; logger: Logger }): Promise<RedisHandle> {
-  if (await redisAnswers(options.url)) return { url: options.url, stop: async () => undefined };
+  if (await redisAnswers(options.url)) return { url: options.url, stop: () => Promise.resolve() };
   const parsed = new URL(options.url);
   const installed = spawnSync("redis-server", ["--version"], { stdio: "ignore" }).status === 0;
   if (!options.autostart || !isLocal(parsed) || !installed) {

@@ -258,6 +258,20 @@ describe("mapCcxtError", () => {
   });
 });
 
+describe("stand-in candles (for the candle poller; the adapter does not read them yet)", () => {
+  it.each(["bybit", "binanceusdm", "okx"] as const)("%s klines parse through real ccxt fetchOHLCV", async (venue) => {
+    const t0 = Date.UTC(2024, 0, 1);
+    const candles = [0, 1, 2, 3].map((i) => ({ ts: t0 + i * 3_600_000, open: 42_283.5 + i, high: 42_400 + i, low: 42_100 + i, close: 42_300 + i, volume: 5_000 + i }));
+    server.setCandles(venue, BTC, candles);
+    const exchange = new ccxt[venue]({ timeout: 2_000 });
+    exchange.urls = { ...exchange.urls, api: JSON.parse(JSON.stringify(exchange.urls.api).replace(/https:\/\/[^/"]+/g, server.url)) as typeof exchange.urls.api };
+    exchange.setMarkets([perpMarketFor(venue, BTC, venue === "okx" ? { contractSize: OKX_CONTRACT } : {})]);
+    const rows = await exchange.fetchOHLCV(BTC, "1h", t0, 3);
+    expect(rows).toEqual(candles.slice(0, 3).map((c) => [c.ts, c.open, c.high, c.low, c.close, c.volume]));
+    expect(server.requestsTo(venue).at(-1)?.path).toMatch(/\/kline$|\/klines$|candles$/);
+  });
+});
+
 describe("secrets", () => {
   it("a signed private request that fails keeps its signature, key and secret out of the message and cause", async () => {
     const apiKey = "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A";

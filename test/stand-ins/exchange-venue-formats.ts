@@ -113,7 +113,9 @@ function bybit(path: string, q: URLSearchParams, find: (id: string) => SymbolSta
     }
     case "/v5/market/kline": {
       const limit = Math.min(int(q, "limit") ?? 200, 1000);
-      const rows = s.candles.filter((c) => c.ts >= (int(q, "start") ?? 0) && c.ts <= (int(q, "end") ?? now)).reverse().slice(0, limit);
+      const inRange = s.candles.filter((c) => c.ts >= (int(q, "start") ?? 0) && c.ts <= (int(q, "end") ?? now));
+      // A start without an end counts forward from start; otherwise the newest. Listed newest first.
+      const rows = (int(q, "start") !== undefined && int(q, "end") === undefined ? inRange.slice(0, limit) : inRange.slice(-limit)).reverse();
       return ok({ category: "linear", symbol: id, list: rows.map((c) => [str(c.ts), str(c.open), str(c.high), str(c.low), str(c.close), str(c.volume), str(c.volume * c.close)]) });
     }
     default:
@@ -233,7 +235,8 @@ function okx(path: string, q: URLSearchParams, find: (id: string) => SymbolState
         open24h: str(t.open24h ?? t.last), high24h: str(t.high24h ?? t.last), low24h: str(t.low24h ?? t.last), volCcy24h: str(t.baseVolume24h), vol24h: str(t.baseVolume24h / s.contractSize),
         ts: str(now), sodUtc0: str(t.last), sodUtc8: str(t.last) }]);
     }
-    case "/api/v5/market/candles": {
+    case "/api/v5/market/candles":
+    case "/api/v5/market/history-candles": {
       const limit = Math.min(int(q, "limit") ?? 100, 300);
       const rows = s.candles.filter((c) => c.ts > (int(q, "before") ?? -1) && c.ts < (int(q, "after") ?? Number.MAX_SAFE_INTEGER)).reverse().slice(0, limit);
       return ok(rows.map((c) => [str(c.ts), str(c.open), str(c.high), str(c.low), str(c.close), str(c.volume / s.contractSize), str(c.volume), str(c.volume * c.close), "1"]));

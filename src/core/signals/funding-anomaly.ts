@@ -56,7 +56,9 @@ export function fundingAnomaly(venue: string, funding: VenueFundingView, params:
   const average = mean(rates);
   const std = Math.max(sampleStd(rates), params.minStd);
   const z = (funding.current.rate - average) / std;
-  const triggered = Math.abs(z) >= params.zThreshold;
+  // Inclusive, with a hair of tolerance: 0.0175% over a pinned 0.01% with the 0.005% floor is
+  // exactly 1.5σ, but binary floating point computes it as 1.4999999999999998.
+  const triggered = Math.abs(z) >= params.zThreshold - 1e-9;
   // Contrarian: crowded longs (z > 0) → short. At the trigger |score| = 0.5, at twice it 1.
   const score = clamp(-z / (2 * params.zThreshold), -1, 1);
   const confirms = !triggered ? "neutral" : z > 0 ? "short" : "long";

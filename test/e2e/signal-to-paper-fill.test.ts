@@ -1,0 +1,129 @@
+import { readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DiscordTransport } from "../../src/chat/discord/discord-transport";
+import { TelegramTransport } from "../../src/chat/telegram/telegram-transport";
+import { createCcxtMarketData } from "../../src/exchange/ccxt-market-data";
+import { QUEUE } from "../../src/queue/queues";
+import { startRuntime, type Runtime } from "../../src/runtime";
+import { DiscordStandIn } from "../stand-ins/discord-server";
+import { ExchangeServer, sharedDataPath } from "../stand-ins/exchange-server";
+import { TelegramServer } from "../stand-ins/telegram-server";
+import { freshPrefix, newRedis, silentLogger, tempDatabase, testSettings } from "../support/test-env";
+
+/**
+ * The whole path on real parts: ccxt (Bybit's v5 REST format) → SQLite via Prisma → BullMQ on the
+ * real Redis → funding-anomaly signal → proposal with buttons on the real telegraf and discord.js
+ * clients → an unauthorized press changes nothing → an authorized press → paper fill → /pnl.
+ * Nothing is mocked; the three services are local stand-ins speaking their wire protocols.
+ */
+const SYMBOL = "BTC/USDT:USDT";
+const TG_ALICE = { id: 111, first_name: "Alice" };
+const TG_MALLORY = { id: 999, first_name: "Mallory" };
+const DESK = -100500;
+const DC_BOB = { id: "222", username: "bob" };
+const HOUR = 3_600_000;
+
+const exchange = new ExchangeServer();
+const telegram = new TelegramServer();
+const discord = new DiscordStandIn();
+const redis = newRedis();
+let database: Awaited<ReturnType<typeof tempDatabase>>;
+let runtime: Runtime;
+
+beforeAll(async () => {
+  await Promise.all([exchange.start(), telegram.start(), discord.start()]);
+  // Real history: the last week of Binance BTC funding prints of 2023 (../shared/data), moved
+  // onto the 8-hour grid just before now, so the engine has a real, calm baseline …
+  const lastSettlement = Math.floor(Date.now() / (8 * HOUR)) * 8 * HOUR;
+  const realEnd = Date.UTC(2023, 11, 31, 16);
+  const prints = realFundingWeek(realEnd);
+  expect(prints).toHaveLength(21);
+  exchange.setFundingHistory("bybit", SYMBOL, prints.map((p) => ({ ts: p.ts - realEnd + lastSettlement, rate: p.rate })));
+  // … then a crowded long side right now: 0.15% per 8 h, far above anything in that week.
+  exchange.setCurrentFunding("bybit", SYMBOL, { rate: 0.0015, nextFundingTs: lastSettlement + 8 * HOUR, intervalHours: 8, markPrice: 42_000 });
+  exchange.setTicker("bybit", SYMBOL, { last: 42_000, bid: 41_999.5, ask: 42_000.5, baseVolume24h: 80_000, quoteVolume24h: 3.36e9 });
+  exchange.setBook("bybit", SYMBOL, { bids: [[41_999.5, 2], [41_999, 5]], asks: [[42_000.5, 2], [42_001, 5]] });
+
+  database = await tempDatabase();
+  const settings = testSettings({
+    symbols: [SYMBOL], venues: ["bybit"], tradingVenue: "bybit",
+    allowedUsers: { telegram: [String(TG_ALICE.id)], discord: [DC_BOB.id] },
+  });
+  runtime = await startRuntime({
+    roles: ["worker", "bot"], db: database.db, logger: silentLogger, settings, redis, queuePrefix: freshPrefix(), schedule: false,
+    sources: [createCcxtMarketData({ venue: "bybit", logger: silentLogger, hostOverride: exchange.url, timeoutMs: 2000 })],
+    transports: [
+      new TelegramTransport({ token: telegram.token, apiRoot: telegram.apiRoot, chatIds: [String(DESK)], logger: silentLogger }),
+      new DiscordTransport({ token: discord.token, apiRoot: discord.apiRoot, channelIds: [discord.channelId], guildId: discord.guildId, logger: silentLogger }),
+    ],
+  });
+});
+
+afterAll(async () => {
+  await runtime?.stop();
+  await redis.quit();
+  await database?.cleanup();
+  await Promise.all([exchange.stop(), telegram.stop(), discord.stop()]);
+});
+
+function realFundingWeek(end: number): { ts: number; rate: number }[] {
+  const csv = readFileSync(sharedDataPath("binance_spot_perp_1h/binance_usdm_BTCUSDT_funding.csv"), "utf8");
+  return csv.trim().split("\n").slice(1).map((line) => line.split(","))
+    .map(([ts, , rate]) => ({ ts: Number(ts), rate: Number(rate) }))
+    .filter((p) => p.ts > end - 7 * 24 * HOUR && p.ts <= end);
+}
+
+describe("funding anomaly at the exchange → approved paper trade → /pnl", () => {
+  it("runs the whole path on the real clients", async () => {
+    await runtime.queues[QUEUE.poll].add("poll", { reason: "test" }, { jobId: "e2e-poll-1" });
+
+    // The proposal lands on both platforms with Approve / Reject.
+    const tgCard = await telegram.waitFor(() => telegram.sentMessages.find((m) => m.replyMarkup !== undefined), 15_000);
+    expect(tgCard.chatId).toBe(DESK);
+    expect(tgCard.text).toMatch(/SHORT BTC\/USDT:USDT on bybit \(paper\)/);
+    expect(tgCard.text).toMatch(/Funding on bybit is 0\.15% against a 24h average/);
+    const buttons = tgCard.replyMarkup?.inline_keyboard.flat() ?? [];
+    expect(buttons.map((b) => b.text)).toEqual(["✅ Approve", "❌ Reject"]);
+    const approveData = (buttons[0] as { callback_data: string }).callback_data;
+    const dcCard = await discord.waitFor(() => discord.messages.find((m) => m.components.length > 0), 10_000);
+    expect(dcCard.content).toBe(tgCard.text);
+    const proposal = await database.db.proposal.findFirstOrThrow();
+    expect(proposal.status).toBe("pending");
+    // The exchange really was asked, in Bybit's format.
+    expect(exchange.requestsTo("bybit", /\/v5\/market\/tickers/).length).toBeGreaterThan(0);
+    expect(exchange.requestsTo("bybit", /\/v5\/market\/funding\/history/).length).toBeGreaterThan(0);
+
+    // Someone not on the allow-list presses Approve: refused, nothing changes, audited.
+    const refusedQuery = telegram.pressButton(TG_MALLORY, DESK, tgCard.messageId, approveData);
+    const refusal = await telegram.waitFor(() => telegram.callbackAnswers.find((a) => a.callbackQueryId === refusedQuery));
+    expect(refusal.text).toMatch(/not allowed.*999/);
+    expect((await database.db.proposal.findUniqueOrThrow({ where: { id: proposal.id } })).status).toBe("pending");
+    expect(await database.db.auditLog.count({ where: { userId: "999", outcome: "refused" } })).toBe(1);
+    expect(await database.db.order.count()).toBe(0);
+
+    // Bob approves on Discord: the paper order fills in SQLite and both cards say so.
+    discord.pressButton(DC_BOB, dcCard.id, approveData);
+    const position = await waitForValue(() => database.db.position.findUnique({ where: { proposalId: proposal.id } }));
+    expect(position.side).toBe("short");
+    // Sells into the 41,999.5 bid, minus 2 bp slippage.
+    expect(position.entryPrice).toBeCloseTo(41_999.5 * 0.9998, 4);
+    expect(await database.db.order.count()).toBe(1);
+    await telegram.waitFor(() => telegram.edits.find((e) => e.messageId === tgCard.messageId && /Open: filled/.test(e.text)), 10_000);
+    await discord.waitFor(() => discord.edits.find((e) => e.messageId === dcCard.id && /Open: filled/.test(e.content ?? "")), 10_000);
+
+    // /pnl on Telegram shows the position.
+    telegram.injectCommand(TG_ALICE, DESK, "/pnl");
+    const pnl = await telegram.waitFor(() => telegram.sentMessages.find((m) => m.text.startsWith("PnL (paper)")), 10_000);
+    expect(pnl.text).toMatch(/open short 0\.\d+ BTC\/USDT:USDT @ 41991\.1/);
+  });
+});
+
+async function waitForValue<T>(read: () => Promise<T | null>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (value !== null) return value;
+    if (Date.now() > deadline) throw new Error("timed out waiting for a value");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
