@@ -71,11 +71,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
   const parsed = schema.safeParse(cleaned);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => {
-      const name = issue.path.join(".");
+    // Name the variable itself ("SYMBOLS", not the list element "SYMBOLS.0"), once per problem.
+    throw new ConfigError([...new Set(parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? "");
       const given = typeof env[name] === "string" && !/TOKEN|SECRET|KEY/.test(name) ? ` (got "${env[name]}")` : "";
       return `${name} ${issue.message}${given}`;
-    }));
+    }))]);
   }
   const config = parsed.data;
   const problems: string[] = [];
