@@ -5,7 +5,8 @@ import { z } from "zod";
  * program with one message naming the variable and the fix. `.env.example` documents each one.
  */
 const csv = z.string().transform((s) => s.split(",").map((x) => x.trim()).filter((x) => x.length > 0));
-const userIds = csv.pipe(z.array(z.string().regex(/^\d+$/, "must be numeric user ids, comma-separated")));
+const numericIds = (what: string) => csv.pipe(z.array(z.string().regex(/^\d+$/, `must be numeric ${what} ids, comma-separated`)));
+const userIds = numericIds("user");
 const chatIds = csv.pipe(z.array(z.string().regex(/^-?\d+$/, "must be numeric chat ids, comma-separated")));
 const bool = z.enum(["true", "false", "1", "0", "yes", "no"]).transform((v) => v === "true" || v === "1" || v === "yes");
 const positive = z.coerce.number().positive();
@@ -37,6 +38,8 @@ const schema = z.object({
   QUEUE_PREFIX: z.string().regex(/^[a-zA-Z0-9_-]+$/, "may hold letters, digits, _ and - only").default("perpbot"),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** pretty on a terminal, json otherwise, unless set. */
+  LOG_FORMAT: z.enum(["pretty", "json"]).optional(),
 
   TELEGRAM_BOT_TOKEN: optionalText,
   TELEGRAM_CHAT_IDS: chatIds.default([]),
@@ -46,7 +49,7 @@ const schema = z.object({
   TELEGRAM_WEBHOOK_SECRET: optionalText,
 
   DISCORD_BOT_TOKEN: optionalText,
-  DISCORD_CHANNEL_IDS: userIds.default([]),
+  DISCORD_CHANNEL_IDS: numericIds("channel").default([]),
   DISCORD_GUILD_ID: optionalText,
   DISCORD_ALLOWED_USER_IDS: userIds.default([]),
   DISCORD_API_ROOT: z.url().default("https://discord.com/api"),
@@ -57,6 +60,9 @@ const schema = z.object({
 });
 
 export type Config = z.infer<typeof schema>;
+
+/** Every variable perpbot reads. */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape);
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {

@@ -1,4 +1,5 @@
 import pino, { type Logger } from "pino";
+import pretty from "pino-pretty";
 
 export type { Logger };
 
@@ -16,7 +17,7 @@ const SECRET_KEY_PATHS = [
  * secret is replaced in the serialized line, because tokens also travel inside URLs and error
  * messages (Telegram puts the bot token in every request path).
  */
-export function createLogger(options: { level: string; secrets: readonly string[]; destination?: pino.DestinationStream }): Logger {
+export function createLogger(options: { level: string; secrets: readonly string[]; destination?: pino.DestinationStream; pretty?: boolean }): Logger {
   const secrets = options.secrets.filter((s) => s.length >= 6);
   const scrub = (line: string): string => secrets.reduce((acc, secret) => acc.split(secret).join(REDACTED), line);
   return pino(
@@ -26,7 +27,8 @@ export function createLogger(options: { level: string; secrets: readonly string[
       hooks: secrets.length === 0 ? {} : { streamWrite: scrub },
       base: { app: "perpbot" },
     },
-    options.destination ?? pino.destination(1),
+    // Readable lines on a terminal; JSON (one object per line) for log collectors and Procfile hosts.
+    options.destination ?? (options.pretty === true ? pretty({ colorize: true, translateTime: "SYS:HH:MM:ss", ignore: "pid,hostname,app" }) : pino.destination(1)),
   );
 }
 

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { Redis } from "ioredis";
 import { settingsFromConfig } from "./app/settings-from-config";
@@ -49,8 +50,10 @@ function chatTransports(config: Config, logger: Logger, roles: readonly Role[]):
 
 async function main(): Promise<void> {
   const roles = parseRoles(process.argv[2]);
+  // A .env file in the working directory is read if present; real environment variables win.
+  if (existsSync(".env")) process.loadEnvFile(".env");
   const config = loadConfig();
-  const logger = createLogger({ level: config.LOG_LEVEL, secrets: secretsOf(config) });
+  const logger = createLogger({ level: config.LOG_LEVEL, secrets: secretsOf(config), pretty: (config.LOG_FORMAT ?? (process.stdout.isTTY ? "pretty" : "json")) === "pretty" });
   const db = await openDatabase(config.DATABASE_URL);
   const redisHandle = await ensureRedis({ url: config.REDIS_URL, autostart: config.REDIS_AUTOSTART, dataDir: path.resolve("data"), logger });
   const redis = new Redis(redisHandle.url, { maxRetriesPerRequest: null });

@@ -34,7 +34,7 @@ async function drained(queues: Queues): Promise<boolean> {
 async function main(): Promise<void> {
   const started = Date.now();
   const config = loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? "warn", TELEGRAM_BOT_TOKEN: "", DISCORD_BOT_TOKEN: "" });
-  const logger = createLogger({ level: config.LOG_LEVEL, secrets: [] });
+  const logger = createLogger({ level: config.LOG_LEVEL, secrets: [], pretty: config.LOG_FORMAT !== "json" });
   const dbFile = path.resolve("data", "demo.db");
   for (const suffix of ["", "-wal", "-shm"]) rmSync(dbFile + suffix, { force: true });
   const db = await openDatabase(`file:${dbFile}`);

@@ -39,30 +39,36 @@ function viewAt(i: number, history: readonly TimedRate[] = prints.slice(0, i)): 
   return { symbol: "BTC/USDT:USDT", ts: current.ts, venues: [venue("binanceusdm", current, history)] };
 }
 
+/** Each print's jump over the mean of its previous 6, largest first (computed once). */
+const jumps: readonly { readonly i: number; readonly jump: number }[] = (() => {
+  const out: { i: number; jump: number }[] = [];
+  let window = 0;
+  for (let i = 0; i < prints.length; i++) {
+    if (i >= 6) out.push({ i, jump: at(i).rate - window / 6 });
+    window += at(i).rate - (i >= 6 ? at(i - 6).rate : 0);
+  }
+  return out.sort((a, b) => b.jump - a.jump);
+})();
+
 /** Index of the print furthest above (sign 1) or below (sign -1) the mean of its previous 6. */
 function biggestJump(sign: 1 | -1): number {
-  let best = -1;
-  let bestJump = Number.NEGATIVE_INFINITY;
-  for (let i = 6; i < prints.length; i++) {
-    const previous = prints.slice(i - 6, i).reduce((sum, p) => sum + p.rate, 0) / 6;
-    const jump = sign * (at(i).rate - previous);
-    if (jump > bestJump) {
-      bestJump = jump;
-      best = i;
-    }
-  }
-  return best;
+  const pick = sign === 1 ? jumps[0] : jumps.at(-1);
+  if (pick === undefined) throw new Error("no prints");
+  return pick.i;
 }
 
 describe("computeSignal on real Binance BTCUSDT funding", () => {
   it("has a plausible file (8-hourly prints, thousands of them)", () => {
     expect(prints.length).toBeGreaterThan(7000);
-    for (let i = 1; i < prints.length; i++) expect(at(i).ts - at(i - 1).ts).toBe(8 * 3_600_000);
+    const gaps = new Set(prints.slice(1).map((p, i) => p.ts - at(i).ts));
+    expect([...gaps]).toEqual([8 * 3_600_000]);
   });
 
   it("fires short at the largest positive funding jump (crowded longs)", () => {
     // In this file: 2020-02-12 00:00 UTC, 0.30% against a ~0.081% average of the previous 6 (z ≈ 6.6).
     const i = biggestJump(1);
+    expect(new Date(at(i).ts).toISOString()).toBe("2020-02-12T00:00:00.000Z");
+    expect(at(i).rate).toBe(0.003);
     const decision = computeSignal(viewAt(i));
     expect(decision.direction).toBe("short");
     expect(decision.fired).toBe(true);
@@ -74,19 +80,16 @@ describe("computeSignal on real Binance BTCUSDT funding", () => {
 
   it("fires long at the largest negative funding jump (crowded shorts)", () => {
     // In this file: 2020-03-13 08:00 UTC (the March 2020 crash), -0.30%.
-    const decision = computeSignal(viewAt(biggestJump(-1)));
+    const i = biggestJump(-1);
+    expect(new Date(at(i).ts).toISOString()).toBe("2020-03-13T08:00:00.000Z");
+    expect(at(i).rate).toBe(-0.003);
+    const decision = computeSignal(viewAt(i));
     expect(decision.direction).toBe("long");
     expect(decision.score).toBeGreaterThanOrEqual(0.5);
   });
 
   it("fires short at each of the five largest positive jumps", () => {
-    const jumps: [number, number][] = [];
-    for (let i = 6; i < prints.length; i++) {
-      const previous = prints.slice(i - 6, i).reduce((sum, p) => sum + p.rate, 0) / 6;
-      jumps.push([at(i).rate - previous, i]);
-    }
-    jumps.sort((a, b) => b[0] - a[0]);
-    for (const [, i] of jumps.slice(0, 5)) expect(computeSignal(viewAt(i)).direction, new Date(at(i).ts).toISOString()).toBe("short");
+    for (const { i } of jumps.slice(0, 5)) expect(computeSignal(viewAt(i)).direction, new Date(at(i).ts).toISOString()).toBe("short");
   });
 
   it("is neutral through a calm stretch of pinned 0.01% funding", () => {
