@@ -80,7 +80,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // Name the variable itself ("SYMBOLS", not the list element "SYMBOLS.0"), once per problem.
     throw new ConfigError([...new Set(parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? "");
-      const given = typeof env[name] === "string" && !/TOKEN|SECRET|KEY/.test(name) ? ` (got "${env[name]}")` : "";
+      const value = env[name];
+      const given = typeof value === "string" && isSafeToEcho(name, value) ? ` (got "${value}")` : "";
       return `${name} ${issue.message}${given}`;
     }))]);
   }
@@ -93,6 +94,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!config.VENUES.includes(config.TRADING_VENUE)) problems.push(`TRADING_VENUE ${config.TRADING_VENUE} must be one of VENUES (${config.VENUES.join(",")}).`);
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/**
+ * Whether a rejected value may be shown back. Never for secret variables, and never for values
+ * that look like a credential pasted into the wrong variable (a bot token, a URL with a password).
+ */
+function isSafeToEcho(name: string, value: string): boolean {
+  if (/TOKEN|SECRET|KEY|PASSWORD/.test(name)) return false;
+  if (value.length > 80 || value.includes("@")) return false;
+  return !/\d{6,}:[\w-]{20,}/.test(value) && !/[A-Za-z0-9_-]{24,}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,}/.test(value);
 }
 
 /** Every secret the process holds, for log and chat redaction. */

@@ -19,6 +19,7 @@ export function paperMarketFill(input: {
   readonly takerFeeBps: number;
   readonly slippageBps: number;
 }): PaperFill {
+  if (!(input.quantity > 0)) throw new RangeError(`paper order quantity must be positive, got ${input.quantity}`);
   const levels = input.book === null ? [] : input.side === "buy" ? input.book.asks : input.book.bids;
   let remaining = input.quantity;
   let cost = 0;

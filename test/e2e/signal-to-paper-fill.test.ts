@@ -116,6 +116,27 @@ describe("funding anomaly at the exchange → approved paper trade → /pnl", ()
     const pnl = await telegram.waitFor(() => telegram.sentMessages.find((m) => m.text.startsWith("PnL (paper)")), 10_000);
     expect(pnl.text).toMatch(/open short 0\.\d+ BTC\/USDT:USDT @ 41991\.1/);
   });
+
+  it("serves /pause and /resume on both platforms, to allowed users only", async () => {
+    telegram.injectCommand(TG_MALLORY, DESK, "/pause because I can");
+    await telegram.waitFor(() => telegram.sentMessages.find((m) => /not allowed.*999/.test(m.text)), 10_000);
+    expect(await database.db.setting.findUnique({ where: { key: "trading.pause" } })).toBeNull();
+
+    const pause = discord.runSlashCommand(DC_BOB, "pause", { reason: "CPI print" });
+    const paused = await discord.waitFor(() => discord.interactionResponses.find((r) => r.interactionId === pause && r.type === "edit-original"), 10_000);
+    expect(JSON.stringify(paused.data)).toMatch(/Trading is paused/);
+    // Everyone hears about it, on the other platform too.
+    await telegram.waitFor(() => telegram.sentMessages.find((m) => /Trading paused by bob: CPI print/.test(m.text)), 10_000);
+
+    telegram.injectCommand(TG_ALICE, DESK, "/status");
+    const status = await telegram.waitFor(() => telegram.sentMessages.find((m) => m.text.startsWith("perpbot — paper trading PAUSED")), 10_000);
+    expect(status.text).toMatch(/paused by bob \(discord\) \(CPI print\)/);
+
+    telegram.injectCommand(TG_ALICE, DESK, "/resume");
+    await telegram.waitFor(() => telegram.sentMessages.find((m) => m.text === "Trading resumed."), 10_000);
+    const audited = await database.db.auditLog.findMany({ where: { outcome: "ok" }, orderBy: { id: "asc" } });
+    expect(audited.map((a) => [a.platform, a.action])).toEqual([["discord", "approve"], ["discord", "/pause"], ["telegram", "/resume"]]);
+  });
 });
 
 async function waitForValue<T>(read: () => Promise<T | null>, timeoutMs = 10_000): Promise<T> {

@@ -83,4 +83,18 @@ describe("BullMQ on the real Redis", () => {
     expect(job?.returnvalue).toEqual({ kind: "already-done", status: "open" });
     expect(await app.db.order.count()).toBe(1);
   });
+
+  it("lets an active job finish on shutdown instead of leaving it stalled", async () => {
+    const { queues, redis, prefix } = await setup();
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => { started = resolve; });
+    const workers = startWorkers([{
+      queue: QUEUE.monitor,
+      processor: async () => { started(); await new Promise((r) => setTimeout(r, 400)); return "done"; },
+    }], { connection: redis, prefix, logger: silentLogger });
+    await queues[QUEUE.monitor].add("monitor", { reason: "test" });
+    await running;
+    await workers.close();
+    expect(await queues[QUEUE.monitor].getJobCounts("completed", "active", "waiting")).toEqual({ completed: 1, active: 0, waiting: 0 });
+  });
 });

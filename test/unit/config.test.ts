@@ -134,3 +134,19 @@ describe("loadConfig", () => {
     expect(crossChecks.message).not.toContain(DISCORD_TOKEN);
   });
 });
+
+describe("rejected values that look like credentials are not echoed", () => {
+  it("hides a bot token pasted into a chat-id variable and a Redis password", () => {
+    const token = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw";
+    let message = "";
+    try {
+      loadConfig({ TELEGRAM_CHAT_IDS: token, REDIS_URL: "http//:hunter2@redis" });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/TELEGRAM_CHAT_IDS must be numeric chat ids/);
+    expect(message).toMatch(/REDIS_URL must look like redis:\/\//);
+    expect(message).not.toContain(token);
+    expect(message).not.toContain("hunter2");
+  });
+});

@@ -18,7 +18,8 @@ export const DEFAULT_ENGINE_PARAMS: EngineParams = {
  * to `streamsFor` (one entry per stream, combined across venues).
  */
 export function streamsFor(view: SymbolMarketView, params: EngineParams): StreamResult[] {
-  const funding = view.venues.flatMap((v) => (v.funding === null ? [] : [fundingAnomaly(v.venue, v.funding, params.fundingAnomaly)]));
+  // A reading stamped after the decision time would be lookahead: such a venue is left out.
+  const funding = view.venues.flatMap((v) => (v.funding === null || v.funding.current.ts > view.ts ? [] : [fundingAnomaly(v.venue, v.funding, params.fundingAnomaly)]));
   return [combineVenues(funding)].filter((s): s is StreamResult => s !== null);
 }
 
