@@ -3,6 +3,7 @@ import { computeSignal } from "../core/signals/engine";
 import type { Decision } from "../core/signals/ensemble";
 import { sizePosition } from "../core/risk/sizing";
 import type { App } from "./context";
+import { engineParamsAt } from "./active-weights";
 import { loadMarketView, latestSnapshot } from "./market-view";
 import { currentEquity } from "./portfolio";
 import { readDrawdownState, tradingGate } from "./trading-state";
@@ -29,7 +30,7 @@ export async function computeSignals(app: App): Promise<SignalOutcome[]> {
   const outcomes: SignalOutcome[] = [];
   for (const symbol of app.settings.symbols) {
     const view = await loadMarketView(app, symbol, now);
-    const decision = computeSignal(view, app.settings.engine);
+    const decision = computeSignal(view, await engineParamsAt(app, now));
     const previous = await app.db.signal.findFirst({ where: { symbol }, orderBy: { ts: "desc" } });
     // Alert on the edge only: a signal that keeps firing every poll is news once.
     const isNew = !(previous?.fired === true && previous.direction === decision.direction);

@@ -36,7 +36,11 @@ export async function loadMarketView(app: App, symbol: string, now: number): Pro
         history,
       },
       book: book === null ? null : { ts: latest.ts.getTime(), ...book },
+      previousBook: await previousBook(app, venue, symbol, latest.ts),
       perpVolume24h: latest.baseVolume24h,
+      // Candles are not polled yet (the live data layer is a later issue): streams needing them say so.
+      perpCandles: [],
+      spotCandles: [],
     });
   }
   return { symbol, ts: now, venues };
@@ -44,6 +48,12 @@ export async function loadMarketView(app: App, symbol: string, now: number): Pro
 
 export function latestSnapshot(app: App, venue: string, symbol: string, now: number): Promise<MarketSnapshot | null> {
   return app.db.marketSnapshot.findFirst({ where: { venue, symbol, ts: { lte: new Date(now) } }, orderBy: { ts: "desc" } });
+}
+
+async function previousBook(app: App, venue: string, symbol: string, before: Date): Promise<{ ts: number; bids: Levels; asks: Levels } | null> {
+  const row = await app.db.marketSnapshot.findFirst({ where: { venue, symbol, ts: { lt: before }, bookJson: { not: null } }, orderBy: { ts: "desc" } });
+  const book = row === null ? null : parseBook(row.bookJson);
+  return row === null || book === null ? null : { ts: row.ts.getTime(), ...book };
 }
 
 type Levels = [number, number][];

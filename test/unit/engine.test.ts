@@ -30,7 +30,7 @@ function at(i: number): TimedRate {
 }
 
 function venue(name: string, current: TimedRate, history: readonly TimedRate[]): VenueView {
-  return { venue: name, price: 50_000, book: null, perpVolume24h: null, funding: { current, intervalHours: 8, history } };
+  return { venue: name, price: 50_000, book: null, previousBook: null, perpVolume24h: null, perpCandles: [], spotCandles: [], funding: { current, intervalHours: 8, history } };
 }
 
 /** The view a backtest at print i sees: that print as the live rate, everything before as history. */
@@ -170,7 +170,7 @@ describe("computeSignal across venues", () => {
   });
 
   it("ignores venues without funding and is neutral with none", () => {
-    const noFunding: VenueView = { venue: "okx", price: 50_000, book: null, perpVolume24h: null, funding: null };
+    const noFunding: VenueView = { venue: "okx", price: 50_000, book: null, previousBook: null, perpVolume24h: null, perpCandles: [], spotCandles: [], funding: null };
     const withOne: SymbolMarketView = { symbol: "BTC/USDT:USDT", ts: current.ts, venues: [venue("binanceusdm", current, history), noFunding] };
     expect(computeSignal(withOne).direction).toBe("short");
     const none = computeSignal({ symbol: "BTC/USDT:USDT", ts: current.ts, venues: [noFunding] });

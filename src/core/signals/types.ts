@@ -28,12 +28,34 @@ export interface VenueBookView {
   readonly asks: readonly (readonly [number, number])[];
 }
 
+/** One hourly bar, stamped with its open time; volume in base units. */
+export interface Candle {
+  readonly ts: number;
+  readonly open: number;
+  readonly high: number;
+  readonly low: number;
+  readonly close: number;
+  readonly volume: number;
+}
+
+/**
+ * What one venue shows of one symbol at the decision time. Any part may be missing (null or
+ * empty): a stream that needs it then reports itself unavailable instead of guessing.
+ */
 export interface VenueView {
   readonly venue: string;
+  /** Perp mark (or last) price at the decision time. */
   readonly price: number;
   readonly funding: VenueFundingView | null;
   readonly book: VenueBookView | null;
+  /** The book snapshot before `book`, for the depth-change part of the imbalance stream. */
+  readonly previousBook: VenueBookView | null;
+  /** 24 h perp volume in base units (venue ticker); used to weight venues against each other. */
   readonly perpVolume24h: number | null;
+  /** Hourly perp candles that closed at or before the decision time (ts + 1 h ≤ view.ts), oldest first. */
+  readonly perpCandles: readonly Candle[];
+  /** Hourly spot candles of the same pair on this venue, same rule. */
+  readonly spotCandles: readonly Candle[];
 }
 
 export interface SymbolMarketView {
