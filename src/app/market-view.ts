@@ -1,4 +1,4 @@
-import type { SymbolMarketView, TimedRate, VenueView } from "../core/signals/types";
+import type { Candle, SymbolMarketView, TimedRate, VenueView } from "../core/signals/types";
 import type { MarketSnapshot } from "../store/generated/client";
 import type { App } from "./context";
 
@@ -38,8 +38,8 @@ export async function loadMarketView(app: App, symbol: string, now: number): Pro
       book: book === null ? null : { ts: latest.ts.getTime(), ...book },
       previousBook: await previousBook(app, venue, symbol, latest.ts),
       perpVolume24h: latest.baseVolume24h,
-      // Candles are not polled yet (the live data layer is a later issue): streams needing them say so.
-      perpCandles: [],
+      perpCandles: await closedCandles(app, venue, symbol, now),
+      // Spot volumes are not collected yet (the live data layer is a later issue): the stream says so.
       spotCandles: [],
     });
   }
@@ -48,6 +48,14 @@ export async function loadMarketView(app: App, symbol: string, now: number): Pro
 
 export function latestSnapshot(app: App, venue: string, symbol: string, now: number): Promise<MarketSnapshot | null> {
   return app.db.marketSnapshot.findFirst({ where: { venue, symbol, ts: { lte: new Date(now) } }, orderBy: { ts: "desc" } });
+}
+
+/** Hourly perp candles of the last 8 days that had closed by `now`, oldest first. */
+async function closedCandles(app: App, venue: string, symbol: string, now: number): Promise<Candle[]> {
+  const rows = await app.db.candle.findMany({
+    where: { venue, symbol, ts: { gte: new Date(now - 8 * 86_400_000), lte: new Date(now - 3_600_000) } }, orderBy: { ts: "asc" },
+  });
+  return rows.map((r) => ({ ts: r.ts.getTime(), open: r.open, high: r.high, low: r.low, close: r.close, volume: r.volume }));
 }
 
 async function previousBook(app: App, venue: string, symbol: string, before: Date): Promise<{ ts: number; bids: Levels; asks: Levels } | null> {

@@ -39,6 +39,7 @@ async function recordOne(app: App, source: MarketDataSource, symbol: string): Pr
     source.fetchOrderBook(symbol, BOOK_DEPTH),
   ]);
   await backfillFunding(app, source, symbol);
+  await backfillCandles(app, source, symbol);
   const bid = book.bids[0]?.[0] ?? ticker.bid;
   const ask = book.asks[0]?.[0] ?? ticker.ask;
   await app.db.marketSnapshot.create({
@@ -59,6 +60,24 @@ async function recordOne(app: App, source: MarketDataSource, symbol: string): Pr
       bookJson: JSON.stringify({ bids: book.bids, asks: book.asks }),
     },
   });
+}
+
+/**
+ * Closed hourly candles newer than what we hold. Optional data: a venue that fails here still
+ * counts as polled (funding and book came through); the next poll fills the gap.
+ */
+async function backfillCandles(app: App, source: MarketDataSource, symbol: string): Promise<void> {
+  const latest = await app.db.candle.findFirst({ where: { venue: source.venue, symbol }, orderBy: { ts: "desc" } });
+  const since = latest ? latest.ts.getTime() + 1 : app.clock() - BACKFILL_DAYS * 86_400_000;
+  try {
+    const candles = await source.fetchPerpCandles(symbol, since);
+    for (const c of candles.filter((c) => c.ts + 3_600_000 <= app.clock())) {
+      const row = { venue: source.venue, symbol, ts: new Date(c.ts), open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume };
+      await app.db.candle.upsert({ where: { venue_symbol_ts: { venue: source.venue, symbol, ts: row.ts } }, create: row, update: {} });
+    }
+  } catch (error) {
+    app.logger.warn({ venue: source.venue, symbol, error: error instanceof Error ? error.message : String(error) }, "candles not updated this round");
+  }
 }
 
 /** Fetches settled funding prints newer than what we hold (a week back on first sight). */

@@ -2,6 +2,7 @@ import { binanceusdm, bybit, okx, type Exchange, type FundingRate, type FundingR
 import type { Logger } from "../log";
 import { mapCcxtError, venueName } from "./ccxt-errors";
 import { ExchangeError } from "./errors";
+import type { Candle } from "../core/signals/types";
 import type { BookLevel, FundingPrint, FundingSnapshot, MarketDataSource, OrderBookSnapshot, TickerSnapshot } from "./market-data";
 
 /**
@@ -30,6 +31,7 @@ export interface CcxtMarketDataOptions {
 }
 
 const DEFAULT_INTERVAL_HOURS = 8;
+const HOUR_MS = 3_600_000;
 /** Binance's fundingInfo changes rarely and shares a 500/5 min/IP budget with fundingRate. */
 const FUNDING_INFO_TTL_MS = 60 * 60 * 1000;
 const MAX_HISTORY_PAGES = 50;
@@ -288,6 +290,22 @@ export function createCcxtMarketData(options: CcxtMarketDataOptions): MarketData
         baseVolume24h: baseVolume,
         quoteVolume24h: finite(ticker.quoteVolume),
       };
+    },
+
+    async fetchPerpCandles(symbol: string, sinceMs: number): Promise<Candle[]> {
+      const market = await requireMarket(symbol);
+      const perContract = venue === "okx" ? finite(market.contractSize) ?? 1 : 1;
+      const rows = await call("fetchOHLCV", () => exchange.fetchOHLCV(symbol, "1h", sinceMs, 200));
+      const closedBy = now();
+      return rows.flatMap(([ts, open, high, low, close, volume]) => {
+        const bar = [ts, open, high, low, close, volume].map(finite);
+        if (bar.some((x) => x === null)) return [];
+        const [t, o, h, l, c, v] = bar as number[];
+        // The newest bar is still open: it is not a candle yet.
+        return t !== undefined && t + HOUR_MS <= closedBy && t >= sinceMs
+          ? [{ ts: t, open: o ?? 0, high: h ?? 0, low: l ?? 0, close: c ?? 0, volume: (v ?? 0) * perContract }]
+          : [];
+      });
     },
 
     async close(): Promise<void> {

@@ -1,3 +1,5 @@
+import type { Candle } from "../core/signals/types";
+
 /**
  * Public market data as the rest of perpbot sees it: plain, time-stamped numbers, one venue at a
  * time. The ccxt adapter (ccxt-market-data.ts) and the simulator (src/sim) both fill this shape.
@@ -58,5 +60,7 @@ export interface MarketDataSource {
   fetchFundingHistory(symbol: string, sinceMs: number): Promise<FundingPrint[]>;
   fetchOrderBook(symbol: string, depth: number): Promise<OrderBookSnapshot>;
   fetchTicker(symbol: string): Promise<TickerSnapshot>;
+  /** Closed hourly perp candles with open time >= sinceMs, oldest first (at most a venue page). */
+  fetchPerpCandles(symbol: string, sinceMs: number): Promise<Candle[]>;
   close(): Promise<void>;
 }

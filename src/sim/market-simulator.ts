@@ -1,3 +1,4 @@
+import type { Candle } from "../core/signals/types";
 import type { FundingPrint, FundingSnapshot, MarketDataSource, OrderBookSnapshot, TickerSnapshot } from "../exchange/market-data";
 
 /**
@@ -129,6 +130,20 @@ class SimulatedVenue implements MarketDataSource {
     return Promise.resolve({
       venue: this.venue, symbol, ts: now, last, bid: last * 0.99995, ask: last * 1.00005, baseVolume24h: 25_000_000, quoteVolume24h: 25_000_000 * last,
     });
+  }
+
+  fetchPerpCandles(_symbol: string, sinceMs: number): Promise<Candle[]> {
+    const now = this.clock();
+    const candles: Candle[] = [];
+    for (let t = Math.ceil(sinceMs / HOUR_MS) * HOUR_MS; t + HOUR_MS <= now; t += HOUR_MS) {
+      // Four 15-minute steps make an hour; the walk's prices at those steps give the bar.
+      const prices = [0, 1, 2, 3, 4].map((q) => this.sim.priceAt(t + q * 15 * 60_000 - 1, this.venue));
+      candles.push({
+        ts: t, open: prices[0] ?? 0, high: Math.max(...prices), low: Math.min(...prices), close: prices[4] ?? 0,
+        volume: 1_000_000 * (1 + Math.abs((prices[4] ?? 0) - (prices[0] ?? 0)) / (prices[0] ?? 1) * 100),
+      });
+    }
+    return Promise.resolve(candles);
   }
 
   close(): Promise<void> {

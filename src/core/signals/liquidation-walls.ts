@@ -1,0 +1,201 @@
+import { round } from "../stats";
+import type { Candle, StreamResult, VenueBookView, VenueView } from "./types";
+
+/**
+ * Liquidation clusters and order-book walls, two readings of where price is likely to go next:
+ *
+ * (a) Walls: a resting level far larger than the book's typical level, close to mid. A bid wall
+ *     below absorbs selling (support, leans long); an ask wall above absorbs buying (resistance,
+ *     leans short).
+ * (b) Liquidation clusters: where 5x/10x/20x positions opened over the last day would be forced
+ *     out, weighted by the volume traded where they were opened. Price tends to be drawn to
+ *     these pools: forced orders are liquidity that large traders hunt, and each liquidation
+ *     pushes price further the same way (a cascade). So a pool of long liquidations just below
+ *     leans short, a pool of short liquidations just above leans long.
+ *
+ * Each part scores (for − against) / (for + against) in [-1, 1]; the stream blends them.
+ */
+export interface LiquidationWallsParams {
+  /** Walls count within this fraction of mid, either side. 1%: a wall further off rarely holds intraday. */
+  readonly wallBandFraction: number;
+  /**
+   * A level is a wall when its size is at least this multiple of the median level size of the
+   * book (both sides). Book sizes are heavy-tailed (Binance BTC top-20 is mostly 0.002–0.01 BTC
+   * dust): at 10x about 6 of 40 levels qualify, at 5x nearly 9, which is no longer a wall.
+   */
+  readonly wallMultiple: number;
+  /** Positions opened over this look-back are still assumed open. 24 h: the next 4–12 h are driven by the last day's entries. */
+  readonly lookbackHours: number;
+  /** Leverage tiers assumed, volume split equally among them (the real mix is not public). */
+  readonly leverages: readonly number[];
+  /** Maintenance margin as a fraction of notional. 0.5%: Binance/Bybit lowest tier is 0.4–0.5%. */
+  readonly maintenanceMargin: number;
+  /**
+   * Clusters count within this fraction of price. 3%, wider than the wall band: the nearest tier
+   * (20x) sits ~4.5% from entry, so a 1% band would see clusters only after a ~3.5% day.
+   */
+  readonly clusterBandFraction: number;
+  /** Clusters holding less than this share of the look-back volume are noise: 10%. */
+  readonly minClusterShare: number;
+  /** Share of the wall part in the blended score when both parts have data. 0.5: no evidence yet for either. */
+  readonly wallWeight: number;
+  /** |score| at which the stream confirms a direction. 0.5: one part fully one-sided, or both leaning the same way. */
+  readonly confirmThreshold: number;
+}
+
+export const DEFAULT_LIQUIDATION_WALLS_PARAMS: LiquidationWallsParams = {
+  wallBandFraction: 0.01,
+  wallMultiple: 10,
+  lookbackHours: 24,
+  leverages: [5, 10, 20],
+  maintenanceMargin: 0.005,
+  clusterBandFraction: 0.03,
+  minClusterShare: 0.1,
+  wallWeight: 0.5,
+  confirmThreshold: 0.5,
+};
+
+const HOUR_MS = 3_600_000;
+
+interface PartReading {
+  readonly score: number;
+  readonly numbers: Record<string, number>;
+  readonly text: string;
+}
+
+export function liquidationWalls(
+  venue: VenueView,
+  decisionTs: number,
+  params: LiquidationWallsParams = DEFAULT_LIQUIDATION_WALLS_PARAMS,
+): StreamResult {
+  // A book stamped after the decision would be lookahead: ignore it.
+  const walls = venue.book !== null && venue.book.ts <= decisionTs ? readWalls(venue.book, params) : null;
+  const clusters = readClusters(venue, decisionTs, params);
+  if (walls === null && clusters === null) {
+    return {
+      stream: "liquidation-walls", venue: venue.venue, available: false, score: 0, confirms: "neutral", numbers: {},
+      summary: `Liquidation walls on ${venue.venue}: no order book and no candles for the last ${params.lookbackHours}h.`,
+    };
+  }
+  const score =
+    walls !== null && clusters !== null
+      ? params.wallWeight * walls.score + (1 - params.wallWeight) * clusters.score
+      : (walls ?? clusters)?.score ?? 0;
+  const triggered = Math.abs(score) >= params.confirmThreshold - 1e-9;
+  const confirms = !triggered ? "neutral" : score > 0 ? "long" : "short";
+  return {
+    stream: "liquidation-walls", venue: venue.venue, available: true, score, confirms,
+    numbers: { ...walls?.numbers, ...clusters?.numbers, score: round(score, 4) },
+    summary: `On ${venue.venue} ${[walls?.text, clusters?.text].filter((t) => t !== undefined).join("; ")}` +
+      (triggered ? `: leaning ${confirms}.` : ": no clear lean."),
+  };
+}
+
+/** Wall part: null when the book lacks a side (no mid). */
+function readWalls(book: VenueBookView, params: LiquidationWallsParams): PartReading | null {
+  const bids = book.bids.filter(([price, qty]) => price > 0 && qty > 0);
+  const asks = book.asks.filter(([price, qty]) => price > 0 && qty > 0);
+  if (bids.length === 0 || asks.length === 0) return null;
+  const bestBid = Math.max(...bids.map(([price]) => price));
+  const bestAsk = Math.min(...asks.map(([price]) => price));
+  const mid = (bestBid + bestAsk) / 2;
+  const medianQty = median([...bids, ...asks].map(([, qty]) => qty));
+  const isWall = ([price, qty]: readonly [number, number]): boolean =>
+    qty >= params.wallMultiple * medianQty && Math.abs(price - mid) <= params.wallBandFraction * mid;
+  const bidWalls = bids.filter(isWall);
+  const askWalls = asks.filter(isWall);
+  const bidQty = bidWalls.reduce((sum, [, qty]) => sum + qty, 0);
+  const askQty = askWalls.reduce((sum, [, qty]) => sum + qty, 0);
+  // Support below leans long, resistance above leans short.
+  const score = bidQty + askQty > 0 ? (bidQty - askQty) / (bidQty + askQty) : 0;
+  const biggestBid = largest(bidWalls);
+  const biggestAsk = largest(askWalls);
+  const numbers: Record<string, number> = { mid, medianLevelQty: medianQty, bidWallQty: bidQty, askWallQty: askQty, wallScore: round(score, 4) };
+  if (biggestBid !== null) Object.assign(numbers, { bidWallPrice: biggestBid[0], bidWallMaxQty: biggestBid[1] });
+  if (biggestAsk !== null) Object.assign(numbers, { askWallPrice: biggestAsk[0], askWallMaxQty: biggestAsk[1] });
+  const describe = (side: string, wall: readonly [number, number] | null): string =>
+    wall === null ? `no ${side} wall` : `${side} wall ${round(wall[1], 3)} at ${wall[0]} (${round(((wall[0] - mid) / mid) * 100, 3)}%)`;
+  return { score, numbers, text: `${describe("bid", biggestBid)}, ${describe("ask", biggestAsk)}` };
+}
+
+/** Cluster part: null without closed candles in the look-back. */
+function readClusters(venue: VenueView, decisionTs: number, params: LiquidationWallsParams): PartReading | null {
+  const fromTs = decisionTs - params.lookbackHours * HOUR_MS;
+  const candles = venue.perpCandles.filter((c) => c.ts >= fromTs && c.ts + HOUR_MS <= decisionTs);
+  const last = candles.at(-1);
+  if (last === undefined || params.leverages.length === 0) return null;
+  const price = venue.price > 0 ? venue.price : last.close;
+  const totalVolume = candles.reduce((sum, c) => sum + c.volume, 0);
+  if (!(totalVolume > 0)) return null;
+
+  // Lowest low / highest high traded after each candle: a level price has already crossed has
+  // been liquidated and no longer exists.
+  const lowAfter: number[] = new Array<number>(candles.length);
+  const highAfter: number[] = new Array<number>(candles.length);
+  let low = Number.POSITIVE_INFINITY;
+  let high = Number.NEGATIVE_INFINITY;
+  for (let i = candles.length - 1; i >= 0; i--) {
+    lowAfter[i] = low;
+    highAfter[i] = high;
+    const c = candles[i] as Candle;
+    low = Math.min(low, c.low);
+    high = Math.max(high, c.high);
+  }
+
+  const band = params.clusterBandFraction * price;
+  let longMass = 0;
+  let longPriceMass = 0;
+  let shortMass = 0;
+  let shortPriceMass = 0;
+  candles.forEach((c, i) => {
+    const typical = (c.high + c.low + c.close) / 3;
+    const mass = c.volume / params.leverages.length;
+    for (const leverage of params.leverages) {
+      const longLiquidation = typical * (1 - 1 / leverage + params.maintenanceMargin);
+      const shortLiquidation = typical * (1 + 1 / leverage - params.maintenanceMargin);
+      if (longLiquidation < price && price - longLiquidation <= band && longLiquidation < (lowAfter[i] ?? Infinity)) {
+        longMass += mass;
+        longPriceMass += mass * longLiquidation;
+      }
+      if (shortLiquidation > price && shortLiquidation - price <= band && shortLiquidation > (highAfter[i] ?? -Infinity)) {
+        shortMass += mass;
+        shortPriceMass += mass * shortLiquidation;
+      }
+    }
+  });
+
+  const longShare = longMass / totalVolume;
+  const shortShare = shortMass / totalVolume;
+  const meaningful = longShare + shortShare >= params.minClusterShare;
+  // Pools attract price: short liquidations above lean long, long liquidations below lean short.
+  const score = meaningful ? (shortMass - longMass) / (shortMass + longMass) : 0;
+  const numbers: Record<string, number> = {
+    price, longLiqShareBelow: round(longShare, 4), shortLiqShareAbove: round(shortShare, 4), clusterScore: round(score, 4),
+  };
+  const parts: string[] = [];
+  if (longMass > 0) {
+    const level = longPriceMass / longMass;
+    Object.assign(numbers, { longLiqPrice: round(level, 2), longLiqDistance: round((price - level) / price, 5) });
+    parts.push(`${round(longShare * 100, 1)}% of the day's volume would be liquidated as longs around ${round(level, 2)} (${round(((price - level) / price) * 100, 2)}% below)`);
+  }
+  if (shortMass > 0) {
+    const level = shortPriceMass / shortMass;
+    Object.assign(numbers, { shortLiqPrice: round(level, 2), shortLiqDistance: round((level - price) / price, 5) });
+    parts.push(`${round(shortShare * 100, 1)}% as shorts around ${round(level, 2)} (${round(((level - price) / price) * 100, 2)}% above)`);
+  }
+  const text = parts.length === 0
+    ? `no liquidation clusters within ${params.clusterBandFraction * 100}% of price`
+    : parts.join(", ") + (meaningful ? "" : " (too small to matter)");
+  return { score, numbers, text };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  const upper = sorted[mid] ?? Number.NaN;
+  return sorted.length % 2 === 1 ? upper : ((sorted[mid - 1] ?? upper) + upper) / 2;
+}
+
+function largest(levels: readonly (readonly [number, number])[]): readonly [number, number] | null {
+  return levels.reduce<readonly [number, number] | null>((best, level) => (best === null || level[1] > best[1] ? level : best), null);
+}

@@ -1,0 +1,119 @@
+import { clamp, mean, round, sampleStd } from "../stats";
+import type { Candle, StreamResult, VenueView } from "./types";
+
+/**
+ * Spot vs perp volume divergence: the perp/spot volume ratio of the last few hours against its
+ * own distribution over the past week, as a z-score of log ratios. When perp volume runs away
+ * from spot, leverage rather than spot demand is driving the move, and leveraged moves tend to
+ * unwind: the stream fades the recent price move (contrarian to its sign). Spot-led volume is
+ * reported but not traded: the method only claims the leveraged case.
+ */
+export interface VolumeDivergenceParams {
+  /** The "recent" window. 4 h: the low end of the 4–12 h horizon, long enough to smooth one-hour spikes. */
+  readonly recentHours: number;
+  /** Baseline the recent ratio is judged against, hours. 7 days: covers weekday/weekend rhythm. */
+  readonly baselineHours: number;
+  /** Trigger at this many standard deviations above the baseline mean (perp-led side only). */
+  readonly zThreshold: number;
+  /**
+   * Floor on the baseline standard deviation, in log units (0.05 ≈ 5% change in the ratio). A
+   * week in which the ratio barely moved would otherwise turn a small drift into many sigmas.
+   */
+  readonly minStd: number;
+  /**
+   * Smallest recent perp move (absolute log return) worth fading. 0.3%: under that there is no
+   * move to fade, only noise, and the direction would be a coin flip.
+   */
+  readonly minMove: number;
+  /** Fewest complete baseline windows needed (spot outages leave holes): 3 days of hourly steps. */
+  readonly minBaselineWindows: number;
+}
+
+export const DEFAULT_VOLUME_DIVERGENCE_PARAMS: VolumeDivergenceParams = {
+  recentHours: 4,
+  baselineHours: 7 * 24,
+  zThreshold: 2,
+  minStd: 0.05,
+  minMove: 0.003,
+  minBaselineWindows: 72,
+};
+
+const HOUR_MS = 3_600_000;
+
+export function volumeDivergence(
+  venue: VenueView,
+  decisionTs: number,
+  params: VolumeDivergenceParams = DEFAULT_VOLUME_DIVERGENCE_PARAMS,
+): StreamResult {
+  // Windows end at the last full hour: a candle counts only once closed (ts + 1 h ≤ decisionTs).
+  const endTs = Math.floor(decisionTs / HOUR_MS) * HOUR_MS;
+  const fromTs = endTs - (params.baselineHours + params.recentHours) * HOUR_MS;
+  const perp = byHour(venue.perpCandles, fromTs, endTs);
+  const spot = byHour(venue.spotCandles, fromTs, endTs);
+
+  /** ln(Σ perp volume / Σ spot volume) over the hours [start, start + recentHours); null on any hole. */
+  const logRatioFrom = (start: number): number | null => {
+    let perpVolume = 0;
+    let spotVolume = 0;
+    for (let h = 0; h < params.recentHours; h++) {
+      const p = perp.get(start + h * HOUR_MS);
+      const s = spot.get(start + h * HOUR_MS);
+      if (p === undefined || s === undefined) return null;
+      perpVolume += p.volume;
+      spotVolume += s.volume;
+    }
+    return perpVolume > 0 && spotVolume > 0 ? Math.log(perpVolume / spotVolume) : null;
+  };
+
+  const recentStart = endTs - params.recentHours * HOUR_MS;
+  const recent = logRatioFrom(recentStart);
+  const baseline: number[] = [];
+  // Baseline windows end at or before the recent window starts: no overlap with what is judged.
+  for (let start = fromTs; start + params.recentHours * HOUR_MS <= recentStart; start += HOUR_MS) {
+    const ratio = logRatioFrom(start);
+    if (ratio !== null) baseline.push(ratio);
+  }
+  const unavailable = (reason: string): StreamResult => ({
+    stream: "volume-divergence", venue: venue.venue, available: false, score: 0, confirms: "neutral",
+    numbers: { baselineWindows: baseline.length, needed: params.minBaselineWindows },
+    summary: `Spot vs perp volume on ${venue.venue}: ${reason}.`,
+  });
+  if (recent === null) return unavailable(`no complete perp and spot candles for the last ${params.recentHours}h`);
+  if (baseline.length < params.minBaselineWindows) {
+    return unavailable(`not enough history yet (${baseline.length} of ${params.minBaselineWindows} ${params.recentHours}h windows)`);
+  }
+
+  const average = mean(baseline);
+  const std = Math.max(sampleStd(baseline), params.minStd);
+  const z = (recent - average) / std;
+  const first = perp.get(recentStart);
+  const last = perp.get(endTs - HOUR_MS);
+  const move = first !== undefined && last !== undefined && first.open > 0 && last.close > 0 ? Math.log(last.close / first.open) : 0;
+  const moveMatters = Math.abs(move) >= params.minMove;
+  const triggered = z >= params.zThreshold - 1e-9 && moveMatters;
+  // Fade the move: at the trigger |score| = 0.5, at twice it 1; spot-led (z ≤ 0) scores 0.
+  const score = moveMatters && z > 0 ? -Math.sign(move) * clamp(z / (2 * params.zThreshold), 0, 1) : 0;
+  const confirms = !triggered ? "neutral" : move > 0 ? "short" : "long";
+  const pct = (x: number): string => `${round(x * 100, 2)}%`;
+  const ratioText = `perp/spot volume ${round(Math.exp(recent), 2)}x over ${params.recentHours}h vs ${round(Math.exp(average), 2)}x typical (${round(z, 2)}σ)`;
+  const summary = triggered
+    ? `On ${venue.venue} ${ratioText} while price moved ${pct(move)}: leverage, not spot demand, is driving it, leaning ${confirms}.`
+    : z >= params.zThreshold - 1e-9
+      ? `On ${venue.venue} ${ratioText}, but price moved only ${pct(move)}: nothing to fade.`
+      : `On ${venue.venue} ${ratioText}: no divergence.`;
+  return {
+    stream: "volume-divergence", venue: venue.venue, available: true, score, confirms,
+    numbers: {
+      recentLogRatio: round(recent, 6), baselineMean: round(average, 6), baselineStd: round(std, 6), z: round(z, 4),
+      recentMove: round(move, 6), baselineWindows: baseline.length,
+    },
+    summary,
+  };
+}
+
+/** Closed candles with open time in [fromTs, endTs), by open time. Later duplicates win. */
+function byHour(candles: readonly Candle[], fromTs: number, endTs: number): Map<number, Candle> {
+  const out = new Map<number, Candle>();
+  for (const c of candles) if (c.ts >= fromTs && c.ts + HOUR_MS <= endTs) out.set(c.ts, c);
+  return out;
+}

@@ -1,0 +1,206 @@
+import type { Candle, SymbolMarketView, TimedRate, VenueView } from "../core/signals/types";
+import { loadBinanceCandles, loadBinanceFunding, loadVenueFunding, MULTI_EXCHANGE_VENUES, sharedDataDir, type Asset } from "./shared-data";
+
+/**
+ * Replays the real history as the aligned cross-venue view the live engine sees, one decision
+ * time after another, with no lookahead:
+ *
+ * - Decision times sit on the 8-hourly funding grid (00/08/16 UTC). The funding stream only
+ *   changes when a print lands, and 8 h steps make the 4 h and 8 h forward returns of successive
+ *   decisions non-overlapping, so hit counts are (nearly) independent and their confidence
+ *   intervals mean what they say. Hourly steps would repeat the same signal 8 times.
+ * - Funding: the historical files hold settled prints, not the live predicted rate, so the
+ *   "current" rate of a venue is its latest settled print at or before the decision time, and
+ *   its history is the prints strictly before that one. A venue whose latest print is older than
+ *   two of its intervals (a gap, or outside its span) is left out rather than shown stale.
+ * - Candles: only bars that have closed, open ts + 1 h ≤ decision ts; spot gaps stay gaps.
+ * - Order books: none exist before recording starts, so `book`/`previousBook` are null and the
+ *   book-based streams report themselves unavailable.
+ * - Only Binance has candles; the six other venues have funding only. Their `price` is the
+ *   Binance perp close (the view needs one; no venue-specific price history exists) and their
+ *   24 h volume is null.
+ *
+ * Indices move forward with the decision time instead of re-scanning whole arrays each step;
+ * only the bounded look-back windows are sliced.
+ */
+export const HOUR_MS = 3_600_000;
+export const HORIZONS = [4, 8, 12] as const;
+export type Horizon = (typeof HORIZONS)[number];
+export type HorizonKey = `h${Horizon}`;
+/** Perp close-to-close return per horizon; null when the data ends before the horizon does. */
+export type ForwardReturns = Readonly<Record<HorizonKey, number | null>>;
+
+/** The venue whose perp the backtest trades and whose candles it reads. */
+export const TRADING_VENUE = "binanceusdm";
+
+export interface VenueFundingSeries {
+  readonly venue: string;
+  readonly intervalHours: number;
+  readonly prints: readonly TimedRate[];
+}
+
+export interface AssetHistory {
+  readonly asset: Asset;
+  /** ccxt unified symbol, as the live bot names it. */
+  readonly symbol: string;
+  readonly perp: readonly Candle[];
+  readonly spot: readonly Candle[];
+  /** One series per venue; the trading venue's is first. */
+  readonly funding: readonly VenueFundingSeries[];
+}
+
+export function loadAssetHistory(asset: Asset, dir = sharedDataDir()): AssetHistory {
+  // Binance: the longer 2019–2026 file, which agrees with the multi-exchange one on every shared print.
+  const funding: VenueFundingSeries[] = [{ venue: TRADING_VENUE, intervalHours: 8, prints: loadBinanceFunding(asset, dir) }];
+  for (const v of MULTI_EXCHANGE_VENUES) {
+    if (v.venue === TRADING_VENUE) continue;
+    funding.push({ venue: v.venue, intervalHours: v.intervalHours, prints: loadVenueFunding(asset, v.file, dir) });
+  }
+  return { asset, symbol: `${asset}/USDT:USDT`, perp: loadBinanceCandles(asset, "perp", dir), spot: loadBinanceCandles(asset, "spot", dir), funding };
+}
+
+export interface ReplayOptions {
+  /** First decision time (rounded up to the grid). Default: when the perp and its funding both exist. */
+  readonly from?: number;
+  /** Last decision time, inclusive. Default: the close of the last perp candle. */
+  readonly to?: number;
+  readonly stepHours?: number;
+  /** Candles handed to the streams, hours back from the decision time. */
+  readonly candleLookbackHours?: number;
+  /** Funding history handed to the streams, hours back from the current print. */
+  readonly fundingLookbackHours?: number;
+  /** A venue's latest print older than this many of its intervals counts as missing. */
+  readonly staleAfterIntervals?: number;
+}
+
+export interface ReplayStep {
+  readonly ts: number;
+  readonly view: SymbolMarketView;
+  /** Perp close at the decision time (the close of the bar ending then), or null in a gap. */
+  readonly entryPrice: number | null;
+  readonly forwardReturns: ForwardReturns;
+  /** Sum of the trading venue's funding prints settling in (ts, ts + h]: what a long pays per unit notional. */
+  readonly fundingOverHorizon: Readonly<Record<HorizonKey, number>>;
+}
+
+/** Index of the first element with ts > limit, moving forward from `from` (never backward). */
+function advance(series: readonly { ts: number }[], from: number, limit: number): number {
+  let i = from;
+  while (i < series.length && (series[i]?.ts ?? Infinity) <= limit) i++;
+  return i;
+}
+
+/** Index of the first element with ts ≥ limit, moving forward from `from`. */
+function advanceBelow(series: readonly { ts: number }[], from: number, limit: number): number {
+  let i = from;
+  while (i < series.length && (series[i]?.ts ?? Infinity) < limit) i++;
+  return i;
+}
+
+/** Position of the element stamped `ts`: the hint first (the series is hourly without gaps), else a binary search. */
+function indexAt(series: readonly { ts: number }[], ts: number, hint: number): number {
+  if (series[hint]?.ts === ts) return hint;
+  let lo = 0;
+  let hi = series.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const t = series[mid]?.ts ?? Infinity;
+    if (t === ts) return mid;
+    if (t < ts) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+/** The decision grid: multiples of `stepHours` since the epoch (00/08/16 UTC for 8 h). */
+export function decisionTimes(from: number, to: number, stepHours: number): number[] {
+  const step = stepHours * HOUR_MS;
+  const times: number[] = [];
+  for (let t = Math.ceil(from / step) * step; t <= to; t += step) times.push(t);
+  return times;
+}
+
+export function defaultReplaySpan(history: AssetHistory): { from: number; to: number } {
+  const firstPerp = history.perp[0];
+  const lastPerp = history.perp.at(-1);
+  const firstPrint = history.funding[0]?.prints[0];
+  if (firstPerp === undefined || lastPerp === undefined || firstPrint === undefined) throw new Error(`No perp candles or funding for ${history.asset}.`);
+  return { from: Math.max(firstPerp.ts + HOUR_MS, firstPrint.ts), to: lastPerp.ts + HOUR_MS };
+}
+
+export function* replay(history: AssetHistory, options: ReplayOptions = {}): Generator<ReplayStep> {
+  const span = defaultReplaySpan(history);
+  const stepHours = options.stepHours ?? 8;
+  const candleLookback = (options.candleLookbackHours ?? 24 * 30) * HOUR_MS;
+  const fundingLookback = (options.fundingLookbackHours ?? 24 * 14) * HOUR_MS;
+  const staleAfter = options.staleAfterIntervals ?? 2;
+  const { perp, spot } = history;
+  const trading = history.funding[0];
+  let perpStart = 0, perpEnd = 0, spotStart = 0, spotEnd = 0;
+  const fundingEnd = history.funding.map(() => 0);
+  const fundingStart = history.funding.map(() => 0);
+
+  for (const ts of decisionTimes(options.from ?? span.from, options.to ?? span.to, stepHours)) {
+    // Closed bars: open ts ≤ ts − 1 h.
+    perpEnd = advance(perp, perpEnd, ts - HOUR_MS);
+    perpStart = advanceBelow(perp, perpStart, ts - candleLookback);
+    spotEnd = advance(spot, spotEnd, ts - HOUR_MS);
+    spotStart = advanceBelow(spot, spotStart, ts - candleLookback);
+    const perpCandles = perp.slice(perpStart, perpEnd);
+    const last = perpCandles.at(-1);
+    if (last === undefined) continue; // no price yet: nothing to decide on
+    const price = last.close;
+    const entryPrice = last.ts === ts - HOUR_MS ? last.close : null;
+
+    const venues: VenueView[] = [];
+    history.funding.forEach((series, k) => {
+      const end = (fundingEnd[k] = advance(series.prints, fundingEnd[k] ?? 0, ts));
+      const current = series.prints[end - 1];
+      if (current === undefined || ts - current.ts > staleAfter * series.intervalHours * HOUR_MS) return;
+      const start = (fundingStart[k] = advanceBelow(series.prints, fundingStart[k] ?? 0, current.ts - fundingLookback));
+      const isTrading = series.venue === TRADING_VENUE;
+      venues.push({
+        venue: series.venue,
+        price,
+        funding: { current, intervalHours: series.intervalHours, history: series.prints.slice(Math.min(start, end - 1), end - 1) },
+        book: null,
+        previousBook: null,
+        perpVolume24h: isTrading ? volume24h(perpCandles, ts) : null,
+        perpCandles: isTrading ? perpCandles : [],
+        spotCandles: isTrading ? spot.slice(spotStart, spotEnd) : [],
+      });
+    });
+
+    const forward = (h: Horizon): number | null => {
+      if (entryPrice === null) return null;
+      const exit = perp[indexAt(perp, ts + (h - 1) * HOUR_MS, perpEnd - 1 + h)];
+      return exit === undefined ? null : exit.close / entryPrice - 1;
+    };
+    const paid = (h: Horizon): number => {
+      let sum = 0;
+      const prints = trading?.prints ?? [];
+      for (let i = fundingEnd[0] ?? 0; i < prints.length && (prints[i]?.ts ?? Infinity) <= ts + h * HOUR_MS; i++) sum += prints[i]?.rate ?? 0;
+      return sum;
+    };
+    yield {
+      ts,
+      view: { symbol: history.symbol, ts, venues },
+      entryPrice,
+      forwardReturns: { h4: forward(4), h8: forward(8), h12: forward(12) },
+      fundingOverHorizon: { h4: paid(4), h8: paid(8), h12: paid(12) },
+    };
+  }
+}
+
+/** Volume of the last 24 closed bars, when all 24 are there (a partial day would understate it). */
+function volume24h(candles: readonly Candle[], ts: number): number | null {
+  let sum = 0;
+  let count = 0;
+  for (let i = candles.length - 1; i >= 0; i--) {
+    const c = candles[i];
+    if (c === undefined || c.ts < ts - 24 * HOUR_MS) break;
+    sum += c.volume;
+    count++;
+  }
+  return count === 24 ? sum : null;
+}
