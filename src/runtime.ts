@@ -5,6 +5,7 @@ import { computeSignalsJob } from "../jobs/compute-signals";
 import { executeTradeJob } from "../jobs/execute-trade";
 import { monitorPositionsJob } from "../jobs/monitor-positions";
 import { pollMarketJob } from "../jobs/poll-market";
+import { recalibrateModelJob } from "../jobs/recalibrate-model";
 import { sendNotificationJob } from "../jobs/send-notification";
 import type { App, AppSettings } from "./app/context";
 import { createChatRouter } from "./chat/chat-router";
@@ -62,6 +63,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     notify: async (notice) => {
       await queues[QUEUE.notify].add(notice.kind, notice);
     },
+    requestModelReview: async (reason) => {
+      await queues[QUEUE.calibration].add("recalibrate", { reason });
+    },
   };
   const router = createChatRouter(app, COMMANDS);
   const specs: WorkerSpec[] = [];
@@ -71,6 +75,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       { queue: QUEUE.signals, processor: computeSignalsJob({ app }) },
       { queue: QUEUE.execution, processor: executeTradeJob({ app }) },
       { queue: QUEUE.monitor, processor: monitorPositionsJob({ app }) },
+      { queue: QUEUE.calibration, processor: recalibrateModelJob({ app }) },
     );
   }
   const started: ChatTransport[] = [];

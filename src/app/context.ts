@@ -14,6 +14,8 @@ export interface App {
   readonly enqueueExecution: (proposalId: string) => Promise<void>;
   /** Queues a chat notification for the bot role. */
   readonly notify: (notice: Notice) => Promise<void>;
+  /** Queues a model review (recalibration), e.g. after the drawdown rule paused trading. */
+  readonly requestModelReview: (reason: string) => Promise<void>;
 }
 
 export interface AppSettings {

@@ -20,7 +20,10 @@ export async function checkRisk(app: App): Promise<{ equity: number; drawdown: n
   await writeDrawdownState(app, update.state);
   await app.db.equitySnapshot.create({ data: { ts: new Date(now), equity, peak: update.state.peakEquity, drawdown: update.drawdown } });
   for (const event of update.events) {
-    if (event.kind === "paused") await writeSetting(app.db, MODEL_REVIEW_KEY, { requestedAt: now, drawdown: event.drawdown });
+    if (event.kind === "paused") {
+      await writeSetting(app.db, MODEL_REVIEW_KEY, { requestedAt: now, drawdown: event.drawdown });
+      await app.requestModelReview(`drawdown ${round(event.drawdown * 100, 2)}%`);
+    }
     await app.notify({ kind: "text", text: describeDrawdownEvent(event) });
   }
   return { equity, drawdown: update.drawdown, events: update.events };

@@ -8,6 +8,7 @@ export const QUEUE = {
   execution: "execution",
   monitor: "monitor",
   notify: "notify",
+  calibration: "calibration",
 } as const;
 export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];
 
@@ -18,6 +19,7 @@ export interface JobData {
   [QUEUE.execution]: { readonly proposalId: string };
   [QUEUE.monitor]: { readonly reason: string };
   [QUEUE.notify]: Notice;
+  [QUEUE.calibration]: { readonly reason: string };
 }
 
 const KEEP = { removeOnComplete: { count: 500 }, removeOnFail: { count: 1000 } } satisfies JobsOptions;
@@ -31,6 +33,7 @@ export const JOB_OPTIONS: Record<QueueName, JobsOptions> = {
   [QUEUE.monitor]: { ...KEEP, attempts: 3, backoff: { type: "exponential", delay: 2_000 } },
   // Telegram and Discord may rate-limit us: keep trying for a while before dropping an alert.
   [QUEUE.notify]: { ...KEEP, attempts: 8, backoff: { type: "exponential", delay: 1_000 } },
+  [QUEUE.calibration]: { ...KEEP, attempts: 3, backoff: { type: "exponential", delay: 60_000 } },
 };
 
 export type Queues = { readonly [K in QueueName]: Queue<JobData[K]> };
@@ -43,6 +46,7 @@ export function createQueues(connection: ConnectionOptions, prefix: string): Que
     [QUEUE.execution]: make(QUEUE.execution),
     [QUEUE.monitor]: make(QUEUE.monitor),
     [QUEUE.notify]: make(QUEUE.notify),
+    [QUEUE.calibration]: make(QUEUE.calibration),
   };
 }
 
@@ -54,4 +58,6 @@ export async function closeQueues(queues: Queues): Promise<void> {
 export async function upsertSchedulers(queues: Queues, options: { pollEveryMs: number; monitorEveryMs: number }): Promise<void> {
   await queues[QUEUE.poll].upsertJobScheduler("poll-market", { every: options.pollEveryMs }, { name: "poll", data: { reason: "schedule" }, opts: JOB_OPTIONS[QUEUE.poll] });
   await queues[QUEUE.monitor].upsertJobScheduler("monitor-positions", { every: options.monitorEveryMs }, { name: "monitor", data: { reason: "schedule" }, opts: JOB_OPTIONS[QUEUE.monitor] });
+  // 00:10 UTC on the 1st: the month's weights are fitted on the 90 days before it.
+  await queues[QUEUE.calibration].upsertJobScheduler("monthly-recalibration", { pattern: "0 10 0 1 * *", tz: "UTC" }, { name: "recalibrate", data: { reason: "monthly" }, opts: JOB_OPTIONS[QUEUE.calibration] });
 }

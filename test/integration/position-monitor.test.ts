@@ -73,7 +73,7 @@ describe("open positions", () => {
 
 describe("drawdown rules", () => {
   it("halves size at 5%, pauses for 24 h at 10% with a model review, and both survive a restart", async () => {
-    const { app, setNow, notices, id } = await openShort(0.6);
+    const { app, setNow, notices, reviews, id } = await openShort(0.6);
     const position = await app.db.position.findUniqueOrThrow({ where: { proposalId: id } });
     await checkRisk(app);
     // Lose 6% of equity (600 USDT) on paper: price up by 600 / quantity.
@@ -88,6 +88,8 @@ describe("drawdown rules", () => {
     expect(paused.events.map((e) => e.kind)).toEqual(["paused"]);
     expect(notices.some((n) => n.kind === "text" && /trading is paused until/.test(n.text))).toBe(true);
     expect(await app.db.setting.findUnique({ where: { key: MODEL_REVIEW_KEY } })).not.toBeNull();
+    expect(reviews).toHaveLength(1);
+    expect(reviews[0]).toMatch(/^drawdown 1\d\.\d+%$/);
     const gate = await tradingGate(app);
     expect(gate.open).toBe(false);
     expect(gate.reason).toMatch(/drawdown rule/);

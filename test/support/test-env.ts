@@ -46,16 +46,18 @@ export function testSettings(overrides: Partial<AppSettings> = {}): AppSettings 
 
 /** An App on a temp database whose queue side effects are recorded instead of sent (unit-level use cases). */
 export async function recordingApp(options: { now?: number; settings?: Partial<AppSettings> } = {}): Promise<{
-  app: App; executions: string[]; notices: Notice[]; setNow: (t: number) => void; cleanup: () => Promise<void>;
+  app: App; executions: string[]; notices: Notice[]; reviews: string[]; setNow: (t: number) => void; cleanup: () => Promise<void>;
 }> {
   const { db, cleanup } = await tempDatabase();
   let now = options.now ?? Date.UTC(2026, 0, 5, 0, 0, 0);
   const executions: string[] = [];
   const notices: Notice[] = [];
+  const reviews: string[] = [];
   const app: App = {
     db, logger: silentLogger, clock: () => now, settings: testSettings(options.settings),
     enqueueExecution: (id) => { executions.push(id); return Promise.resolve(); },
     notify: (n) => { notices.push(n); return Promise.resolve(); },
+    requestModelReview: (reason) => { reviews.push(reason); return Promise.resolve(); },
   };
-  return { app, executions, notices, setNow: (t) => { now = t; }, cleanup };
+  return { app, executions, notices, reviews, setNow: (t) => { now = t; }, cleanup };
 }

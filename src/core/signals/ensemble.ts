@@ -64,7 +64,8 @@ export function decide(streams: readonly StreamResult[], params: EnsembleParams)
   const totalWeight = available.reduce((sum, s) => sum + weightOf(s), 0);
   const score = totalWeight > 0 ? clamp(available.reduce((sum, s) => sum + weightOf(s) * s.score, 0) / totalWeight, -1, 1) : 0;
   const leaning: Direction = score > 0 ? "long" : score < 0 ? "short" : "neutral";
-  const confirming = available.filter((s) => s.confirms === leaning && leaning !== "neutral").map((s) => s.stream);
+  // A stream calibrated to zero weight has shown no edge: its vote does not count as confirmation.
+  const confirming = available.filter((s) => s.confirms === leaning && leaning !== "neutral" && weightOf(s) > 0).map((s) => s.stream);
   const required = Math.max(1, Math.min(REQUIRED_CONFIRMATIONS[params.profile], streams.length));
   const fired = leaning !== "neutral" && confirming.length >= required && Math.abs(score) >= params.scoreThreshold;
   const direction: Direction = fired ? leaning : "neutral";
