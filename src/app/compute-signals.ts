@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { computeSignal } from "../core/signals/engine";
-import type { Decision } from "../core/signals/ensemble";
-import { sizePosition } from "../core/risk/sizing";
+import type { Signal as EngineSignal } from "../core/signals/engine";
+import { sizePosition, type VolatilityRegime } from "../core/risk/sizing";
+import { volatilityRegime } from "../core/risk/volatility-regime";
 import type { App } from "./context";
 import { engineParamsAt } from "./active-weights";
 import { loadMarketView, latestSnapshot } from "./market-view";
@@ -10,7 +11,7 @@ import { readDrawdownState, tradingGate } from "./trading-state";
 
 export interface SignalOutcome {
   readonly symbol: string;
-  readonly decision: Decision;
+  readonly decision: EngineSignal;
   readonly signalId: number;
   readonly proposalId: string | null;
   /** Why no proposal was made for a fired signal. */
@@ -30,7 +31,10 @@ export async function computeSignals(app: App): Promise<SignalOutcome[]> {
   const outcomes: SignalOutcome[] = [];
   for (const symbol of app.settings.symbols) {
     const view = await loadMarketView(app, symbol, now);
-    const decision = computeSignal(view, await engineParamsAt(app, now));
+    const engineSignal = computeSignal(view, await engineParamsAt(app, now));
+    // The regime caps leverage (5x when high); without enough candles it reads high, the safe side.
+    const regime = volatilityRegime(view.venues.find((v) => v.venue === app.settings.tradingVenue)?.perpCandles ?? [], now);
+    const decision = { ...engineSignal, explanation: `${engineSignal.explanation}\n${regime.summary}` };
     const previous = await app.db.signal.findFirst({ where: { symbol }, orderBy: { ts: "desc" } });
     // Alert on the edge only: a signal that keeps firing every poll is news once.
     const isNew = !(previous?.fired === true && previous.direction === decision.direction);
@@ -44,7 +48,7 @@ export async function computeSignals(app: App): Promise<SignalOutcome[]> {
     let proposalId: string | null = null;
     let skipped: string | null = null;
     if (decision.fired && decision.direction !== "neutral") {
-      const result = await proposeTrade(app, symbol, decision.direction, decision.horizonHours, signal.id, now);
+      const result = await proposeTrade(app, symbol, decision.direction, decision.horizonHours, signal.id, now, regime.regime);
       proposalId = result.proposalId;
       skipped = result.skipped;
       if (skipped !== null && isNew) {
@@ -56,7 +60,9 @@ export async function computeSignals(app: App): Promise<SignalOutcome[]> {
   return outcomes;
 }
 
-async function proposeTrade(app: App, symbol: string, side: "long" | "short", horizonHours: number, signalId: number, now: number): Promise<{ proposalId: string | null; skipped: string | null }> {
+async function proposeTrade(
+  app: App, symbol: string, side: "long" | "short", horizonHours: number, signalId: number, now: number, regime: VolatilityRegime,
+): Promise<{ proposalId: string | null; skipped: string | null }> {
   const gate = await tradingGate(app);
   if (!gate.open) return { proposalId: null, skipped: gate.reason };
   const busy = await app.db.proposal.findFirst({ where: { symbol, status: { in: ["pending", "approved", "open"] } } });
@@ -69,8 +75,7 @@ async function proposeTrade(app: App, symbol: string, side: "long" | "short", ho
   }
   const drawdown = await readDrawdownState(app);
   const equity = await currentEquity(app, now);
-  // The volatility regime arrives with the signal engine issue; until then every market is "normal".
-  const size = sizePosition({ side, equity, price, regime: "normal", sizeMultiplier: drawdown.sizeHalved ? 0.5 : 1, params: app.settings.risk });
+  const size = sizePosition({ side, equity, price, regime, sizeMultiplier: drawdown.sizeHalved ? 0.5 : 1, params: app.settings.risk });
   if (size.quantity <= 0) return { proposalId: null, skipped: "equity is exhausted; nothing to trade with." };
   const id = newProposalId();
   await app.db.proposal.create({

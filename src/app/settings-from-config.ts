@@ -17,6 +17,7 @@ export function settingsFromConfig(config: Config): AppSettings {
     fundingAlertMinutes: config.FUNDING_ALERT_MINUTES,
     risk: { ...DEFAULT_RISK_PARAMS, leverage: config.LEVERAGE },
     engine: {
+      ...DEFAULT_ENGINE_PARAMS,
       ensemble: { ...DEFAULT_ENGINE_PARAMS.ensemble, profile: config.RISK_PROFILE, horizonHours: config.SIGNAL_HORIZON_HOURS },
       fundingAnomaly: { ...DEFAULT_ENGINE_PARAMS.fundingAnomaly, zThreshold: config.FUNDING_Z_THRESHOLD },
     },

@@ -4,7 +4,7 @@ import type { FundingPrint, FundingSnapshot, MarketDataSource, OrderBookSnapshot
 /**
  * An offline market for the demo and for tests: a random-walk price with hourly volatility
  * like MNT's, funding that wanders around 0.01% per 8 h and, once, a crowded-long episode (funding
- * spikes while price runs up, then unwinds). Deterministic per seed; every value is a function
+ * spikes, asks pile up, price edges up and then unwinds). Deterministic per seed; every value is a function
  * of time, so any job may ask about any moment in any order.
  */
 export interface SimulatorOptions {
@@ -61,9 +61,11 @@ export class MarketSimulator {
       const afterEpisode = hoursFromStart >= this.options.episodeStartHours + this.options.episodeHours && hoursFromStart < this.options.episodeStartHours + 3 * this.options.episodeHours;
       const previousPrice = this.prices[i - 1] ?? this.options.startPrice;
       const previousFunding = this.fundings[i - 1] ?? 0.0001;
-      // ~0.5% per 15 min at most; crowded longs push price up, their unwinding pulls it down.
-      const drift = inEpisode ? 0.0012 : afterEpisode ? -0.0015 : 0;
-      this.prices.push(previousPrice * Math.exp(drift + 0.003 * gaussian(this.random)));
+      // 0.2% per 15 min (about 4% a day, like MNT); crowded longs push price up, their unwinding pulls it down.
+      // Crowded longs lift price a little, then their unwinding (from 60% of the episode on) drags it down.
+      const unwinding = (inEpisode && hoursFromStart >= this.options.episodeStartHours + 0.6 * this.options.episodeHours) || afterEpisode;
+      const drift = unwinding ? -0.0012 : inEpisode ? 0.0004 : 0;
+      this.prices.push(previousPrice * Math.exp(drift + 0.002 * gaussian(this.random)));
       // Funding mean-reverts to 0.01%; in the episode it is pulled towards 0.08%.
       const target = inEpisode ? 0.0008 : 0.0001;
       this.fundings.push(previousFunding + 0.15 * (target - previousFunding) + 0.000006 * gaussian(this.random));
@@ -81,6 +83,12 @@ export class MarketSimulator {
     const i = this.stepIndex(ts);
     this.extendTo(i);
     return (this.fundings[i] ?? 0.0001) + 0.000002 * this.options.venues.indexOf(venue);
+  }
+
+  /** Whether `ts` falls in the crowded-long episode, when sellers gather above the market. */
+  inEpisode(ts: number): boolean {
+    const hours = (ts - this.options.start) / HOUR_MS;
+    return hours >= this.options.episodeStartHours && hours < this.options.episodeStartHours + this.options.episodeHours;
   }
 
   /** A MarketDataSource for one venue, reading time from `clock`. */
@@ -117,10 +125,14 @@ class SimulatedVenue implements MarketDataSource {
     const mid = this.sim.priceAt(now, this.venue);
     const tick = mid * 0.0001;
     const level = (i: number): number => 2_000 * (1 + ((i * 7919) % 13) / 6);
+    // While longs are crowded, sellers stack the asks and one large offer sits just above: the
+    // book turns one-sided, as it tends to before such a run unwinds.
+    const episode = this.sim.inEpisode(now);
+    const askSize = (i: number): number => level(i + 3) * (episode ? 2.5 : 1) * (episode && i === 5 ? 40 : 1);
     return Promise.resolve({
       venue: this.venue, symbol, ts: now,
       bids: Array.from({ length: depth }, (_, i) => [mid - tick * (i + 0.5), level(i)] as const),
-      asks: Array.from({ length: depth }, (_, i) => [mid + tick * (i + 0.5), level(i + 3)] as const),
+      asks: Array.from({ length: depth }, (_, i) => [mid + tick * (i + 0.5), askSize(i)] as const),
     });
   }
 

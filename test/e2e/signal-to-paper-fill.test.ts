@@ -42,7 +42,12 @@ beforeAll(async () => {
   // … then a crowded long side right now: 0.15% per 8 h, far above anything in that week.
   exchange.setCurrentFunding("bybit", SYMBOL, { rate: 0.0015, nextFundingTs: lastSettlement + 8 * HOUR, intervalHours: 8, markPrice: 42_000 });
   exchange.setTicker("bybit", SYMBOL, { last: 42_000, bid: 41_999.5, ask: 42_000.5, baseVolume24h: 80_000, quoteVolume24h: 3.36e9 });
-  exchange.setBook("bybit", SYMBOL, { bids: [[41_999.5, 2], [41_999, 5]], asks: [[42_000.5, 2], [42_001, 5]] });
+  // Sellers lean on the book: twenty 1-BTC bids against asks with a 50-BTC wall 0.01% up. With
+  // the funding anomaly that is three streams (funding, walls, book imbalance) saying short.
+  exchange.setBook("bybit", SYMBOL, {
+    bids: Array.from({ length: 20 }, (_, i) => [41_999.5 - i, 1] as const),
+    asks: Array.from({ length: 20 }, (_, i) => [42_000.5 + i, i === 4 ? 50 : 1] as const),
+  });
 
   database = await tempDatabase();
   const settings = testSettings({
@@ -107,6 +112,7 @@ describe("funding anomaly at the exchange → approved paper trade → /pnl", ()
     expect(position.side).toBe("short");
     // Sells into the 41,999.5 bid, minus 2 bp slippage.
     expect(position.entryPrice).toBeCloseTo(41_999.5 * 0.9998, 4);
+    expect(tgCard.text).toMatch(/SHORT for the next 8h: 3 of 4 streams confirm \(the conservative profile needs 3\)/);
     expect(await database.db.order.count()).toBe(1);
     await telegram.waitFor(() => telegram.edits.find((e) => e.messageId === tgCard.messageId && /Open: filled/.test(e.text)), 10_000);
     await discord.waitFor(() => discord.edits.find((e) => e.messageId === dcCard.id && /Open: filled/.test(e.content ?? "")), 10_000);

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { computeSignal, DEFAULT_ENGINE_PARAMS } from "../../src/core/signals/engine";
+import { computeSignal, DEFAULT_ENGINE_PARAMS, streamsFor } from "../../src/core/signals/engine";
 import type { SymbolMarketView, TimedRate, VenueView } from "../../src/core/signals/types";
 
 /**
@@ -57,6 +57,13 @@ function biggestJump(sign: 1 | -1): number {
   return pick.i;
 }
 
+/** The funding stream as the engine combines it: these views carry funding data only. */
+function funding(view: SymbolMarketView) {
+  const stream = streamsFor(view, DEFAULT_ENGINE_PARAMS).find((s) => s.stream === "funding-anomaly");
+  if (stream === undefined) throw new Error("no funding stream");
+  return stream;
+}
+
 describe("computeSignal on real Binance BTCUSDT funding", () => {
   it("has a plausible file (8-hourly prints, thousands of them)", () => {
     expect(prints.length).toBeGreaterThan(7000);
@@ -69,13 +76,16 @@ describe("computeSignal on real Binance BTCUSDT funding", () => {
     const i = biggestJump(1);
     expect(new Date(at(i).ts).toISOString()).toBe("2020-02-12T00:00:00.000Z");
     expect(at(i).rate).toBe(0.003);
+    const stream = funding(viewAt(i));
+    expect(stream.confirms).toBe("short");
+    expect(stream.score).toBeLessThanOrEqual(-0.5);
+    expect(stream.numbers["binanceusdm.z"]).toBeGreaterThan(1.5);
+    expect(stream.summary).toContain("longs are crowded");
+    // One stream is not a signal: the conservative profile wants three of the four to agree.
     const decision = computeSignal(viewAt(i));
-    expect(decision.direction).toBe("short");
-    expect(decision.fired).toBe(true);
-    expect(decision.score).toBeLessThanOrEqual(-0.5);
-    expect(decision.streams[0]?.numbers["binanceusdm.z"]).toBeGreaterThan(1.5);
-    expect(decision.explanation).toMatch(/^SHORT for the next 8h: 1 of 1 streams confirm/);
-    expect(decision.explanation).toContain("longs are crowded");
+    expect(decision.fired).toBe(false);
+    expect(decision.direction).toBe("neutral");
+    expect(decision.explanation).toMatch(/^No trade: 1 of 4 streams confirm a direction \(need 3\)/);
   });
 
   it("fires long at the largest negative funding jump (crowded shorts)", () => {
@@ -83,13 +93,13 @@ describe("computeSignal on real Binance BTCUSDT funding", () => {
     const i = biggestJump(-1);
     expect(new Date(at(i).ts).toISOString()).toBe("2020-03-13T08:00:00.000Z");
     expect(at(i).rate).toBe(-0.003);
-    const decision = computeSignal(viewAt(i));
-    expect(decision.direction).toBe("long");
-    expect(decision.score).toBeGreaterThanOrEqual(0.5);
+    const stream = funding(viewAt(i));
+    expect(stream.confirms).toBe("long");
+    expect(stream.score).toBeGreaterThanOrEqual(0.5);
   });
 
   it("fires short at each of the five largest positive jumps", () => {
-    for (const { i } of jumps.slice(0, 5)) expect(computeSignal(viewAt(i)).direction, new Date(at(i).ts).toISOString()).toBe("short");
+    for (const { i } of jumps.slice(0, 5)) expect(funding(viewAt(i)).confirms, new Date(at(i).ts).toISOString()).toBe("short");
   });
 
   it("is neutral through a calm stretch of pinned 0.01% funding", () => {
@@ -109,7 +119,7 @@ describe("computeSignal on real Binance BTCUSDT funding", () => {
       const decision = computeSignal(viewAt(i));
       expect(decision.direction).toBe("neutral");
       expect(decision.fired).toBe(false);
-      expect(decision.streams[0]?.numbers["binanceusdm.z"]).toBe(0);
+      expect(funding(viewAt(i)).numbers["binanceusdm.z"]).toBe(0);
     }
   });
 
@@ -134,7 +144,7 @@ describe("computeSignal on real Binance BTCUSDT funding", () => {
       // Handing the engine the future too (a bug upstream) must not change anything either.
       const everything = computeSignal(viewAt(i, prints));
       expect(everything, `print ${i}`).toEqual(truncated);
-      seen.add(truncated.direction);
+      seen.add(funding(viewAt(i, prints.slice(0, i))).confirms);
     }
     // The check is not vacuous: the stretch holds both firing and quiet moments.
     expect(seen.has("neutral")).toBe(true);
@@ -153,10 +163,10 @@ describe("computeSignal across venues", () => {
       symbol: "BTC/USDT:USDT", ts: current.ts,
       venues: [venue("binanceusdm", current, history), venue("bybit", { ts: current.ts, rate: 0.0001 }, calm)],
     };
-    const decision = computeSignal(view);
+    const stream = funding(view);
     // binance score -1 (clamped), bybit 0 → combined -0.5, past the 0.3 threshold.
-    expect(decision.score).toBeCloseTo(-0.5, 9);
-    expect(decision.direction).toBe("short");
+    expect(stream.score).toBeCloseTo(-0.5, 9);
+    expect(stream.confirms).toBe("short");
   });
 
   it("does not fire when another venue says the opposite", () => {
@@ -172,10 +182,13 @@ describe("computeSignal across venues", () => {
   it("ignores venues without funding and is neutral with none", () => {
     const noFunding: VenueView = { venue: "okx", price: 50_000, book: null, previousBook: null, perpVolume24h: null, perpCandles: [], spotCandles: [], funding: null };
     const withOne: SymbolMarketView = { symbol: "BTC/USDT:USDT", ts: current.ts, venues: [venue("binanceusdm", current, history), noFunding] };
-    expect(computeSignal(withOne).direction).toBe("short");
+    expect(funding(withOne).confirms).toBe("short");
+    expect(funding(withOne).venue).toBe("binanceusdm");
     const none = computeSignal({ symbol: "BTC/USDT:USDT", ts: current.ts, venues: [noFunding] });
     expect(none.direction).toBe("neutral");
-    expect(none.streams).toEqual([]);
+    expect(none.streams.map((s) => [s.stream, s.available])).toEqual([
+      ["funding-anomaly", false], ["liquidation-walls", false], ["volume-divergence", false], ["book-imbalance", false],
+    ]);
   });
 
   it("uses the conservative default profile", () => {
