@@ -50,10 +50,10 @@ export function latestSnapshot(app: App, venue: string, symbol: string, now: num
   return app.db.marketSnapshot.findFirst({ where: { venue, symbol, ts: { lte: new Date(now) } }, orderBy: { ts: "desc" } });
 }
 
-/** Hourly perp candles of the last 8 days that had closed by `now`, oldest first. */
+/** Hourly perp candles of the last 32 days that had closed by `now`, oldest first (the regime's baseline is 30). */
 async function closedCandles(app: App, venue: string, symbol: string, now: number): Promise<Candle[]> {
   const rows = await app.db.candle.findMany({
-    where: { venue, symbol, ts: { gte: new Date(now - 8 * 86_400_000), lte: new Date(now - 3_600_000) } }, orderBy: { ts: "asc" },
+    where: { venue, symbol, ts: { gte: new Date(now - 32 * 86_400_000), lte: new Date(now - 3_600_000) } }, orderBy: { ts: "asc" },
   });
   return rows.map((r) => ({ ts: r.ts.getTime(), open: r.open, high: r.high, low: r.low, close: r.close, volume: r.volume }));
 }

@@ -8,6 +8,8 @@ export interface PollOutcome {
 }
 
 const BACKFILL_DAYS = 7;
+/** The volatility regime compares the last day with the 30 before it. */
+const CANDLE_BACKFILL_DAYS = 31;
 const BOOK_DEPTH = 20;
 
 /**
@@ -68,12 +70,18 @@ async function recordOne(app: App, source: MarketDataSource, symbol: string): Pr
  */
 async function backfillCandles(app: App, source: MarketDataSource, symbol: string): Promise<void> {
   const latest = await app.db.candle.findFirst({ where: { venue: source.venue, symbol }, orderBy: { ts: "desc" } });
-  const since = latest ? latest.ts.getTime() + 1 : app.clock() - BACKFILL_DAYS * 86_400_000;
+  const since = latest ? latest.ts.getTime() + 1 : app.clock() - CANDLE_BACKFILL_DAYS * 86_400_000;
   try {
+    // A venue returns one page (≤ 200 bars): a first start catches up over a few polls.
     const candles = await source.fetchPerpCandles(symbol, since);
-    for (const c of candles.filter((c) => c.ts + 3_600_000 <= app.clock())) {
-      const row = { venue: source.venue, symbol, ts: new Date(c.ts), open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume };
-      await app.db.candle.upsert({ where: { venue_symbol_ts: { venue: source.venue, symbol, ts: row.ts } }, create: row, update: {} });
+    const rows = candles
+      .filter((c) => c.ts + 3_600_000 <= app.clock())
+      .map((c) => ({ venue: source.venue, symbol, ts: new Date(c.ts), open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume }));
+    try {
+      await app.db.candle.createMany({ data: rows });
+    } catch {
+      // Another poll stored some of them meanwhile: fall back to one-by-one, keeping what exists.
+      for (const row of rows) await app.db.candle.upsert({ where: { venue_symbol_ts: { venue: row.venue, symbol, ts: row.ts } }, create: row, update: {} });
     }
   } catch (error) {
     app.logger.warn({ venue: source.venue, symbol, error: error instanceof Error ? error.message : String(error) }, "candles not updated this round");

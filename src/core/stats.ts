@@ -25,3 +25,8 @@ export function round(value: number, digits: number): number {
   const factor = 10 ** digits;
   return Math.round(value * factor) / factor;
 }
+
+/** A price as a trader reads it: 6 significant digits, no float tail (0.630958, 62150.5). */
+export function formatSignificant(value: number, digits = 6): string {
+  return Number.isFinite(value) ? String(Number(value.toPrecision(digits))) : String(value);
+}

@@ -47,24 +47,48 @@ function dataPath(relative: string, dir: string): string {
   return full;
 }
 
-/** Rows of a CSV as string arrays, header checked; CRLF or LF line ends; blank lines ignored. */
-function readCsv(path: string, expectedHeader: string): string[][] {
-  const lines = readFileSync(path, "utf8").split(/\r?\n/);
-  if (lines[0] !== expectedHeader) throw new Error(`Unexpected header in ${path}: "${lines[0] ?? ""}" (expected "${expectedHeader}").`);
-  const rows: string[][] = [];
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i];
-    if (line === undefined || line === "") continue;
-    rows.push(line.split(","));
+/**
+ * Numeric columns of a CSV, one array per row, header checked; CRLF or LF line ends; blank lines
+ * ignored. Scans with indexOf instead of split/regex: the hourly files have 50–75k rows and a
+ * backtest loads several of them.
+ */
+function readCsv(path: string, expectedHeader: string, columns: readonly number[]): number[][] {
+  const text = readFileSync(path, "utf8");
+  const headerEnd = text.indexOf("\n");
+  const header = text.slice(0, headerEnd < 0 ? text.length : headerEnd).replace(/\r$/, "");
+  if (header !== expectedHeader) throw new Error(`Unexpected header in ${path}: "${header}" (expected "${expectedHeader}").`);
+  const rows: number[][] = [];
+  let start = headerEnd < 0 ? text.length : headerEnd + 1;
+  while (start < text.length) {
+    let end = text.indexOf("\n", start);
+    if (end < 0) end = text.length;
+    const lineEnd = text.charCodeAt(end - 1) === 13 ? end - 1 : end;
+    if (lineEnd > start) rows.push(parseFields(path, text, start, lineEnd, columns));
+    start = end + 1;
   }
   return rows;
 }
 
-function num(path: string, row: readonly string[], column: number): number {
-  const raw = row[column];
-  const value = raw === undefined || raw === "" ? Number.NaN : Number(raw);
-  if (!Number.isFinite(value)) throw new Error(`Bad number "${raw ?? ""}" in column ${column} of ${path}: ${row.join(",")}`);
-  return value;
+function parseFields(path: string, text: string, start: number, end: number, columns: readonly number[]): number[] {
+  const values: number[] = [];
+  let column = 0;
+  let fieldStart = start;
+  let wanted = 0;
+  while (fieldStart <= end && wanted < columns.length) {
+    let fieldEnd = text.indexOf(",", fieldStart);
+    if (fieldEnd < 0 || fieldEnd > end) fieldEnd = end;
+    if (column === columns[wanted]) {
+      const raw = text.slice(fieldStart, fieldEnd);
+      const value = raw === "" ? Number.NaN : Number(raw);
+      if (!Number.isFinite(value)) throw new Error(`Bad number "${raw}" in column ${column} of ${path}: ${text.slice(start, end)}`);
+      values.push(value);
+      wanted++;
+    }
+    column++;
+    fieldStart = fieldEnd + 1;
+  }
+  if (wanted < columns.length) throw new Error(`Short row in ${path}: ${text.slice(start, end)}`);
+  return values;
 }
 
 /** Timestamps must strictly increase: the replay's moving indices rely on it. */
@@ -82,8 +106,8 @@ export type Market = "spot" | "perp";
 export function loadBinanceCandles(asset: Asset, market: Market, dir = sharedDataDir()): Candle[] {
   const name = market === "spot" ? `binance_spot_${asset}USDT_1h_ohlcv.csv` : `binance_usdm_${asset}USDT_perp_1h_ohlcv.csv`;
   const path = dataPath(`binance_spot_perp_1h/${name}`, dir);
-  const candles = readCsv(path, "ts_ms,time_utc,open,high,low,close,volume").map((r) => ({
-    ts: num(path, r, 0), open: num(path, r, 2), high: num(path, r, 3), low: num(path, r, 4), close: num(path, r, 5), volume: num(path, r, 6),
+  const candles = readCsv(path, "ts_ms,time_utc,open,high,low,close,volume", [0, 2, 3, 4, 5, 6]).map(([ts = 0, open = 0, high = 0, low = 0, close = 0, volume = 0]) => ({
+    ts, open, high, low, close, volume,
   }));
   assertAscending(path, candles);
   return candles;
@@ -92,7 +116,7 @@ export function loadBinanceCandles(asset: Asset, market: Market, dir = sharedDat
 /** Binance USDⓈ-M settled funding prints, 2019–2026 (a superset of the multi-exchange Binance file). */
 export function loadBinanceFunding(asset: Asset, dir = sharedDataDir()): TimedRate[] {
   const path = dataPath(`binance_spot_perp_1h/binance_usdm_${asset}USDT_funding.csv`, dir);
-  const prints = readCsv(path, "ts_ms,time_utc,funding_rate").map((r) => ({ ts: num(path, r, 0), rate: num(path, r, 2) }));
+  const prints = readCsv(path, "ts_ms,time_utc,funding_rate", [0, 2]).map(([ts = 0, rate = 0]) => ({ ts, rate }));
   assertAscending(path, prints);
   return prints;
 }
@@ -100,7 +124,7 @@ export function loadBinanceFunding(asset: Asset, dir = sharedDataDir()): TimedRa
 /** Settled funding prints of one venue from `funding_multi_exchange/` (2020–2023). */
 export function loadVenueFunding(asset: Asset, file: string, dir = sharedDataDir()): TimedRate[] {
   const path = dataPath(`funding_multi_exchange/${asset}-USDT_${file}_funding.csv`, dir);
-  const prints = readCsv(path, "ts_ms,time_utc,exchange,symbol,funding_rate").map((r) => ({ ts: num(path, r, 0), rate: num(path, r, 4) }));
+  const prints = readCsv(path, "ts_ms,time_utc,exchange,symbol,funding_rate", [0, 4]).map(([ts = 0, rate = 0]) => ({ ts, rate }));
   assertAscending(path, prints);
   return prints;
 }

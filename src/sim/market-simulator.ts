@@ -41,12 +41,12 @@ export class MarketSimulator {
   private readonly prices: number[] = [];
   private readonly fundings: number[] = [];
   private readonly random: () => number;
-  /** History reaches a week before `start`, so the engine has a baseline from the first poll. */
+  /** History reaches 32 days before `start`, so every baseline (funding, volatility) exists from the first poll. */
   private readonly origin: number;
 
   constructor(readonly options: SimulatorOptions) {
     this.random = mulberry32(options.seed);
-    this.origin = options.start - 7 * 24 * HOUR_MS;
+    this.origin = options.start - 32 * 24 * HOUR_MS;
   }
 
   private stepIndex(ts: number): number {

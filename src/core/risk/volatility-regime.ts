@@ -65,8 +65,12 @@ export function volatilityRegime(
   decisionTs: number,
   params: VolatilityRegimeParams = DEFAULT_VOLATILITY_REGIME_PARAMS,
 ): VolatilityRegimeResult {
+  // Windows end on the hour: the last one at the latest full hour, the oldest baseline window
+  // (baselineDays·24 + windowHours − 1) hours before it, reaching back windowHours more, plus one
+  // candle for its first return.
+  const lastEnd = Math.floor(decisionTs / HOUR_MS) * HOUR_MS;
+  const windowStart = lastEnd - (params.baselineDays * 24 + 2 * params.windowHours) * HOUR_MS;
   // Returns keyed by the close time of the later candle; only candles closed by decisionTs.
-  const windowStart = decisionTs - (params.baselineDays * 24 + params.windowHours + 1) * HOUR_MS;
   const closed = candles.filter((c) => c.ts >= windowStart && c.ts + HOUR_MS <= decisionTs);
   const returnsByHour = new Map<number, number>();
   for (let i = 1; i < closed.length; i++) {
@@ -78,7 +82,6 @@ export function volatilityRegime(
   }
 
   // A window ending at `end` holds the returns of the candles closing in (end - windowHours, end].
-  const lastEnd = Math.floor(decisionTs / HOUR_MS) * HOUR_MS;
   const volEndingAt = (end: number): number | null => {
     const returns: number[] = [];
     for (let h = params.windowHours - 1; h >= 0; h--) {

@@ -1,4 +1,4 @@
-import { round } from "../stats";
+import { formatSignificant, round } from "../stats";
 import type { Candle, StreamResult, VenueBookView, VenueView } from "./types";
 
 /**
@@ -20,8 +20,9 @@ export interface LiquidationWallsParams {
   readonly wallBandFraction: number;
   /**
    * A level is a wall when its size is at least this multiple of the median level size of the
-   * book (both sides). Book sizes are heavy-tailed (Binance BTC top-20 is mostly 0.002–0.01 BTC
-   * dust): at 10x about 6 of 40 levels qualify, at 5x nearly 9, which is no longer a wall.
+   * book (both sides). Book sizes are heavy-tailed (Binance BTC perp top-20 is mostly 0.002–0.01
+   * BTC dust): at 20x a typical snapshot has 3 walls among its 40 levels, at 10x 5, at 5x nearly
+   * 9, which is no longer a wall but the ordinary book.
    */
   readonly wallMultiple: number;
   /** Positions opened over this look-back are still assumed open. 24 h: the next 4–12 h are driven by the last day's entries. */
@@ -45,7 +46,7 @@ export interface LiquidationWallsParams {
 
 export const DEFAULT_LIQUIDATION_WALLS_PARAMS: LiquidationWallsParams = {
   wallBandFraction: 0.01,
-  wallMultiple: 10,
+  wallMultiple: 20,
   lookbackHours: 24,
   leverages: [5, 10, 20],
   maintenanceMargin: 0.005,
@@ -114,7 +115,7 @@ function readWalls(book: VenueBookView, params: LiquidationWallsParams): PartRea
   if (biggestBid !== null) Object.assign(numbers, { bidWallPrice: biggestBid[0], bidWallMaxQty: biggestBid[1] });
   if (biggestAsk !== null) Object.assign(numbers, { askWallPrice: biggestAsk[0], askWallMaxQty: biggestAsk[1] });
   const describe = (side: string, wall: readonly [number, number] | null): string =>
-    wall === null ? `no ${side} wall` : `${side} wall ${round(wall[1], 3)} at ${wall[0]} (${round(((wall[0] - mid) / mid) * 100, 3)}%)`;
+    wall === null ? `no ${side} wall` : `${side} wall ${round(wall[1], 3)} at ${formatSignificant(wall[0])} (${round(((wall[0] - mid) / mid) * 100, 3)}%)`;
   return { score, numbers, text: `${describe("bid", biggestBid)}, ${describe("ask", biggestAsk)}` };
 }
 
@@ -176,7 +177,7 @@ function readClusters(venue: VenueView, decisionTs: number, params: LiquidationW
   if (longMass > 0) {
     const level = longPriceMass / longMass;
     Object.assign(numbers, { longLiqPrice: round(level, 2), longLiqDistance: round((price - level) / price, 5) });
-    parts.push(`${round(longShare * 100, 1)}% of the day's volume would be liquidated as longs around ${round(level, 2)} (${round(((price - level) / price) * 100, 2)}% below)`);
+    parts.push(`${round(longShare * 100, 1)}% as longs around ${round(level, 2)} (${round(((price - level) / price) * 100, 2)}% below)`);
   }
   if (shortMass > 0) {
     const level = shortPriceMass / shortMass;
@@ -184,8 +185,8 @@ function readClusters(venue: VenueView, decisionTs: number, params: LiquidationW
     parts.push(`${round(shortShare * 100, 1)}% as shorts around ${round(level, 2)} (${round(((level - price) / price) * 100, 2)}% above)`);
   }
   const text = parts.length === 0
-    ? `no liquidation clusters within ${params.clusterBandFraction * 100}% of price`
-    : parts.join(", ") + (meaningful ? "" : " (too small to matter)");
+    ? `no liquidation clusters within ${round(params.clusterBandFraction * 100, 2)}% of price`
+    : `${parts.join(", ")} of the day's volume would be liquidated${meaningful ? "" : " (too small to matter)"}`;
   return { score, numbers, text };
 }
 

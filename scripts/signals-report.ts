@@ -1,0 +1,231 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { DEFAULT_CALIBRATION_PARAMS, isHit, type HorizonKey } from "../src/core/calibration/calibrate";
+import { beatsChance, hitRate, rateDifference, type HitRate } from "../src/core/calibration/hit-rate";
+import { DEFAULT_TRADING_COSTS, walkForward, type Evaluation, type WalkForwardSample } from "../src/core/calibration/walk-forward";
+import { volatilityRegime } from "../src/core/risk/volatility-regime";
+import { crossExchange, type CrossExchangeResult } from "../src/core/signals/cross-exchange";
+import { DEFAULT_ENGINE_PARAMS, streamsFor } from "../src/core/signals/engine";
+import { fundingAnomaly } from "../src/core/signals/funding-anomaly";
+import type { RiskProfile } from "../src/core/signals/ensemble";
+import type { Direction, StreamName, StreamResult } from "../src/core/signals/types";
+import { HORIZONS, loadAssetHistory, replay, TRADING_VENUE, type ForwardReturns } from "../src/history/replay";
+import { ASSETS, type Asset } from "../src/history/shared-data";
+
+/**
+ * `npm run signals:report`: every stream, the cross-exchange confirmation and the walk-forward
+ * ensemble over the real BTC and ETH history in ../shared/data, with Wilson 95% intervals and
+ * costs. Prints markdown and writes reports/signals-report.md (git-ignored). Options:
+ * `--from 2022-01-01 --to 2022-06-30 --assets BTC` for a quick slice.
+ */
+interface Row {
+  readonly ts: number;
+  readonly streams: readonly StreamResult[];
+  readonly forwardReturns: ForwardReturns;
+  readonly fundingOverHorizon: Readonly<Record<HorizonKey, number>>;
+  readonly cross: CrossExchangeResult;
+  readonly regime: "normal" | "high" | "unknown";
+  /** The funding stream on Binance alone: the engine folds all venues, which fires more often. */
+  readonly binanceFunding: Direction;
+}
+
+const STREAM_NAMES: readonly StreamName[] = ["funding-anomaly", "liquidation-walls", "volume-divergence", "book-imbalance"];
+const KEYS: readonly HorizonKey[] = HORIZONS.map((h) => `h${h}` as const);
+const started = performance.now();
+
+function option(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+const fromArg = option("from");
+const toArg = option("to");
+const assets = (option("assets")?.split(",") ?? ASSETS) as Asset[];
+
+/** Seeded coin flips (mulberry32) for the random-direction baseline: the same report every run. */
+function coin(seed: number): () => Direction {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296 < 0.5 ? "long" : "short";
+  };
+}
+
+function collect(asset: Asset): Row[] {
+  const history = loadAssetHistory(asset);
+  const steps = replay(history, { ...(fromArg ? { from: Date.parse(fromArg) } : {}), ...(toArg ? { to: Date.parse(toArg) } : {}) });
+  const rows: Row[] = [];
+  for (const step of steps) {
+    const trading = step.view.venues.find((v) => v.venue === TRADING_VENUE);
+    const regime = trading === undefined ? null : volatilityRegime(trading.perpCandles, step.ts);
+    rows.push({
+      ts: step.ts, streams: streamsFor(step.view, DEFAULT_ENGINE_PARAMS), forwardReturns: step.forwardReturns,
+      fundingOverHorizon: step.fundingOverHorizon, cross: crossExchange(step.view, DEFAULT_ENGINE_PARAMS.crossExchange),
+      regime: regime === null || !regime.available ? "unknown" : regime.regime,
+      binanceFunding: trading?.funding ? fundingAnomaly(TRADING_VENUE, trading.funding, DEFAULT_ENGINE_PARAMS.fundingAnomaly).confirms : "neutral",
+    });
+    if (rows.length % 500 === 0) process.stderr.write(`\r${asset}: ${rows.length} decision times, at ${new Date(step.ts).toISOString().slice(0, 10)}`);
+  }
+  process.stderr.write(`\r${asset}: ${rows.length} decision times replayed${" ".repeat(20)}\n`);
+  return rows;
+}
+
+const pct = (x: number, digits = 1): string => (Number.isFinite(x) ? `${(x * 100).toFixed(digits)}%` : "–");
+const pp = (x: number): string => (Number.isFinite(x) ? `${x >= 0 ? "+" : ""}${(x * 100).toFixed(1)} pp` : "–");
+const bp = (x: number): string => (Number.isFinite(x) ? `${(x * 10_000).toFixed(1)} bp` : "–");
+const rate = (r: HitRate): string => (r.total === 0 ? "– (0)" : `${pct(r.rate)} [${pct(r.ci.low, 0)}–${pct(r.ci.high, 0)}] n=${r.total}`);
+const date = (ts: number): string => new Date(ts).toISOString().slice(0, 10);
+
+/** Hits of directional calls at one horizon; calls without a label are skipped. */
+function score(calls: readonly { direction: Direction; row: Row }[], key: HorizonKey): HitRate {
+  const labelled = calls.filter((c) => c.row.forwardReturns[key] !== null && c.direction !== "neutral");
+  return hitRate(labelled.filter((c) => isHit(c.direction, c.row.forwardReturns[key] ?? 0)).length, labelled.length);
+}
+
+function upRate(rows: readonly Row[], key: HorizonKey): HitRate {
+  return score(rows.map((row) => ({ direction: "long" as const, row })), key);
+}
+
+const out: string[] = [];
+const print = (line = ""): void => void out.push(line);
+const table = (header: readonly string[], body: readonly (readonly string[])[]): void => {
+  print(`| ${header.join(" | ")} |`);
+  print(`|${header.map(() => "---").join("|")}|`);
+  for (const r of body) print(`| ${r.join(" | ")} |`);
+  print();
+};
+
+const data = new Map<Asset, Row[]>(assets.map((a) => [a, collect(a)]));
+const allRows = [...data.values()].flat();
+
+print("# Signals report: real BTC and ETH history");
+print();
+print(`Decision times every 8 h (00/08/16 UTC), ${[...data].map(([a, r]) => `${a} ${date(r[0]?.ts ?? 0)} .. ${date(r.at(-1)?.ts ?? 0)} (${r.length})`).join(", ")}.`);
+print("No lookahead: settled funding prints up to the decision time (historical files hold settled prints, not the live predicted rate, so the \"current\" rate is the last settled print), candles closed by then, no order books.");
+print("Hit = the perp moved the called way from the close at the decision time to the close h hours later. 95% Wilson intervals. Random = seeded coin flips at the same moments; up-rate = share of those moments followed by a rise (the hit rate of always-long).");
+print();
+
+print("## Summary: streams per asset");
+print();
+const summary: string[][] = [];
+const flip = coin(20_240_808);
+for (const [asset, rows] of data) {
+  const calls = (pick: (r: Row) => Direction): { direction: Direction; row: Row }[] =>
+    rows.flatMap((row) => (pick(row) === "neutral" ? [] : [{ direction: pick(row), row }]));
+  const named = (name: StreamName) => (r: Row): Direction => {
+    const s = r.streams.find((x) => x.stream === name);
+    return s?.available === true ? s.confirms : "neutral";
+  };
+  const lines: [string, (r: Row) => Direction][] = [
+    ...STREAM_NAMES.map((n): [string, (r: Row) => Direction] => [n, named(n)]),
+    ["funding-anomaly (Binance only)", (r) => r.binanceFunding],
+    ["cross-exchange (alone)", (r) => (r.cross.flagged ? r.cross.direction : "neutral")],
+  ];
+  for (const [name, pick] of lines) {
+    const fired = calls(pick);
+    const random = fired.map((c) => ({ direction: flip(), row: c.row }));
+    const at8 = score(fired, "h8");
+    summary.push([
+      asset, name, String(fired.length), pct(fired.length / rows.length),
+      ...KEYS.map((k) => rate(score(fired, k))),
+      pct(score(random, "h8").rate), pct(upRate(fired.map((c) => c.row), "h8").rate),
+      fired.length === 0 ? "no data" : beatsChance(at8) === "not significant" ? "no edge (n.s.)" : `${beatsChance(at8)} chance`,
+    ]);
+  }
+  summary.push([asset, "(all decision times)", String(rows.length), "100%", ...KEYS.map((k) => `up ${pct(upRate(rows, k).rate)}`), "", "", "base rate"]);
+}
+table(["asset", "stream", "fires", "% of times", "4h hit", "8h hit", "12h hit", "random 8h", "up-rate 8h", "8h verdict"], summary);
+
+print("## Cross-exchange confirmation of funding-anomaly signals");
+print();
+print("Funding-anomaly fires, at decision times where at least two venues had a fresh rate (2020–2023). \"With\" = the cross-exchange spread is flagged (> 0.05% between two venues, 8 h-equivalent) and points the same way. The seed claims such trades won ~23% more often.");
+print();
+const crossRows: string[][] = [];
+for (const [label, rows] of data.size > 1 ? [...data, ["both", allRows] as const] : [...data]) {
+  const fired = rows.flatMap((row) => {
+    const f = row.streams.find((s) => s.stream === "funding-anomaly");
+    return f?.available === true && f.confirms !== "neutral" && row.cross.available ? [{ direction: f.confirms, row }] : [];
+  });
+  const agree = fired.filter((c) => c.row.cross.flagged && c.row.cross.direction === c.direction);
+  const rest = fired.filter((c) => !(c.row.cross.flagged && c.row.cross.direction === c.direction));
+  for (const key of KEYS) {
+    const a = score(agree, key);
+    const b = score(rest, key);
+    const d = rateDifference(a, b);
+    // The seed's "+23%" read as a relative lift over the unconfirmed hit rate: is it inside the interval?
+    const claimed = 0.23 * b.rate;
+    const verdict = a.total === 0 || b.total === 0 ? "too few"
+      : d.ci.low > 0 ? "significant gain" : d.ci.high < 0 ? "significantly worse"
+      : d.ci.high < claimed ? `no edge; +23% (= ${pp(claimed)}) excluded` : "not significant";
+    crossRows.push([label, key.slice(1) + "h", rate(a), rate(b), `${pp(d.difference)} [${pp(d.ci.low)}, ${pp(d.ci.high)}]`, pct(d.relativeLift), Number.isFinite(d.pValue) ? d.pValue.toFixed(3) : "–", verdict]);
+  }
+}
+table(["asset", "horizon", "with confirmation", "without", "difference [95% CI]", "relative", "p", "verdict"], crossRows);
+const flagged = allRows.filter((r) => r.cross.available && r.cross.flagged);
+const pairs = new Map<string, number>();
+for (const r of flagged) {
+  const sorted = [...r.cross.perVenue].sort((a, b) => a.rate8h - b.rate8h);
+  const pair = `${sorted.at(-1)?.venue ?? "?"} above ${sorted[0]?.venue ?? "?"}`;
+  pairs.set(pair, (pairs.get(pair) ?? 0) + 1);
+}
+const topPairs = [...pairs].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([pair, n]) => `${pair} ${pct(n / Math.max(1, flagged.length), 0)}`);
+print(`The spread is flagged at ${pct(flagged.length / Math.max(1, allRows.filter((r) => r.cross.available).length))} of the decision times where it can be computed; widest pairs: ${topPairs.join(", ")}.`);
+print();
+
+print("## Walk-forward ensemble (8 h horizon, out of sample)");
+print();
+print(`Weights refitted monthly on the 90 days before each month (shrunk hit rate, prior weight ${DEFAULT_CALIBRATION_PARAMS.priorWeight} below ${DEFAULT_CALIBRATION_PARAMS.minFired} fires), then traded in that month only. Every fired decision is one trade held 8 h on the Binance perp; costs: taker fee ${DEFAULT_TRADING_COSTS.takerFeeBps} bp and slippage ${DEFAULT_TRADING_COSTS.slippageBps} bp per side, plus the real Binance funding prints settling during the hold.`);
+print();
+const wfRows: string[][] = [];
+const evalCells = (e: Evaluation): string[] => [
+  String(e.trades.length), rate(e.hitRate), bp(e.averageGross),
+  `${bp(e.averageNet)} [${bp(e.averageNetCi.low)}, ${bp(e.averageNetCi.high)}]`, pct(e.netWinRate), pct(e.totalNet),
+];
+const variants: [string, RiskProfile, (s: StreamResult) => boolean][] = [
+  ["engine, conservative (3 of 4)", "conservative", () => true],
+  ["engine, aggressive (2 of 4)", "aggressive", () => true],
+  ["funding stream alone", "conservative", (s) => s.stream === "funding-anomaly"],
+];
+const regimeNotes: string[] = [];
+for (const [asset, rows] of data) {
+  for (const [label, profile, keep] of variants) {
+    const samples: WalkForwardSample[] = rows.map((r) => ({ ts: r.ts, streams: r.streams.filter(keep), forwardReturns: r.forwardReturns, fundingOverHorizon: r.fundingOverHorizon }));
+    const wf = walkForward(samples, { calibration: DEFAULT_CALIBRATION_PARAMS, ensemble: { ...DEFAULT_ENGINE_PARAMS.ensemble, profile }, costs: DEFAULT_TRADING_COSTS });
+    wfRows.push([asset, label, String(wf.months.length), ...evalCells(wf.outOfSample), rate(wf.inSample.hitRate)]);
+    if (profile === "conservative" && label.startsWith("engine")) {
+      const last = wf.months.at(-1)?.weightSet;
+      if (last) regimeNotes.push(`${asset}: latest engine weights (${last.version}): ${Object.entries(last.weights).map(([s, w]) => `${s} ${(w ?? 0).toFixed(2)}`).join(", ")}; prior for ${last.priors.join(", ") || "none"}.`);
+    }
+    if (label === "funding stream alone") {
+      const byTs = new Map(rows.map((r) => [r.ts, r.regime]));
+      const split = (regime: string): HitRate => {
+        const t = wf.outOfSample.trades.filter((x) => byTs.get(x.ts) === regime);
+        return hitRate(t.filter((x) => x.hit).length, t.length);
+      };
+      regimeNotes.push(`${asset}: out-of-sample funding trades in the high-volatility regime ${rate(split("high"))}, normal ${rate(split("normal"))}; high regime at ${pct(rows.filter((r) => r.regime === "high").length / rows.length)} of decision times.`);
+    }
+  }
+}
+table(["asset", "ensemble", "months", "OOS trades", "OOS hit [95% CI]", "avg gross", "avg net [95% CI]", "net win rate", "sum of net", "in-sample hit"], wfRows);
+for (const note of regimeNotes) print(`- ${note}`);
+print();
+
+print("## Streams lacking the data they need");
+print();
+const available = (name: StreamName): number => allRows.filter((r) => r.streams.find((s) => s.stream === name)?.available === true).length / Math.max(1, allRows.length);
+print(`- book-imbalance (available ${pct(available("book-imbalance"))}): order books — no history before recording starts; prior weight.`);
+print(`- liquidation-walls (available ${pct(available("liquidation-walls"))}): the wall part needs order books (no history before recording starts); only the candle-based liquidation-cluster part is measured here, and only on Binance.`);
+print(`- volume-divergence (available ${pct(available("volume-divergence"))}): Binance spot and perp candles only (no other venue's volume history); spot outages leave gaps.`);
+print(`- funding-anomaly (available ${pct(available("funding-anomaly"))}): settled prints stand in for the live predicted rate; seven venues 2020–2023, Binance alone before and after.`);
+print("- cross-exchange: needs two venues, so only 2020–2023; other venues' volumes are unknown, so the average is equal-weighted, not volume-weighted.");
+print("- No open-interest, long/short-ratio or liquidation history exists for any coin: liquidation levels are inferred from candles.");
+print();
+print(`Runtime ${((performance.now() - started) / 1000).toFixed(1)} s. Many cells are tested at once: a single "significant" cell among dozens is expected by chance.`);
+
+const text = out.join("\n");
+process.stdout.write(`${text}\n`);
+const reports = fileURLToPath(new URL("../reports/", import.meta.url));
+mkdirSync(reports, { recursive: true });
+writeFileSync(`${reports}signals-report.md`, `${text}\n`);
+process.stderr.write(`Written to ${reports}signals-report.md\n`);

@@ -1,0 +1,88 @@
+import { clamp, round } from "../stats";
+import type { StreamResult, VenueBookView, VenueView } from "./types";
+
+/**
+ * Order-book imbalance and depth change: resting bid vs ask size within a band around mid,
+ * imbalance = (bid − ask) / (bid + ask). More size waiting to buy than to sell near the price
+ * leans long. The change of that imbalance since the previous snapshot says which side is
+ * building: bids being added (or asks pulled) lean long too.
+ */
+export interface BookImbalanceParams {
+  /** Depth counts within this fraction of mid, either side. 0.5%: the near book that absorbs the next hours' flow. */
+  readonly bandFraction: number;
+  /**
+   * Weight of the imbalance change in the score when a previous snapshot exists; the rest is the
+   * level. 0.3: the level is the steadier reading, one snapshot-to-snapshot change is noisy.
+   */
+  readonly changeWeight: number;
+  /** |score| at which the stream confirms a direction. 0.3: about a 65/35 split of near depth. */
+  readonly confirmThreshold: number;
+}
+
+export const DEFAULT_BOOK_IMBALANCE_PARAMS: BookImbalanceParams = {
+  bandFraction: 0.005,
+  changeWeight: 0.3,
+  confirmThreshold: 0.3,
+};
+
+export interface BandDepth {
+  readonly mid: number;
+  /** Base units resting within the band. */
+  readonly bidDepth: number;
+  readonly askDepth: number;
+  /** (bid − ask) / (bid + ask), in [-1, 1]. */
+  readonly imbalance: number;
+}
+
+/** Depth within ±band of mid; null when a side is empty (no mid, no imbalance). */
+export function bandDepth(book: VenueBookView, bandFraction: number): BandDepth | null {
+  const bids = book.bids.filter(([price, qty]) => price > 0 && qty > 0);
+  const asks = book.asks.filter(([price, qty]) => price > 0 && qty > 0);
+  if (bids.length === 0 || asks.length === 0) return null;
+  const mid = (Math.max(...bids.map(([price]) => price)) + Math.min(...asks.map(([price]) => price))) / 2;
+  const within = (price: number): boolean => Math.abs(price - mid) <= bandFraction * mid;
+  const bidDepth = bids.reduce((sum, [price, qty]) => (within(price) ? sum + qty : sum), 0);
+  const askDepth = asks.reduce((sum, [price, qty]) => (within(price) ? sum + qty : sum), 0);
+  return { mid, bidDepth, askDepth, imbalance: (bidDepth - askDepth) / (bidDepth + askDepth) };
+}
+
+export function bookImbalance(venue: VenueView, decisionTs: number, params: BookImbalanceParams = DEFAULT_BOOK_IMBALANCE_PARAMS): StreamResult {
+  // A book stamped after the decision would be lookahead: treat it as missing.
+  const book = venue.book !== null && venue.book.ts <= decisionTs ? venue.book : null;
+  const now = book === null ? null : bandDepth(book, params.bandFraction);
+  if (book === null || now === null) {
+    return {
+      stream: "book-imbalance", venue: venue.venue, available: false, score: 0, confirms: "neutral", numbers: {},
+      summary: `Order book on ${venue.venue}: ${book === null ? "no snapshot at the decision time" : "one side is empty"}.`,
+    };
+  }
+  // The change needs an earlier snapshot; one stamped at or after `book` cannot be "before" it.
+  const previousBook = venue.previousBook !== null && venue.previousBook.ts < book.ts ? venue.previousBook : null;
+  const before = previousBook === null ? null : bandDepth(previousBook, params.bandFraction);
+  const change = before === null ? null : now.imbalance - before.imbalance;
+  const score = change === null
+    ? now.imbalance
+    : clamp((1 - params.changeWeight) * now.imbalance + params.changeWeight * clamp(change, -1, 1), -1, 1);
+  const triggered = Math.abs(score) >= params.confirmThreshold - 1e-9;
+  const confirms = !triggered ? "neutral" : score > 0 ? "long" : "short";
+
+  const numbers: Record<string, number> = {
+    mid: now.mid, bidDepth: round(now.bidDepth, 6), askDepth: round(now.askDepth, 6), imbalance: round(now.imbalance, 4), score: round(score, 4),
+  };
+  if (before !== null && change !== null && previousBook !== null) {
+    Object.assign(numbers, {
+      previousImbalance: round(before.imbalance, 4),
+      imbalanceChange: round(change, 4),
+      // Relative change of each side's depth: which side is being added to or pulled.
+      bidDepthChange: before.bidDepth > 0 ? round(now.bidDepth / before.bidDepth - 1, 4) : 0,
+      askDepthChange: before.askDepth > 0 ? round(now.askDepth / before.askDepth - 1, 4) : 0,
+      secondsSincePrevious: (book.ts - previousBook.ts) / 1000,
+    });
+  }
+  const band = `${round(params.bandFraction * 100, 2)}%`;
+  const split = `${round((now.bidDepth / (now.bidDepth + now.askDepth)) * 100, 0)}% bids`;
+  const changeText = change === null ? "" : `, ${change >= 0 ? "up" : "down"} ${round(Math.abs(change), 2)} since the previous snapshot`;
+  const summary = `On ${venue.venue} the book within ${band} of mid is ${split} (imbalance ${round(now.imbalance, 2)}${changeText})` +
+    (triggered ? `: leaning ${confirms}.` : ": balanced.");
+  return { stream: "book-imbalance", venue: venue.venue, available: true, score, confirms, numbers, summary };
+}
