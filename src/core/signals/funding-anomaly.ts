@@ -44,18 +44,28 @@ export function fundingBaseline(history: readonly TimedRate[], currentTs: number
 }
 
 export function fundingAnomaly(venue: string, funding: VenueFundingView, params: FundingAnomalyParams = DEFAULT_FUNDING_ANOMALY_PARAMS): StreamResult {
-  const baseline = fundingBaseline(funding.history, funding.current.ts, params);
-  if (baseline.length < params.minSamples) {
+  const rates = fundingBaseline(funding.history, funding.current.ts, params).map((p) => p.rate);
+  const baseline = { count: rates.length, mean: mean(rates), std: sampleStd(rates) };
+  return scoreFunding(venue, funding.current, funding.intervalHours, baseline, params);
+}
+
+/**
+ * Scores a live rate against baseline statistics (however they were computed: a filter over the
+ * history here, a rolling window in the replay tracker), so both paths decide and speak alike.
+ */
+export function scoreFunding(
+  venue: string, current: TimedRate, intervalHours: number, baseline: { count: number; mean: number; std: number }, params: FundingAnomalyParams,
+): StreamResult {
+  if (baseline.count < params.minSamples) {
     return {
       stream: "funding-anomaly", venue, available: false, score: 0, confirms: "neutral",
-      numbers: { samples: baseline.length, needed: params.minSamples },
-      summary: `Funding on ${venue}: not enough history yet (${baseline.length} of ${params.minSamples} observations).`,
+      numbers: { samples: baseline.count, needed: params.minSamples },
+      summary: `Funding on ${venue}: not enough history yet (${baseline.count} of ${params.minSamples} observations).`,
     };
   }
-  const rates = baseline.map((p) => p.rate);
-  const average = mean(rates);
-  const std = Math.max(sampleStd(rates), params.minStd);
-  const z = (funding.current.rate - average) / std;
+  const average = baseline.mean;
+  const std = Math.max(baseline.std, params.minStd);
+  const z = (current.rate - average) / std;
   // Inclusive, with a hair of tolerance: 0.0175% over a pinned 0.01% with the 0.005% floor is
   // exactly 1.5σ, but binary floating point computes it as 1.4999999999999998.
   const triggered = Math.abs(z) >= params.zThreshold - 1e-9;
@@ -64,12 +74,12 @@ export function fundingAnomaly(venue: string, funding: VenueFundingView, params:
   const confirms = !triggered ? "neutral" : z > 0 ? "short" : "long";
   const pct = (r: number): string => `${round(r * 100, 4)}%`;
   const summary = triggered
-    ? `Funding on ${venue} is ${pct(funding.current.rate)} against a ${params.windowHours}h average of ${pct(average)} ` +
+    ? `Funding on ${venue} is ${pct(current.rate)} against a ${params.windowHours}h average of ${pct(average)} ` +
       `(${round(z, 2)}σ): ${z > 0 ? "longs are crowded, leaning short" : "shorts are crowded, leaning long"}.`
-    : `Funding on ${venue} is ${pct(funding.current.rate)}, ${round(z, 2)}σ from its ${params.windowHours}h average: normal.`;
+    : `Funding on ${venue} is ${pct(current.rate)}, ${round(z, 2)}σ from its ${params.windowHours}h average: normal.`;
   return {
     stream: "funding-anomaly", venue, available: true, score, confirms,
-    numbers: { rate: funding.current.rate, average, std, z: round(z, 4), samples: baseline.length, intervalHours: funding.intervalHours },
+    numbers: { rate: current.rate, average, std, z: round(z, 4), samples: baseline.count, intervalHours },
     summary,
   };
 }
