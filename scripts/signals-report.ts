@@ -1,3 +1,4 @@
+import { seededRandom } from "../src/core/random";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_CALIBRATION_PARAMS, isHit, type HorizonKey } from "../src/core/calibration/calibrate";
@@ -41,15 +42,10 @@ const fromArg = option("from");
 const toArg = option("to");
 const assets = (option("assets")?.split(",") ?? ASSETS) as Asset[];
 
-/** Seeded coin flips (mulberry32) for the random-direction baseline: the same report every run. */
+/** Seeded coin flips for the random-direction baseline: the same report every run. */
 function coin(seed: number): () => Direction {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296 < 0.5 ? "long" : "short";
-  };
+  const random = seededRandom(seed);
+  return () => (random() < 0.5 ? "long" : "short");
 }
 
 function collect(asset: Asset): Row[] {

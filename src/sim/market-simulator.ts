@@ -1,3 +1,4 @@
+import { gaussian, seededRandom } from "../core/random";
 import type { Candle } from "../core/signals/types";
 import type { FundingPrint, FundingSnapshot, MarketDataSource, OrderBookSnapshot, TickerSnapshot } from "../exchange/market-data";
 
@@ -21,22 +22,6 @@ const STEP_MS = 15 * 60_000;
 const HOUR_MS = 3_600_000;
 const FUNDING_INTERVAL_HOURS = 8;
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function gaussian(random: () => number): number {
-  const u = Math.max(random(), 1e-12);
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
-}
-
 export class MarketSimulator {
   private readonly prices: number[] = [];
   private readonly fundings: number[] = [];
@@ -45,7 +30,7 @@ export class MarketSimulator {
   private readonly origin: number;
 
   constructor(readonly options: SimulatorOptions) {
-    this.random = mulberry32(options.seed);
+    this.random = seededRandom(options.seed);
     this.origin = options.start - 32 * 24 * HOUR_MS;
   }
 

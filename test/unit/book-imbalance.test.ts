@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { loadRealBooks } from "../support/real-data";
 import { describe, expect, it } from "vitest";
 import { bandDepth, bookImbalance, DEFAULT_BOOK_IMBALANCE_PARAMS } from "../../src/core/signals/book-imbalance";
 import type { VenueBookView, VenueView } from "../../src/core/signals/types";
@@ -76,21 +76,7 @@ describe("bookImbalance (hand-built)", () => {
 
 // ---- Real data: Binance BTCUSDT perp L2 top-20 books, one per second (CRLF line ends). ----
 
-const BOOKS = new URL("../../../shared/data/orderbook_binance_20240808/binance-usdm_BTCUSDT_l2_top20_1s.csv", import.meta.url);
 
-function loadBooks(): VenueBookView[] {
-  const lines = readFileSync(BOOKS, "utf8").trim().split(/\r?\n/);
-  if (lines[0] !== "event_time_ms,local_ts_ns,update_id,side,level,price,qty") throw new Error(`unexpected header in ${BOOKS.pathname}`);
-  const byTs = new Map<number, { ts: number; bids: [number, number][]; asks: [number, number][] }>();
-  for (const line of lines.slice(1)) {
-    const [ts, , , side, , price, qty] = line.split(",");
-    const key = Number(ts);
-    const snapshot = byTs.get(key) ?? { ts: key, bids: [], asks: [] };
-    byTs.set(key, snapshot);
-    (side === "bid" ? snapshot.bids : snapshot.asks).push([Number(price), Number(qty)]);
-  }
-  return [...byTs.values()];
-}
 
 /** The same book with the sides swapped (quantities trade places, prices mirrored about mid). */
 function swapped(b: VenueBookView): VenueBookView {
@@ -100,7 +86,7 @@ function swapped(b: VenueBookView): VenueBookView {
 }
 
 describe("bookImbalance on 345 real Binance BTC perp books (2024-08-08 23:54–00:00 UTC)", () => {
-  const books = loadBooks();
+  const books = loadRealBooks();
   const results = books.map((b, i) => bookImbalance(venue(b, books[i - 1] ?? null), b.ts));
 
   it("computes the first snapshot's imbalance from its 40 levels", () => {

@@ -1,3 +1,4 @@
+import { seededRandom } from "../../src/core/random";
 import { describe, expect, it } from "vitest";
 import {
   ALL_STREAMS, calibrate, DEFAULT_CALIBRATION_PARAMS, monthStartOf, weightSetVersion, type CalibrationSample,
@@ -15,17 +16,6 @@ function stream(name: StreamName, confirms: Direction, available = true): Stream
   return { stream: name, venue: "binanceusdm", available, score, confirms, numbers: {}, summary: "" };
 }
 
-/** Deterministic pseudo-random numbers (mulberry32), so the synthetic history is the same every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /**
  * 8-hourly samples from `from` to `to`: funding-anomaly fires every other sample and is right
@@ -33,7 +23,7 @@ function rng(seed: number): () => number {
  * has data.
  */
 function synthetic(from: number, to: number, seed = 7): CalibrationSample[] {
-  const random = rng(seed);
+  const random = seededRandom(seed);
   const samples: CalibrationSample[] = [];
   for (let ts = from, i = 0; ts < to; ts += 8 * HOUR_MS, i++) {
     const up = random() < 0.5;

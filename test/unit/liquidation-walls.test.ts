@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { loadBinanceCandles, loadRealBooks } from "../support/real-data";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_LIQUIDATION_WALLS_PARAMS, liquidationWalls } from "../../src/core/signals/liquidation-walls";
 import type { Candle, VenueBookView, VenueView } from "../../src/core/signals/types";
@@ -133,36 +133,8 @@ describe("liquidationWalls: estimated liquidation clusters", () => {
 
 // ---- Real data: Binance BTCUSDT perp L2 top-20 books, one per second (CRLF line ends). ----
 
-const BOOKS = new URL("../../../shared/data/orderbook_binance_20240808/binance-usdm_BTCUSDT_l2_top20_1s.csv", import.meta.url);
-const PERP = new URL("../../../shared/data/binance_spot_perp_1h/binance_usdm_BTCUSDT_perp_1h_ohlcv.csv", import.meta.url);
 
-function loadBooks(): VenueBookView[] {
-  const lines = readFileSync(BOOKS, "utf8").trim().split(/\r?\n/);
-  if (lines[0] !== "event_time_ms,local_ts_ns,update_id,side,level,price,qty") throw new Error(`unexpected header in ${BOOKS.pathname}`);
-  const byTs = new Map<number, { ts: number; bids: [number, number][]; asks: [number, number][] }>();
-  for (const line of lines.slice(1)) {
-    const [ts, , , side, , price, qty] = line.split(",");
-    const key = Number(ts);
-    const snapshot = byTs.get(key) ?? { ts: key, bids: [], asks: [] };
-    byTs.set(key, snapshot);
-    (side === "bid" ? snapshot.bids : snapshot.asks).push([Number(price), Number(qty)]);
-  }
-  return [...byTs.values()];
-}
 
-function loadCandles(): Candle[] {
-  // Plain split and a loop: these files have 58–73k rows and load on every run. Number() ignores
-  // the trailing "\r" of the CRLF line ends.
-  const lines = readFileSync(PERP, "utf8").split("\n");
-  if (lines[0]?.trimEnd() !== "ts_ms,time_utc,open,high,low,close,volume") throw new Error(`unexpected header in ${PERP.pathname}: ${lines[0]}`);
-  const candles: Candle[] = [];
-  for (let i = 1; i < lines.length; i++) {
-    const fields = lines[i]?.split(",") ?? [];
-    if (fields.length < 7) continue;
-    candles.push({ ts: Number(fields[0]), open: Number(fields[2]), high: Number(fields[3]), low: Number(fields[4]), close: Number(fields[5]), volume: Number(fields[6]) });
-  }
-  return candles;
-}
 
 /** The same book reflected about its mid: bids become asks at the mirrored distance and back. */
 function mirrored(b: VenueBookView): VenueBookView {
@@ -172,7 +144,7 @@ function mirrored(b: VenueBookView): VenueBookView {
 }
 
 describe("liquidationWalls on real data", () => {
-  const books = loadBooks();
+  const books = loadRealBooks();
 
   it("reads walls in 345 one-second Binance BTC perp books", () => {
     expect(books).toHaveLength(345);
@@ -208,7 +180,7 @@ describe("liquidationWalls on real data", () => {
   });
 
   describe("liquidation clusters on Binance BTC perp candles", () => {
-    const candles = loadCandles();
+    const candles = loadBinanceCandles("BTC", "perp");
     const closeByOpen = new Map(candles.map((c) => [c.ts, c.close]));
     /** The last closed candle's close stands in for the mark price at t. */
     const priceAt = (t: number): number => closeByOpen.get(t - HOUR) ?? NaN;

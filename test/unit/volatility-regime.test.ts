@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { loadBinanceCandles } from "../support/real-data";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_VOLATILITY_REGIME_PARAMS, volatilityRegime } from "../../src/core/risk/volatility-regime";
 import type { Candle } from "../../src/core/signals/types";
@@ -91,24 +91,10 @@ describe("volatilityRegime (hand-built)", () => {
 });
 
 // Real Binance BTCUSDT perp hourly candles (CRLF line ends), read once.
-const PERP = new URL("../../../shared/data/binance_spot_perp_1h/binance_usdm_BTCUSDT_perp_1h_ohlcv.csv", import.meta.url);
 
-function loadCandles(file: URL): Candle[] {
-  // Plain split and a loop: these files have 58–73k rows and load on every run. Number() ignores
-  // the trailing "\r" of the CRLF line ends.
-  const lines = readFileSync(file, "utf8").split("\n");
-  if (lines[0]?.trimEnd() !== "ts_ms,time_utc,open,high,low,close,volume") throw new Error(`unexpected header in ${file.pathname}: ${lines[0]}`);
-  const candles: Candle[] = [];
-  for (let i = 1; i < lines.length; i++) {
-    const fields = lines[i]?.split(",") ?? [];
-    if (fields.length < 7) continue;
-    candles.push({ ts: Number(fields[0]), open: Number(fields[2]), high: Number(fields[3]), low: Number(fields[4]), close: Number(fields[5]), volume: Number(fields[6]) });
-  }
-  return candles;
-}
 
 describe("volatilityRegime on real BTC perp candles", () => {
-  const candles = loadCandles(PERP);
+  const candles = loadBinanceCandles("BTC", "perp");
   const at = (iso: string) => volatilityRegime(candles, Date.parse(iso));
 
   it("reads the March 2020 crash as high", () => {

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { loadBinanceCandles } from "../support/real-data";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_VOLUME_DIVERGENCE_PARAMS, volumeDivergence } from "../../src/core/signals/volume-divergence";
 import type { Candle, VenueView } from "../../src/core/signals/types";
@@ -101,26 +101,11 @@ describe("volumeDivergence (hand-built)", () => {
 });
 
 // Real Binance BTCUSDT spot and USDT-M perp hourly candles (CRLF line ends), read once.
-const DATA = new URL("../../../shared/data/binance_spot_perp_1h/", import.meta.url);
 
-function loadCandles(name: string): Candle[] {
-  const file = new URL(name, DATA);
-  // Plain split and a loop: these files have 58–73k rows and load on every run. Number() ignores
-  // the trailing "\r" of the CRLF line ends.
-  const lines = readFileSync(file, "utf8").split("\n");
-  if (lines[0]?.trimEnd() !== "ts_ms,time_utc,open,high,low,close,volume") throw new Error(`unexpected header in ${file.pathname}: ${lines[0]}`);
-  const candles: Candle[] = [];
-  for (let i = 1; i < lines.length; i++) {
-    const fields = lines[i]?.split(",") ?? [];
-    if (fields.length < 7) continue;
-    candles.push({ ts: Number(fields[0]), open: Number(fields[2]), high: Number(fields[3]), low: Number(fields[4]), close: Number(fields[5]), volume: Number(fields[6]) });
-  }
-  return candles;
-}
 
 describe("volumeDivergence on real BTC spot and perp candles", () => {
-  const perp = loadCandles("binance_usdm_BTCUSDT_perp_1h_ohlcv.csv");
-  const spot = loadCandles("binance_spot_BTCUSDT_1h_ohlcv.csv");
+  const perp = loadBinanceCandles("BTC", "perp");
+  const spot = loadBinanceCandles("BTC", "spot");
   const between = (candles: readonly Candle[], from: number, to: number): Candle[] => candles.filter((c) => c.ts >= from && c.ts < to);
 
   it("fires on a few percent of the hours of March 2023, both ways", () => {
