@@ -1,4 +1,5 @@
 import { round } from "../src/core/stats";
+import { engineParamsAt } from "../src/app/active-weights";
 import { portfolio } from "../src/app/portfolio";
 import { readDrawdownState, tradingGate } from "../src/app/trading-state";
 import { formatUsd } from "../src/chat/render/proposal-card";
@@ -11,9 +12,10 @@ export const statusCommand: Command = {
   mutates: false,
   async run(app) {
     const now = app.clock();
-    const [gate, drawdown, book, pending] = await Promise.all([
+    const [gate, drawdown, book, pending, engine] = await Promise.all([
       tradingGate(app), readDrawdownState(app), portfolio(app, now),
       app.db.proposal.count({ where: { status: "pending", expiresAt: { gt: new Date(now) } } }),
+      engineParamsAt(app, now),
     ]);
     const ddPct = drawdown.peakEquity > 0 ? round(((drawdown.peakEquity - book.equity) / drawdown.peakEquity) * 100, 2) : 0;
     const lines = [
@@ -21,6 +23,7 @@ export const statusCommand: Command = {
       gate.open ? "New signals become proposals." : gate.reason,
       `Equity ${formatUsd(book.equity)} (peak ${formatUsd(drawdown.peakEquity)}, drawdown ${Math.max(0, ddPct)}%${drawdown.sizeHalved ? ", size halved" : ""})`,
       `Open positions: ${book.open.length}; proposals waiting: ${pending}`,
+      `Signals: ${engine.ensemble.profile} profile, stream weights ${engine.ensemble.modelVersion === "prior-v1" ? "at their priors (no calibration yet)" : `from ${engine.ensemble.modelVersion}`}.`,
       `Watching ${app.settings.symbols.join(", ")} on ${app.settings.venues.join(", ")} every ${app.settings.pollIntervalMinutes} min (orders on ${app.settings.tradingVenue}).`,
     ];
     for (const venue of app.settings.venues) {
