@@ -1,4 +1,6 @@
-import type { Candle, SymbolMarketView, TimedRate, VenueView } from "../core/signals/types";
+import { TimeWindowStats } from "../core/rolling";
+import { DEFAULT_FUNDING_ANOMALY_PARAMS, type FundingAnomalyParams } from "../core/signals/funding-anomaly";
+import type { Candle, FundingBaselineStats, SymbolMarketView, TimedRate, VenueView } from "../core/signals/types";
 import { loadBinanceCandles, loadBinanceFunding, loadVenueFunding, MULTI_EXCHANGE_VENUES, sharedDataDir, type Asset } from "./shared-data";
 
 /**
@@ -71,6 +73,12 @@ export interface ReplayOptions {
   readonly fundingLookbackHours?: number;
   /** A venue's latest print older than this many of its intervals counts as missing. */
   readonly staleAfterIntervals?: number;
+  /**
+   * Keep each venue's funding baseline in a rolling window updated per print (O(1) amortised)
+   * and hand it to the stream, instead of letting it re-scan the history each step. The rule
+   * must be the stream's; null turns it off. Default: the stream's default rule.
+   */
+  readonly rollingFundingBaseline?: FundingAnomalyParams | null;
 }
 
 export interface ReplayStep {
@@ -139,6 +147,8 @@ export function* replay(history: AssetHistory, options: ReplayOptions = {}): Gen
   let perpStart = 0, perpEnd = 0, spotStart = 0, spotEnd = 0;
   const fundingEnd = history.funding.map(() => 0);
   const fundingStart = history.funding.map(() => 0);
+  const rule = options.rollingFundingBaseline === undefined ? DEFAULT_FUNDING_ANOMALY_PARAMS : options.rollingFundingBaseline;
+  const rolling = history.funding.map(() => (rule === null ? null : { stats: new TimeWindowStats(rule), added: 0 }));
 
   for (const ts of decisionTimes(options.from ?? span.from, options.to ?? span.to, stepHours)) {
     // Closed bars: open ts ≤ ts − 1 h.
@@ -159,10 +169,21 @@ export function* replay(history: AssetHistory, options: ReplayOptions = {}): Gen
       if (current === undefined || ts - current.ts > staleAfter * series.intervalHours * HOUR_MS) return;
       const start = (fundingStart[k] = advanceBelow(series.prints, fundingStart[k] ?? 0, current.ts - fundingLookback));
       const isTrading = series.venue === TRADING_VENUE;
+      const keeper = rolling[k];
+      let baseline: FundingBaselineStats | undefined;
+      if (keeper && rule) {
+        // Every print before the current one enters the window once, in order.
+        for (; keeper.added < end - 1; keeper.added++) {
+          const print = series.prints[keeper.added];
+          if (print !== undefined) keeper.stats.add(print.ts, print.rate);
+        }
+        baseline = { ...keeper.stats.stats(current.ts), windowHours: rule.windowHours, minSamples: rule.minSamples, maxLookbackHours: rule.maxLookbackHours };
+      }
+      const history = series.prints.slice(Math.min(start, end - 1), end - 1);
       venues.push({
         venue: series.venue,
         price,
-        funding: { current, intervalHours: series.intervalHours, history: series.prints.slice(Math.min(start, end - 1), end - 1) },
+        funding: baseline ? { current, intervalHours: series.intervalHours, history, baseline } : { current, intervalHours: series.intervalHours, history },
         book: null,
         previousBook: null,
         perpVolume24h: isTrading ? volume24h(perpCandles, ts) : null,

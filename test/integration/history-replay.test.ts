@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { loadBinanceFunding, loadVenueFunding, MULTI_EXCHANGE_VENUES } from "../../src/history/shared-data";
 import { HOUR_MS, loadAssetHistory, replay, type AssetHistory, type ReplayStep } from "../../src/history/replay";
+import { DEFAULT_ENGINE_PARAMS, streamsFor } from "../../src/core/signals/engine";
 
 /**
  * The replay against the real files in ../shared/data. Row counts come from that folder's README;
@@ -121,5 +122,27 @@ describe("replay", () => {
     const last = [...replay(btc, { from: (btc.perp.at(-1)?.ts ?? 0) - 7 * HOUR_MS })].at(-1);
     expect(last?.forwardReturns.h4).toBeNull();
     expect(last?.forwardReturns.h12).toBeNull();
+  });
+});
+
+describe("incremental funding baseline in the replay", () => {
+  it("decides exactly as re-scanning the history would, on a year of BTC", () => {
+    const history = loadAssetHistory("BTC");
+    const span = { from: Date.UTC(2022, 0, 1), to: Date.UTC(2023, 0, 1) };
+    const rolling = [...replay(history, span)];
+    const rescanned = [...replay(history, { ...span, rollingFundingBaseline: null })];
+    expect(rolling.length).toBe(rescanned.length);
+    let fired = 0;
+    rolling.forEach((step, i) => {
+      const other = rescanned[i];
+      expect(step.view.venues.every((v) => v.funding?.baseline !== undefined)).toBe(true);
+      expect(other?.view.venues.some((v) => v.funding?.baseline !== undefined)).toBe(false);
+      const a = streamsFor(step.view, DEFAULT_ENGINE_PARAMS)[0];
+      const b = streamsFor(other?.view ?? step.view, DEFAULT_ENGINE_PARAMS)[0];
+      expect(a?.confirms, new Date(step.ts).toISOString()).toBe(b?.confirms);
+      expect(a?.score ?? 0).toBeCloseTo(b?.score ?? 0, 9);
+      if (a?.confirms !== "neutral") fired += 1;
+    });
+    expect(fired).toBeGreaterThan(50);
   });
 });

@@ -44,6 +44,9 @@ export function fundingBaseline(history: readonly TimedRate[], currentTs: number
 }
 
 export function fundingAnomaly(venue: string, funding: VenueFundingView, params: FundingAnomalyParams = DEFAULT_FUNDING_ANOMALY_PARAMS): StreamResult {
+  const kept = funding.baseline;
+  const matches = kept !== undefined && kept.windowHours === params.windowHours && kept.minSamples === params.minSamples && kept.maxLookbackHours === params.maxLookbackHours;
+  if (matches) return scoreFunding(venue, funding.current, funding.intervalHours, kept, params);
   const rates = fundingBaseline(funding.history, funding.current.ts, params).map((p) => p.rate);
   const baseline = { count: rates.length, mean: mean(rates), std: sampleStd(rates) };
   return scoreFunding(venue, funding.current, funding.intervalHours, baseline, params);

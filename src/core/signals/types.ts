@@ -20,6 +20,21 @@ export interface VenueFundingView {
   readonly intervalHours: number;
   /** Earlier observations, settled prints and polled predictions, oldest first, all before `current.ts`. */
   readonly history: readonly TimedRate[];
+  /**
+   * Optional: the baseline statistics of `history`, already kept by a rolling window (a replay
+   * updates them per print instead of re-scanning). Used only when its rule matches the stream's.
+   */
+  readonly baseline?: FundingBaselineStats;
+}
+
+export interface FundingBaselineStats {
+  readonly count: number;
+  readonly mean: number;
+  readonly std: number;
+  /** The rule the statistics follow (see FundingAnomalyParams). */
+  readonly windowHours: number;
+  readonly minSamples: number;
+  readonly maxLookbackHours: number;
 }
 
 export interface VenueBookView {
