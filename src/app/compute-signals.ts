@@ -43,6 +43,7 @@ export async function computeSignals(app: App): Promise<SignalOutcome[]> {
         symbol, venue: app.settings.tradingVenue, ts: new Date(now), direction: decision.direction, fired: decision.fired,
         score: decision.score, confidence: decision.confidence, horizonHours: decision.horizonHours,
         explanation: decision.explanation, streamsJson: JSON.stringify(decision.streams), modelVersion: decision.modelVersion,
+        crossConfirmed: decision.confirmedAcrossExchanges,
       },
     });
     let proposalId: string | null = null;

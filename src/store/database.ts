@@ -45,11 +45,19 @@ export function applyMigrations(dbFile: string, migrationsDir: string = MIGRATIO
       if (applied.has(name)) continue;
       const sql = readFileSync(path.join(migrationsDir, name, "migration.sql"), "utf8");
       const checksum = createHash("sha256").update(sql).digest("hex");
+      // SQLite ignores PRAGMA foreign_keys inside a transaction, and Prisma's table rebuilds
+      // (create new, copy, drop old, rename) rely on it being off: with it on, dropping the old
+      // table would null or delete the rows that reference it. So: off around the transaction,
+      // and the references are checked before commit instead.
+      sqlite.pragma("foreign_keys = OFF");
       sqlite.transaction(() => {
         sqlite.exec(sql);
+        const broken = sqlite.pragma("foreign_key_check") as unknown[];
+        if (broken.length > 0) throw new Error(`migration ${name} would leave ${broken.length} broken reference(s); nothing was changed`);
         sqlite.prepare(`INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, applied_steps_count, started_at)
           VALUES (?, ?, ?, ?, 1, ?)`).run(randomUUID(), checksum, Date.now(), name, Date.now());
       })();
+      sqlite.pragma("foreign_keys = ON");
       newlyApplied.push(name);
     }
     return newlyApplied;

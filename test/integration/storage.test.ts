@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
@@ -25,6 +25,28 @@ describe("SQLite through Prisma", () => {
     const committed = readdirSync(path.join(ROOT, "prisma/migrations"), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
     expect(applied.map((a) => a.migration_name)).toEqual(committed);
     expect(applied.every((a) => /^[0-9a-f]{64}$/.test(a.checksum))).toBe(true);
+  });
+
+  it("upgrades a populated database from every earlier migration, keeping rows and references", () => {
+    const all = readdirSync(path.join(ROOT, "prisma/migrations"), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+    for (let k = 1; k < all.length; k += 1) {
+      const dir = path.join(scratch, `steps-${k}`);
+      for (const name of all.slice(0, k)) cpSync(path.join(ROOT, "prisma/migrations", name), path.join(dir, name), { recursive: true });
+      const file = path.join(scratch, `upgrade-${k}.db`);
+      applyMigrations(file, dir);
+      const before = new Database(file);
+      before.prepare(`INSERT INTO Signal (symbol, venue, ts, direction, fired, score, confidence, horizonHours, explanation, streamsJson, modelVersion)
+        VALUES ('MNT/USDT:USDT', 'bybit', 1, 'short', 1, -0.5, 0.5, 8, 'x', '[]', 'prior-v1')`).run();
+      before.prepare(`INSERT INTO Proposal (id, signalId, symbol, venue, side, status, refPrice, quantity, notionalUsd, marginUsd, leverage, stopPrice, horizonHours, createdAt, expiresAt)
+        VALUES ('p1', 1, 'MNT/USDT:USDT', 'bybit', 'short', 'pending', 1, 1, 1, 1, 1, 1, 8, 1, 1)`).run();
+      before.close();
+      expect(applyMigrations(file)).toEqual(all.slice(k));
+      const after = new Database(file, { readonly: true });
+      expect(after.prepare("SELECT count(*) AS n FROM Signal").get()).toEqual({ n: 1 });
+      expect(after.prepare("SELECT signalId FROM Proposal").get()).toEqual({ signalId: 1 });
+      expect(after.prepare("PRAGMA foreign_key_check").all()).toEqual([]);
+      after.close();
+    }
   });
 
   it("agrees with Prisma Migrate: `prisma migrate status` sees every migration applied", () => {
