@@ -3,6 +3,21 @@ import type { Proposal, Position, Signal } from "../../store/generated/client";
 import { encodeButton } from "../callback-codec";
 import type { OutgoingMessage } from "../transport";
 
+/** The reasons must leave room for the rest within Discord's 2,000 characters per message. */
+const MAX_WHY_CHARS = 1_400;
+
+/** Keeps every line's start (one per stream) and trims the longest lines first. */
+export function shorten(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const lines = text.split("\n");
+  let budget = Math.max(40, Math.floor(max / lines.length));
+  for (;;) {
+    const cut = lines.map((line) => (line.length <= budget ? line : `${line.slice(0, budget - 1)}…`)).join("\n");
+    if (cut.length <= max || budget <= 40) return cut.slice(0, max);
+    budget -= 20;
+  }
+}
+
 export const formatUsd = (x: number): string => `${x < 0 ? "-" : ""}${Math.abs(x).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })} USDT`;
 export const formatPrice = (x: number): string => (x >= 100 ? round(x, 2) : x >= 1 ? round(x, 4) : round(x, 6)).toString();
 
@@ -18,7 +33,7 @@ export function renderProposal(input: { proposal: Proposal; signal: Signal | nul
     `Size ${round(p.quantity, 4)} (${formatUsd(p.notionalUsd)} notional, ${formatUsd(p.marginUsd)} margin at ${p.leverage}x)`,
     `Reference price ${formatPrice(p.refPrice)}, stop loss ${formatPrice(p.stopPrice)}, horizon ${p.horizonHours}h`,
   ];
-  if (signal) lines.push("", `Why: ${signal.explanation}`);
+  if (signal) lines.push("", `Why: ${shorten(signal.explanation, MAX_WHY_CHARS)}`);
   lines.push("", statusLine(p, position, input.now));
   const buttons = p.status === "pending" && p.expiresAt.getTime() > input.now
     ? [

@@ -21,6 +21,9 @@ export interface TelegramTransportOptions {
   readonly rateLimit?: { readonly maxRetries?: number; readonly maxWaitMs?: number; readonly secondMs?: number };
 }
 
+/** Telegram refuses texts over 4,096 characters; a cut message beats a lost one. */
+const fitTelegram = (text: string): string => (text.length <= 4096 ? text : `${text.slice(0, 4093)}…`);
+
 type WebhookHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 type State = "idle" | "starting" | "running" | "stopped" | "failed";
 
@@ -253,7 +256,7 @@ export class TelegramTransport implements ChatTransport {
   private send(telegram: Telegram, chatId: string | number, message: OutgoingMessage) {
     const markup = keyboard(message);
     return this.retry("sendMessage", () =>
-      telegram.sendMessage(chatId, message.text, markup === undefined ? {} : { reply_markup: markup }));
+      telegram.sendMessage(chatId, fitTelegram(message.text), markup === undefined ? {} : { reply_markup: markup }));
   }
 
   /** Without reply_markup Telegram removes the buttons, which is what an edit without buttons means. */
@@ -261,7 +264,7 @@ export class TelegramTransport implements ChatTransport {
     const markup = keyboard(message);
     try {
       await this.retry("editMessageText", () =>
-        telegram.editMessageText(chatId, messageId, undefined, message.text, markup === undefined ? {} : { reply_markup: markup }));
+        telegram.editMessageText(chatId, messageId, undefined, fitTelegram(message.text), markup === undefined ? {} : { reply_markup: markup }));
     } catch (error) {
       if (error instanceof TelegramError && error.code === 400 && error.description.includes("message is not modified")) return;
       throw error;
