@@ -1,26 +1,16 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { approveProposal, expireStaleProposals, rejectProposal } from "../../src/app/decide-proposal";
 import { UserError } from "../../src/app/context";
 import { executeProposal } from "../../src/app/execute-proposal";
 import { pauseTrading, resumeTrading } from "../../src/app/pause-trading";
 import type { Actor } from "../../src/chat/transport";
-import { recordingApp } from "../support/test-env";
+import { useRecordingApps } from "../support/test-env";
 import { seedProposal, seedSnapshot } from "../support/fixtures";
 
 const alice: Actor = { platform: "telegram", userId: "111", displayName: "alice" };
 const bob: Actor = { platform: "discord", userId: "222", displayName: "bob" };
 
-let cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  await Promise.all(cleanups.map((c) => c()));
-  cleanups = [];
-});
-
-async function setup() {
-  const env = await recordingApp();
-  cleanups.push(env.cleanup);
-  return env;
-}
+const setup = useRecordingApps();
 
 describe("approving and rejecting proposals (real SQLite)", () => {
   it("approves a pending proposal once and queues exactly one execution", async () => {

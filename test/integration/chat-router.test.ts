@@ -1,9 +1,9 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { COMMANDS } from "../../commands";
 import { createChatRouter } from "../../src/chat/chat-router";
 import { encodeButton } from "../../src/chat/callback-codec";
 import type { Actor, MessageRef } from "../../src/chat/transport";
-import { recordingApp } from "../support/test-env";
+import { useRecordingApps } from "../support/test-env";
 import { seedProposal } from "../support/fixtures";
 
 const allowed: Actor = { platform: "telegram", userId: "111", displayName: "alice" };
@@ -12,15 +12,10 @@ const stranger: Actor = { platform: "telegram", userId: "999", displayName: "mal
 const wrongPlatform: Actor = { platform: "telegram", userId: "222", displayName: "eve" };
 const ref: MessageRef = { platform: "telegram", chatId: "-100", messageId: "7" };
 
-let cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  await Promise.all(cleanups.map((c) => c()));
-  cleanups = [];
-});
+const newApp = useRecordingApps();
 
 async function setup() {
-  const env = await recordingApp();
-  cleanups.push(env.cleanup);
+  const env = await newApp();
   return { ...env, router: createChatRouter(env.app, COMMANDS) };
 }
 

@@ -1,26 +1,21 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { approveProposal } from "../../src/app/decide-proposal";
 import { executeProposal } from "../../src/app/execute-proposal";
 import { monitorOpenPositions } from "../../src/app/close-positions";
 import { checkRisk, MODEL_REVIEW_KEY } from "../../src/app/risk-monitor";
 import { tradingGate, readDrawdownState } from "../../src/app/trading-state";
 import type { Actor } from "../../src/chat/transport";
-import { recordingApp } from "../support/test-env";
+import { useRecordingApps } from "../support/test-env";
 import { seedProposal, seedSnapshot } from "../support/fixtures";
 
 const alice: Actor = { platform: "telegram", userId: "111", displayName: "alice" };
 const HOUR = 3_600_000;
 
-let cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  await Promise.all(cleanups.map((c) => c()));
-  cleanups = [];
-});
+const newApp = useRecordingApps();
 
 async function openShort(price = 0.6) {
   // 2026-01-05 00:00 UTC: a settlement instant. Open at 01:00 so the next settlement is 08:00.
-  const env = await recordingApp({ now: Date.UTC(2026, 0, 5, 1, 0, 0) });
-  cleanups.push(env.cleanup);
+  const env = await newApp({ now: Date.UTC(2026, 0, 5, 1, 0, 0) });
   await seedSnapshot(env.app, { price, fundingRate: 0.0005 });
   const id = await seedProposal(env.app, { side: "short", price });
   await approveProposal(env.app, id, alice);

@@ -1,18 +1,14 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { recalibrate } from "../../src/app/recalibrate";
 import { engineParamsAt } from "../../src/app/active-weights";
 import type { StreamResult } from "../../src/core/signals/types";
-import { recordingApp } from "../support/test-env";
+import { useRecordingApps } from "../support/test-env";
 
 const HOUR = 3_600_000;
 const DEC_1 = Date.UTC(2026, 11, 1);
 const NOV_1 = Date.UTC(2026, 10, 1);
 
-let cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  await Promise.all(cleanups.map((c) => c()));
-  cleanups = [];
-});
+const newApp = useRecordingApps();
 
 function fundingStream(confirms: "long" | "short"): StreamResult {
   return { stream: "funding-anomaly", venue: "bybit", available: true, score: confirms === "long" ? 0.6 : -0.6, confirms, numbers: {}, summary: "" };
@@ -24,8 +20,7 @@ function fundingStream(confirms: "long" | "short"): StreamResult {
  * calibration for December peeked.
  */
 async function journal(peekTrap: boolean) {
-  const env = await recordingApp({ now: DEC_1 });
-  cleanups.push(env.cleanup);
+  const env = await newApp({ now: DEC_1 });
   const { app } = env;
   const signals = [];
   const prices: { ts: number; price: number }[] = [];

@@ -4,6 +4,7 @@ import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import pino from "pino";
+import { afterEach } from "vitest";
 import type { App, AppSettings, Notice } from "../../src/app/context";
 import { DEFAULT_RISK_PARAMS } from "../../src/core/risk/sizing";
 import { DEFAULT_ENGINE_PARAMS } from "../../src/core/signals/engine";
@@ -44,10 +45,13 @@ export function testSettings(overrides: Partial<AppSettings> = {}): AppSettings 
   };
 }
 
-/** An App on a temp database whose queue side effects are recorded instead of sent (unit-level use cases). */
-export async function recordingApp(options: { now?: number; settings?: Partial<AppSettings> } = {}): Promise<{
+export interface RecordingAppOptions { now?: number; settings?: Partial<AppSettings> }
+export interface RecordingApp {
   app: App; executions: string[]; notices: Notice[]; reviews: string[]; setNow: (t: number) => void; cleanup: () => Promise<void>;
-}> {
+}
+
+/** An App on a temp database whose queue side effects are recorded instead of sent (unit-level use cases). */
+export async function recordingApp(options: RecordingAppOptions = {}): Promise<RecordingApp> {
   const { db, cleanup } = await tempDatabase();
   let now = options.now ?? Date.UTC(2026, 0, 5, 0, 0, 0);
   const executions: string[] = [];
@@ -60,4 +64,21 @@ export async function recordingApp(options: { now?: number; settings?: Partial<A
     requestModelReview: (reason) => { reviews.push(reason); return Promise.resolve(); },
   };
   return { app, executions, notices, reviews, setNow: (t) => { now = t; }, cleanup };
+}
+
+/**
+ * Call once per test file: returns a `recordingApp` maker whose apps are all cleaned up after
+ * each test, so files need not keep their own cleanup list and `afterEach`.
+ */
+export function useRecordingApps(): (options?: RecordingAppOptions) => Promise<RecordingApp> {
+  let cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    await Promise.all(cleanups.map((c) => c()));
+    cleanups = [];
+  });
+  return async (options) => {
+    const env = await recordingApp(options);
+    cleanups.push(env.cleanup);
+    return env;
+  };
 }
