@@ -16,11 +16,11 @@ export function pollMarketJob(deps: { app: App; sources: readonly MarketDataSour
   return async (job: Job<JobData[typeof QUEUE.poll]>): Promise<{ recorded: number; failed: number }> => {
     const { app, queues } = deps;
     const outcome = await recordMarket(app, deps.sources);
-    const problems = outcome.failures.map((f) => `${f.venue} ${f.symbol}: ${f.error.message}`);
+    const problems = outcome.failures.map((f) => `${f.venue} ${f.symbol}: ${f.error.message.replace(/\.*$/, ".")}`);
     if (outcome.recorded === 0) {
       const retryable = outcome.failures.some((f) => f.error.retryable);
       const attempts = job.opts.attempts ?? 1;
-      const message = `No market data this round. ${problems.join("; ")}.`;
+      const message = `No market data this round. ${problems.join(" ").trim()}`;
       if (!retryable) throw new UnrecoverableError(`${message} Check SYMBOLS and VENUES.`);
       app.logger.warn(
         { attempt: job.attemptsMade + 1, of: attempts },

@@ -100,8 +100,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     workers = startWorkers(specs, { connection, prefix: options.queuePrefix, logger });
     if (roles.includes("worker") && options.schedule) {
       await upsertSchedulers(queues, { pollEveryMs: options.settings.pollIntervalMinutes * 60_000, monitorEveryMs: 60_000 });
-      // A first poll now, rather than one interval after start.
-      await queues[QUEUE.poll].add("poll", { reason: "startup" }, { jobId: `startup-${Date.now()}` });
+      // A first poll now, rather than one interval after a restart; a brand-new scheduler fires at once by itself.
+      const poll = queues[QUEUE.poll];
+      const due = [...(await poll.getJobs(["waiting", "active", "prioritized"])),
+        ...(await poll.getJobs(["delayed"])).filter((job) => job.timestamp + (job.opts.delay ?? 0) - Date.now() < 60_000)];
+      if (due.length === 0) await poll.add("poll", { reason: "startup" }, { jobId: `startup-${Date.now()}` });
     }
     if (roles.includes("web") && options.startWeb) server = await options.startWeb({ app, queues, router });
   } catch (error) {

@@ -28,7 +28,8 @@ export function startWorkers(specs: readonly WorkerSpec[], options: { connection
       ...options.lock,
     });
     worker.on("failed", (job: Job | undefined, error: Error) => {
-      options.logger.warn({ queue: spec.queue, jobId: job?.id, attempt: job?.attemptsMade, error: error.message }, "job failed");
+      // The processor already explained the failure in plain words; this line only tracks the job.
+      options.logger.warn({ queue: spec.queue, jobId: job?.id, attempt: job?.attemptsMade, error: error.message.slice(0, 160) }, "job failed");
     });
     worker.on("error", (error: Error) => options.logger.error({ queue: spec.queue, error: error.message }, "worker error"));
     return worker;
