@@ -3,7 +3,7 @@ import { settlementsBetween } from "../core/funding-clock";
 import { paperMarketFill } from "../exchange/paper-broker";
 import type { Position } from "../store/generated/client";
 import type { App } from "./context";
-import { latestSnapshot } from "./market-view";
+import { latestSnapshot, parseBook } from "./market-view";
 
 export type CloseReason = "stop-loss" | "horizon";
 
@@ -17,14 +17,14 @@ export async function monitorOpenPositions(app: App): Promise<{ closed: { positi
   const closed: { position: Position; reason: CloseReason }[] = [];
   const open = await app.db.position.findMany({ where: { status: "open" } });
   for (const position of open) {
-    await bookFunding(app, position, now);
     const snapshot = await latestSnapshot(app, position.venue, position.symbol, now);
+    await bookFunding(app, position, snapshot?.fundingIntervalHours ?? 8, now);
     const mark = snapshot?.markPrice ?? snapshot?.lastPrice ?? null;
     if (mark === null) continue;
     const side = position.side as Side;
     const reason: CloseReason | null = stopHit(side, position.stopPrice, mark) ? "stop-loss" : now >= position.exitDueTs.getTime() ? "horizon" : null;
     if (reason === null) continue;
-    const book = snapshot?.bookJson ? (JSON.parse(snapshot.bookJson) as { bids: [number, number][]; asks: [number, number][] }) : null;
+    const book = parseBook(snapshot?.bookJson ?? null);
     // A stop triggers at the stop price; the fill walks the book beyond it, as a stop-market would.
     const referencePrice = reason === "stop-loss" ? position.stopPrice : mark;
     const fill = paperMarketFill({
@@ -67,9 +67,7 @@ async function closePosition(app: App, position: Position, fill: { price: number
 }
 
 /** Books one funding payment per settlement passed while open, once (unique per settlement). */
-async function bookFunding(app: App, position: Position, now: number): Promise<void> {
-  const snapshot = await latestSnapshot(app, position.venue, position.symbol, now);
-  const interval = snapshot?.fundingIntervalHours ?? 8;
+async function bookFunding(app: App, position: Position, interval: number, now: number): Promise<void> {
   const booked = await app.db.fundingPayment.findFirst({ where: { positionId: position.id }, orderBy: { ts: "desc" } });
   const from = booked ? booked.ts.getTime() : position.entryTs.getTime();
   for (const settlement of settlementsBetween(from, now, interval)) {

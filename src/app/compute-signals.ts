@@ -5,7 +5,7 @@ import { sizePosition, type VolatilityRegime } from "../core/risk/sizing";
 import { volatilityRegime } from "../core/risk/volatility-regime";
 import type { App } from "./context";
 import { engineParamsAt } from "./active-weights";
-import { loadMarketView, latestSnapshot } from "./market-view";
+import { loadMarketView } from "./market-view";
 import { currentEquity } from "./portfolio";
 import { readDrawdownState, tradingGate } from "./trading-state";
 
@@ -49,7 +49,8 @@ export async function computeSignals(app: App): Promise<SignalOutcome[]> {
     let proposalId: string | null = null;
     let skipped: string | null = null;
     if (decision.fired && decision.direction !== "neutral") {
-      const result = await proposeTrade(app, symbol, decision.direction, decision.horizonHours, signal.id, now, regime.regime);
+      const price = view.venues.find((v) => v.venue === app.settings.tradingVenue)?.price ?? null;
+      const result = await proposeTrade(app, symbol, decision.direction, decision.horizonHours, signal.id, now, regime.regime, price);
       proposalId = result.proposalId;
       skipped = result.skipped;
       if (skipped !== null && isNew) {
@@ -63,15 +64,15 @@ export async function computeSignals(app: App): Promise<SignalOutcome[]> {
 
 async function proposeTrade(
   app: App, symbol: string, side: "long" | "short", horizonHours: number, signalId: number, now: number, regime: VolatilityRegime,
+  /** The trading venue's price in the market view (which holds fresh venues only), or null. */
+  price: number | null,
 ): Promise<{ proposalId: string | null; skipped: string | null }> {
   const gate = await tradingGate(app);
   if (!gate.open) return { proposalId: null, skipped: gate.reason };
   const busy = await app.db.proposal.findFirst({ where: { symbol, status: { in: ["pending", "approved", "open"] } } });
   if (busy) return { proposalId: null, skipped: `${symbol} already has an ${busy.status === "pending" ? "unanswered" : busy.status} trade (${busy.id}).` };
   const venue = app.settings.tradingVenue;
-  const snapshot = await latestSnapshot(app, venue, symbol, now);
-  const price = snapshot?.markPrice ?? snapshot?.lastPrice;
-  if (price === undefined || price === null || now - (snapshot?.ts.getTime() ?? 0) > 2 * app.settings.pollIntervalMinutes * 60_000) {
+  if (price === null || !(price > 0)) {
     return { proposalId: null, skipped: `no fresh price for ${symbol} on ${venue}, the trading venue.` };
   }
   const drawdown = await readDrawdownState(app);

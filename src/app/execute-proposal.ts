@@ -1,6 +1,6 @@
 import { paperMarketFill } from "../exchange/paper-broker";
 import type { App } from "./context";
-import { latestSnapshot } from "./market-view";
+import { isFresh, latestSnapshot, parseBook } from "./market-view";
 import { tradingGate } from "./trading-state";
 
 export type ExecutionResult =
@@ -34,10 +34,10 @@ export async function executeProposal(app: App, proposalId: string): Promise<Exe
   }
   const snapshot = await latestSnapshot(app, proposal.venue, proposal.symbol, now);
   const referencePrice = snapshot?.markPrice ?? snapshot?.lastPrice ?? null;
-  if (snapshot === null || referencePrice === null || now - snapshot.ts.getTime() > 2 * app.settings.pollIntervalMinutes * 60_000) {
+  if (snapshot === null || referencePrice === null || !isFresh(app, snapshot.ts.getTime(), now)) {
     throw new RetryableExecutionError(`no fresh ${proposal.symbol} price from ${proposal.venue} yet`);
   }
-  const book = snapshot.bookJson === null ? null : (JSON.parse(snapshot.bookJson) as { bids: [number, number][]; asks: [number, number][] });
+  const book = parseBook(snapshot.bookJson);
   const side = proposal.side === "long" ? "buy" : "sell";
   const fill = paperMarketFill({ side, quantity: proposal.quantity, book, referencePrice, takerFeeBps: app.settings.takerFeeBps, slippageBps: app.settings.slippageBps });
   // The stop keeps its distance from the real fill, not from the reference price.

@@ -10,10 +10,9 @@ const LOOKBACK_MS = 7 * 86_400_000;
  */
 export async function loadMarketView(app: App, symbol: string, now: number): Promise<SymbolMarketView> {
   const venues: VenueView[] = [];
-  const freshness = 2 * app.settings.pollIntervalMinutes * 60_000;
   for (const venue of app.settings.venues) {
     const latest = await latestSnapshot(app, venue, symbol, now);
-    if (latest === null || now - latest.ts.getTime() > freshness) continue;
+    if (latest === null || !isFresh(app, latest.ts.getTime(), now)) continue;
     const since = new Date(latest.ts.getTime() - LOOKBACK_MS);
     const [settled, polled] = await Promise.all([
       app.db.fundingPrint.findMany({ where: { venue, symbol, ts: { gte: since, lt: latest.ts } }, orderBy: { ts: "asc" } }),
@@ -46,6 +45,11 @@ export async function loadMarketView(app: App, symbol: string, now: number): Pro
   return { symbol, ts: now, venues };
 }
 
+/** Market data older than two poll intervals is stale: signals, proposals and fills wait for the next poll. */
+export function isFresh(app: App, ts: number, now: number): boolean {
+  return now - ts <= 2 * app.settings.pollIntervalMinutes * 60_000;
+}
+
 export function latestSnapshot(app: App, venue: string, symbol: string, now: number): Promise<MarketSnapshot | null> {
   return app.db.marketSnapshot.findFirst({ where: { venue, symbol, ts: { lte: new Date(now) } }, orderBy: { ts: "desc" } });
 }
@@ -66,7 +70,8 @@ async function previousBook(app: App, venue: string, symbol: string, before: Dat
 
 type Levels = [number, number][];
 
-function parseBook(json: string | null): { bids: Levels; asks: Levels } | null {
+/** The stored top of book; null when absent or unreadable. */
+export function parseBook(json: string | null): { bids: Levels; asks: Levels } | null {
   if (json === null) return null;
   try {
     const parsed = JSON.parse(json) as { bids?: Levels; asks?: Levels };

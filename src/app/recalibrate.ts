@@ -14,32 +14,54 @@ export function calibrationHorizon(hours: number): CalibrationHorizon {
   return HORIZONS.reduce((best, h) => (Math.abs(h - hours) < Math.abs(best - hours) ? h : best), 8);
 }
 
+interface JournalSample extends CalibrationSample {
+  readonly fired: boolean;
+  readonly direction: string;
+}
+
 /**
  * Builds labelled samples from the signal journal: each journaled decision with the streams it
  * saw, and the trading venue's price move after it. Prices are read only up to `until`, so a
- * calibration for a month never sees that month.
+ * calibration for a month never sees that month. One query for the signals, one for the prices.
  */
-async function journalSamples(app: App, from: number, until: number): Promise<CalibrationSample[]> {
+async function journalSamples(app: App, from: number, until: number): Promise<JournalSample[]> {
   const signals = await app.db.signal.findMany({ where: { ts: { gte: new Date(from), lt: new Date(until) } }, orderBy: { ts: "asc" } });
-  const samples: CalibrationSample[] = [];
-  for (const signal of signals) {
+  const rows = await app.db.marketSnapshot.findMany({
+    where: { venue: app.settings.tradingVenue, ts: { gte: new Date(from), lt: new Date(until) } },
+    orderBy: { ts: "asc" }, select: { symbol: true, ts: true, markPrice: true, lastPrice: true },
+  });
+  const prices = new Map<string, { ts: number; price: number | null }[]>();
+  for (const row of rows) {
+    const series = prices.get(row.symbol) ?? [];
+    series.push({ ts: row.ts.getTime(), price: row.markPrice ?? row.lastPrice });
+    prices.set(row.symbol, series);
+  }
+  const freshMs = 2 * app.settings.pollIntervalMinutes * 60_000;
+  /** The first snapshot at or after `t`, if it came within two poll intervals (and before `until`). */
+  const priceAt = (symbol: string, t: number): number | null => {
+    const series = prices.get(symbol) ?? [];
+    let lo = 0;
+    let hi = series.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((series[mid]?.ts ?? Infinity) < t) lo = mid + 1;
+      else hi = mid;
+    }
+    const found = series[lo];
+    return found !== undefined && found.ts < Math.min(until, t + freshMs) ? found.price : null;
+  };
+  return signals.map((signal) => {
     const ts = signal.ts.getTime();
-    const priceAt = async (t: number): Promise<number | null> => {
-      if (t >= until) return null;
-      const row = await app.db.marketSnapshot.findFirst({
-        where: { venue: app.settings.tradingVenue, symbol: signal.symbol, ts: { gte: new Date(t), lt: new Date(Math.min(until, t + 2 * app.settings.pollIntervalMinutes * 60_000)) } },
-        orderBy: { ts: "asc" },
-      });
-      return row?.markPrice ?? row?.lastPrice ?? null;
-    };
-    const entry = await priceAt(ts);
-    const forward = async (h: number): Promise<number | null> => {
-      const exit = await priceAt(ts + h * HOUR_MS);
+    const entry = priceAt(signal.symbol, ts);
+    const forward = (h: number): number | null => {
+      const exit = priceAt(signal.symbol, ts + h * HOUR_MS);
       return entry === null || exit === null ? null : exit / entry - 1;
     };
-    samples.push({ ts, streams: JSON.parse(signal.streamsJson) as StreamResult[], forwardReturns: { h4: await forward(4), h8: await forward(8), h12: await forward(12) } });
-  }
-  return samples;
+    return {
+      ts, fired: signal.fired, direction: signal.direction, streams: JSON.parse(signal.streamsJson) as StreamResult[],
+      forwardReturns: { h4: forward(4), h8: forward(8), h12: forward(12) },
+    };
+  });
 }
 
 export interface RecalibrationOutcome {
@@ -70,19 +92,16 @@ export async function recalibrate(app: App, now: number): Promise<RecalibrationO
     update: {},
   });
 
-  // Out of sample: last month's fired decisions, labelled with prices up to this month's start.
+  // Out of sample: last month's fired decisions (inside the same journal window), labelled with prices up to this month's start.
   const previousStart = addMonths(monthStart, -1);
-  const lastMonth = (await journalSamples(app, previousStart, monthStart));
-  const fired = await app.db.signal.findMany({ where: { fired: true, ts: { gte: new Date(previousStart), lt: new Date(monthStart) } }, orderBy: { ts: "asc" } });
   const key = `h${params.horizonHours}` as const;
   let hits = 0;
   let labelled = 0;
-  for (const signal of fired) {
-    const sample = lastMonth.find((s) => s.ts === signal.ts.getTime());
-    const ret = sample?.forwardReturns[key] ?? null;
-    if (ret === null || (signal.direction !== "long" && signal.direction !== "short")) continue;
+  for (const sample of samples) {
+    const ret = sample.forwardReturns[key];
+    if (sample.ts < previousStart || !sample.fired || ret === null || (sample.direction !== "long" && sample.direction !== "short")) continue;
     labelled += 1;
-    if (isHit(signal.direction, ret)) hits += 1;
+    if (isHit(sample.direction, ret)) hits += 1;
   }
   const previous = await app.db.weightSet.findFirst({ where: { monthStart: new Date(previousStart) } });
   const oos = { fired: labelled, hits, hitRate: hitRate(hits, labelled).rate, horizonHours: params.horizonHours };

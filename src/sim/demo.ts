@@ -54,11 +54,13 @@ async function main(): Promise<void> {
   const console = new (class extends ConsoleTransport {
     override async broadcast(message: OutgoingMessage): Promise<MessageRef[]> {
       const refs = await super.broadcast(message);
-      const approve = message.buttons?.map((b) => decodeButton(b.data)).find((a) => a?.kind === "approve");
+      const button = message.buttons?.find((b) => decodeButton(b.data)?.kind === "approve");
+      const approve = button ? decodeButton(button.data) : null;
       const ref = refs[0];
-      if (approve && approvedId === null && runtime && ref) {
+      if (button && approve && approvedId === null && runtime && ref) {
         approvedId = approve.proposalId;
-        const press = runtime.router.onButton(`v1:a:${approve.proposalId}`, OPERATOR, ref)
+        // Press the very button the card carries, through the same router a chat click reaches.
+        const press = runtime.router.onButton(button.data, OPERATOR, ref)
           .then((outcome) => process.stdout.write(`\n[${stamp()}] demo operator pressed ✅ Approve → ${outcome.toast}\n`));
         pending.add(press);
         void press.finally(() => pending.delete(press));

@@ -23,3 +23,10 @@ export function loadRealBooks(): VenueBookView[] {
   }
   return [...byTs.values()];
 }
+
+/** The same book reflected about its mid: bids become asks at the mirrored distance and back. */
+export function mirroredBook(b: VenueBookView): VenueBookView {
+  const mid = ((b.bids[0]?.[0] ?? NaN) + (b.asks[0]?.[0] ?? NaN)) / 2;
+  const flip = (levels: VenueBookView["bids"]): [number, number][] => levels.map(([price, qty]) => [2 * mid - price, qty]);
+  return { ts: b.ts, bids: flip(b.asks), asks: flip(b.bids) };
+}

@@ -1,4 +1,4 @@
-import { loadRealBooks } from "../support/real-data";
+import { loadRealBooks, mirroredBook } from "../support/real-data";
 import { describe, expect, it } from "vitest";
 import { bandDepth, bookImbalance, DEFAULT_BOOK_IMBALANCE_PARAMS } from "../../src/core/signals/book-imbalance";
 import type { VenueBookView, VenueView } from "../../src/core/signals/types";
@@ -74,16 +74,7 @@ describe("bookImbalance (hand-built)", () => {
   });
 });
 
-// ---- Real data: Binance BTCUSDT perp L2 top-20 books, one per second (CRLF line ends). ----
-
-
-
-/** The same book with the sides swapped (quantities trade places, prices mirrored about mid). */
-function swapped(b: VenueBookView): VenueBookView {
-  const mid = ((b.bids[0]?.[0] ?? NaN) + (b.asks[0]?.[0] ?? NaN)) / 2;
-  const flip = (levels: VenueBookView["bids"]): [number, number][] => levels.map(([price, qty]) => [2 * mid - price, qty]);
-  return { ts: b.ts, bids: flip(b.asks), asks: flip(b.bids) };
-}
+// ---- Real data: Binance BTCUSDT perp L2 top-20 books, one per second. ----
 
 describe("bookImbalance on 345 real Binance BTC perp books (2024-08-08 23:54–00:00 UTC)", () => {
   const books = loadRealBooks();
@@ -122,7 +113,7 @@ describe("bookImbalance on 345 real Binance BTC perp books (2024-08-08 23:54–0
   it("flips direction when bids and asks swap", () => {
     books.forEach((b, i) => {
       const previous = books[i - 1];
-      const flipped = bookImbalance(venue(swapped(b), previous === undefined ? null : swapped(previous)), b.ts);
+      const flipped = bookImbalance(venue(mirroredBook(b), previous === undefined ? null : mirroredBook(previous)), b.ts);
       const straight = results[i];
       expect(flipped.score).toBeCloseTo(-(straight?.score ?? NaN), 9);
       expect(flipped.confirms).toBe(straight?.confirms === "long" ? "short" : straight?.confirms === "short" ? "long" : "neutral");

@@ -1,4 +1,4 @@
-import { loadBinanceCandles, loadRealBooks } from "../support/real-data";
+import { loadBinanceCandles, loadRealBooks, mirroredBook } from "../support/real-data";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_LIQUIDATION_WALLS_PARAMS, liquidationWalls } from "../../src/core/signals/liquidation-walls";
 import type { Candle, VenueBookView, VenueView } from "../../src/core/signals/types";
@@ -131,17 +131,7 @@ describe("liquidationWalls: estimated liquidation clusters", () => {
   });
 });
 
-// ---- Real data: Binance BTCUSDT perp L2 top-20 books, one per second (CRLF line ends). ----
-
-
-
-
-/** The same book reflected about its mid: bids become asks at the mirrored distance and back. */
-function mirrored(b: VenueBookView): VenueBookView {
-  const mid = ((b.bids[0]?.[0] ?? NaN) + (b.asks[0]?.[0] ?? NaN)) / 2;
-  const flip = (levels: VenueBookView["bids"]): [number, number][] => levels.map(([price, qty]) => [2 * mid - price, qty]);
-  return { ts: b.ts, bids: flip(b.asks), asks: flip(b.bids) };
-}
+// ---- Real data: Binance BTCUSDT perp L2 top-20 books, one per second. ----
 
 describe("liquidationWalls on real data", () => {
   const books = loadRealBooks();
@@ -173,7 +163,7 @@ describe("liquidationWalls on real data", () => {
   it("flips direction when bids and asks swap", () => {
     for (const b of books.slice(0, 60)) {
       const straight = liquidationWalls(venue({ book: b }), b.ts);
-      const flipped = liquidationWalls(venue({ book: mirrored(b) }), b.ts);
+      const flipped = liquidationWalls(venue({ book: mirroredBook(b) }), b.ts);
       expect(flipped.score).toBeCloseTo(-straight.score, 9);
       expect(flipped.confirms).toBe(straight.confirms === "long" ? "short" : straight.confirms === "short" ? "long" : "neutral");
     }

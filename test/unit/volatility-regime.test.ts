@@ -90,9 +90,7 @@ describe("volatilityRegime (hand-built)", () => {
   });
 });
 
-// Real Binance BTCUSDT perp hourly candles (CRLF line ends), read once.
-
-
+// Real Binance BTCUSDT perp hourly candles, read once.
 describe("volatilityRegime on real BTC perp candles", () => {
   const candles = loadBinanceCandles("BTC", "perp");
   const at = (iso: string) => volatilityRegime(candles, Date.parse(iso));

@@ -100,9 +100,7 @@ describe("volumeDivergence (hand-built)", () => {
   });
 });
 
-// Real Binance BTCUSDT spot and USDT-M perp hourly candles (CRLF line ends), read once.
-
-
+// Real Binance BTCUSDT spot and USDT-M perp hourly candles, read once.
 describe("volumeDivergence on real BTC spot and perp candles", () => {
   const perp = loadBinanceCandles("BTC", "perp");
   const spot = loadBinanceCandles("BTC", "spot");
