@@ -17,8 +17,8 @@ export const approveCommand: Command = {
   args: [proposalArg],
   mutates: true,
   async run(app, args, actor) {
-    const proposal = await approveProposal(app, proposalIdFrom(args, "approve"), actor);
-    return { text: `Approved ${proposal.id}: ${proposal.side} ${proposal.symbol}. Executing now.` };
+    const trade = await approveProposal(app, proposalIdFrom(args, "approve"), actor);
+    return { text: `Approved ${trade.terms.id}: ${trade.terms.side} ${trade.terms.symbol}. Executing now.` };
   },
 };
 
@@ -28,7 +28,7 @@ export const rejectCommand: Command = {
   args: [proposalArg],
   mutates: true,
   async run(app, args, actor) {
-    const proposal = await rejectProposal(app, proposalIdFrom(args, "reject"), actor);
-    return { text: `Rejected ${proposal.id}. Nothing will be traded.` };
+    const trade = await rejectProposal(app, proposalIdFrom(args, "reject"), actor);
+    return { text: `Rejected ${trade.terms.id}. Nothing will be traded.` };
   },
 };

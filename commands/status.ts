@@ -1,7 +1,8 @@
 import { round } from "../src/core/stats";
 import { engineParamsAt } from "../src/app/active-weights";
 import { portfolio } from "../src/app/portfolio";
-import { readDrawdownState, tradingGate } from "../src/app/trading-state";
+import { readAccount } from "../src/app/trading-state";
+import { tradingGate } from "../src/core/trading/account";
 import { formatUsd } from "../src/chat/render/proposal-card";
 import type { Command } from "./command";
 
@@ -12,14 +13,15 @@ export const statusCommand: Command = {
   mutates: false,
   async run(app) {
     const now = app.clock();
-    const [gate, drawdown, book, pending, engine] = await Promise.all([
-      tradingGate(app), readDrawdownState(app), portfolio(app, now),
+    const [drawdown, book, pending, engine] = await Promise.all([
+      readAccount(app), portfolio(app, now),
       app.db.proposal.count({ where: { status: "pending", expiresAt: { gt: new Date(now) } } }),
       engineParamsAt(app, now),
     ]);
-    const ddPct = drawdown.peakEquity > 0 ? round(((drawdown.peakEquity - book.equity) / drawdown.peakEquity) * 100, 2) : 0;
+    const gate = tradingGate(drawdown, now);
+    const ddPct = drawdown.peakEquity > 0 ? round(((drawdown.peakEquity - book.equity.toNumber()) / drawdown.peakEquity) * 100, 2) : 0;
     const lines = [
-      `perpbot — paper trading ${gate.open ? "ACTIVE" : "PAUSED"}`,
+      `perpbot — ${app.broker.mode.toUpperCase()} trading ${gate.open ? "ACTIVE" : "PAUSED"}`,
       gate.open ? "New signals become proposals." : gate.reason,
       `Equity ${formatUsd(book.equity)} (peak ${formatUsd(drawdown.peakEquity)}, drawdown ${Math.max(0, ddPct)}%${drawdown.sizeHalved ? ", size halved" : ""})`,
       `Open positions: ${book.open.length}; proposals waiting: ${pending}`,

@@ -1,13 +1,35 @@
 import type { Job } from "bullmq";
 import type { App } from "../src/app/context";
+import { reviewModelAndNotify } from "../src/app/model-review";
 import { recalibrate } from "../src/app/recalibrate";
 import type { JobData, QUEUE } from "../src/queue/queues";
 
-/** Monthly (and on a drawdown review): fit this month's stream weights out of sample. */
+type CalibrationJobData = JobData[typeof QUEUE.calibration];
+
+/** The review key in the job data, if the requester sent one (`{ reason, key? }`). */
+function keyOf(data: CalibrationJobData): string | null {
+  const key: unknown = (data as { readonly key?: unknown }).key;
+  return typeof key === "string" && key.trim() !== "" ? key : null;
+}
+
+/**
+ * Monthly (reason "monthly"): fit this month's stream weights on the 90 days before it.
+ * Anything else is a model review (drawdown pause): refit on the 90 days before now and store a
+ * new weight set in force from now, once per key. Without a key the BullMQ job id stands in: it is
+ * stable across retries of the same job, so a retry still stores one row.
+ */
 export function recalibrateModelJob(deps: { app: App }) {
-  return async (job: Job<JobData[typeof QUEUE.calibration]>): Promise<{ version: string; samples: number }> => {
-    const { weightSet } = await recalibrate(deps.app, deps.app.clock());
-    deps.app.logger.info({ reason: job.data.reason, version: weightSet.version, samples: weightSet.samples, priors: weightSet.priors }, "model recalibrated");
-    return { version: weightSet.version, samples: weightSet.samples };
+  return async (job: Job<CalibrationJobData>): Promise<{ version: string; samples: number; status?: string }> => {
+    const now = deps.app.clock();
+    if (job.data.reason === "monthly") {
+      const { weightSet } = await recalibrate(deps.app, now);
+      deps.app.logger.info({ reason: job.data.reason, version: weightSet.version, samples: weightSet.samples, priors: weightSet.priors }, "model recalibrated");
+      return { version: weightSet.version, samples: weightSet.samples };
+    }
+    const key = keyOf(job.data) ?? (job.id !== undefined ? `job-${job.id}` : `at-${now}`);
+    const outcome = await reviewModelAndNotify(deps.app, now, { reason: job.data.reason, key });
+    const version = outcome.review?.version ?? outcome.before.version;
+    deps.app.logger.info({ reason: job.data.reason, key, status: outcome.status, version, before: outcome.before.version, samples: outcome.samples }, "model reviewed");
+    return { version, samples: outcome.samples, status: outcome.status };
   };
 }

@@ -7,6 +7,7 @@ import type { JobData, QUEUE } from "../src/queue/queues";
 /** Runs in the bot role, which holds the chat clients. */
 export function sendNotificationJob(deps: { app: App; transports: readonly ChatTransport[] }) {
   return async (job: Job<JobData[typeof QUEUE.notify]>): Promise<void> => {
-    await deliverNotice(deps.app, deps.transports, job.data);
+    const { intentId: _intentId, ...notice } = job.data;
+    await deliverNotice(deps.app, deps.transports, notice);
   };
 }

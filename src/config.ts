@@ -29,6 +29,19 @@ const schema = z.object({
   TAKER_FEE_BPS: z.coerce.number().min(0).default(5.5),
   SLIPPAGE_BPS: z.coerce.number().min(0).default(2),
   FUNDING_ALERT_MINUTES: positive.default(30),
+  /** Take-profit distance as a multiple of the stop distance. */
+  REWARD_TO_RISK: positive.default(1.5),
+  /** Risk profiles whose proposals execute without a press (opt-in): e.g. "aggressive". */
+  AUTO_EXECUTE: csv.pipe(z.array(z.enum(["conservative", "aggressive"]))).default([]),
+  /** Re-checked at approval: largest price move since the proposal, widest bid/ask spread (percent). */
+  MAX_PRICE_DRIFT_PCT: positive.default(0.5),
+  MAX_SPREAD_PCT: positive.default(0.2),
+  /** Until venues report their own: the order-size step, the smallest order, and the maintenance margin. */
+  LOT_SIZE: positive.default(0.001),
+  MIN_NOTIONAL_USD: z.coerce.number().min(0).default(5),
+  MAINTENANCE_MARGIN_PCT: z.coerce.number().min(0).max(50).default(0.5),
+  /** How often the reconciler re-checks the outbox, stuck trades and the job schedulers. */
+  RECONCILE_INTERVAL_SECONDS: positive.default(60),
   LIVE_TRADING: bool.default(false),
 
   DATABASE_URL: z.string().startsWith("file:", "must be a SQLite file URL like file:./data/perpbot.db").default("file:./data/perpbot.db"),

@@ -63,7 +63,7 @@ async function main(): Promise<void> {
   const { transports, telegramWebhook } = roles.includes("bot") ? chatTransports(config, logger, roles) : { transports: [], telegramWebhook: null };
   const webhook = telegramWebhook ? { path: TELEGRAM_WEBHOOK_PATH, handler: telegramWebhook.webhookCallback() } : undefined;
   const runtime = await startRuntime({
-    roles, db, logger, redis, sources, transports, schedule: true,
+    roles, db, logger, redis, sources, transports, schedule: true, reconcileIntervalMs: config.RECONCILE_INTERVAL_SECONDS * 1_000,
     settings: settingsFromConfig(config),
     queuePrefix: config.QUEUE_PREFIX,
     startWeb: ({ app, queues }) => startHttpServer({ app, queues, port: config.PORT, ...(webhook ? { telegramWebhook: webhook } : {}) }),

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { Server } from "node:http";
 import type { Redis } from "ioredis";
 import { COMMANDS } from "../commands";
@@ -13,7 +14,13 @@ import type { ChatHandlers, ChatTransport } from "./chat/transport";
 import type { MarketDataSource } from "./exchange/market-data";
 import type { Logger } from "./log";
 import { closeQueues, createQueues, QUEUE, upsertSchedulers, type Queues } from "./queue/queues";
-import { startWorkers, type RunningWorkers, type WorkerSpec } from "./queue/workers";
+import { startWorkers, type LockOptions, type RunningWorkers, type WorkerSpec } from "./queue/workers";
+import { dispatchByIds } from "./queue/dispatcher";
+import { startReconciler, type Reconciler } from "./queue/reconciler";
+import { createPaperBroker } from "./exchange/paper-broker";
+import type { Broker } from "./exchange/broker";
+import { sendText } from "./app/send-text";
+import { writeIntents } from "./store/outbox";
 import type { Db } from "./store/database";
 
 export type Role = "web" | "worker" | "bot";
@@ -33,6 +40,13 @@ export interface RuntimeOptions {
   readonly transports: readonly ChatTransport[];
   /** Job schedulers; the demo drives polls itself instead. */
   readonly schedule: boolean;
+  /** Where orders go; the paper venue unless given. */
+  readonly broker?: Broker;
+  /** Milliseconds between reconciler passes (worker role), and its grace for fresh work. */
+  readonly reconcileIntervalMs?: number;
+  readonly reconcileGraceMs?: number;
+  /** Job lock tuning (tests shorten it). */
+  readonly lock?: LockOptions;
   /** Web role: given the router and queues, returns a started HTTP server. */
   readonly startWeb?: (deps: { app: App; queues: Queues; router: ChatHandlers }) => Promise<Server>;
 }
@@ -41,6 +55,8 @@ export interface Runtime {
   readonly app: App;
   readonly queues: Queues;
   readonly router: ChatHandlers;
+  /** The worker role's reconciler (null in other roles): tests and the chaos runner trigger passes. */
+  readonly reconciler: () => Reconciler | null;
   stop(): Promise<void>;
 }
 
@@ -52,19 +68,18 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const { db, logger, roles } = options;
   const connection = options.redis;
   const queues = createQueues(connection, options.queuePrefix);
+  const clock = options.clock ?? Date.now;
+  const dispatch = (ids: readonly string[]): Promise<void> => dispatchByIds({ db, queues, logger, clock }, ids);
   const app: App = {
     db,
     logger,
-    clock: options.clock ?? Date.now,
+    clock,
     settings: options.settings,
-    enqueueExecution: async (proposalId) => {
-      await queues[QUEUE.execution].add("execute", { proposalId }, { jobId: `execute-${proposalId}` });
-    },
+    broker: options.broker ?? createPaperBroker({ db, takerFeeBps: options.settings.takerFeeBps, slippageBps: options.settings.slippageBps, clock }),
+    dispatch,
     notify: async (notice) => {
-      await queues[QUEUE.notify].add(notice.kind, notice);
-    },
-    requestModelReview: async (reason) => {
-      await queues[QUEUE.calibration].add("recalibrate", { reason });
+      if (notice.kind === "text") await sendText(app, `note-${randomUUID()}`, notice.text);
+      else await dispatch(await writeIntents(db, [{ kind: "card", proposalId: notice.proposalId }], clock(), Date.now()));
     },
   };
   const router = createChatRouter(app, COMMANDS);
@@ -73,16 +88,18 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     specs.push(
       { queue: QUEUE.poll, processor: pollMarketJob({ app, sources: options.sources, queues }) },
       { queue: QUEUE.signals, processor: computeSignalsJob({ app }) },
-      { queue: QUEUE.execution, processor: executeTradeJob({ app }) },
+      { queue: QUEUE.execution, processor: executeTradeJob({ app }), maxStalledCount: 0 },
       { queue: QUEUE.monitor, processor: monitorPositionsJob({ app }) },
       { queue: QUEUE.calibration, processor: recalibrateModelJob({ app }) },
     );
   }
   const started: ChatTransport[] = [];
   let workers: RunningWorkers | null = null;
+  let reconciler: Reconciler | null = null;
   let server: Server | null = null;
   const stop = async (): Promise<void> => {
     // Order matters: stop taking work, let active jobs finish, then close connections.
+    await reconciler?.stop();
     await workers?.close();
     await Promise.allSettled(started.map((t) => t.stop()));
     if (server) await new Promise<void>((resolve) => server?.close(() => resolve()));
@@ -97,9 +114,19 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       }
       specs.push({ queue: QUEUE.notify, processor: sendNotificationJob({ app, transports: started }) });
     }
-    workers = startWorkers(specs, { connection, prefix: options.queuePrefix, logger });
+    workers = startWorkers(specs, {
+      connection, prefix: options.queuePrefix, logger, db, clock, ...(options.lock ? { lock: options.lock } : {}), onStalled: () => reconciler?.kick(),
+    });
+    const schedule = { pollEveryMs: options.settings.pollIntervalMinutes * 60_000, monitorEveryMs: 60_000 };
+    if (roles.includes("worker")) {
+      // At start and every interval: finish what a crash or a lost queue left behind.
+      reconciler = startReconciler({
+        app, queues, intervalMs: options.reconcileIntervalMs ?? 60_000, schedule: options.schedule ? schedule : null,
+        ...(options.reconcileGraceMs !== undefined ? { graceMs: options.reconcileGraceMs } : {}),
+      });
+    }
     if (roles.includes("worker") && options.schedule) {
-      await upsertSchedulers(queues, { pollEveryMs: options.settings.pollIntervalMinutes * 60_000, monitorEveryMs: 60_000 });
+      await upsertSchedulers(queues, schedule);
       // A first poll now, rather than one interval after a restart; a brand-new scheduler fires at once by itself.
       const poll = queues[QUEUE.poll];
       const due = [...(await poll.getJobs(["waiting", "active", "prioritized"])),
@@ -111,5 +138,5 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     await stop();
     throw error;
   }
-  return { app, queues, router, stop };
+  return { app, queues, router, stop, reconciler: () => reconciler };
 }

@@ -8,7 +8,7 @@ import type { App } from "./context";
  */
 export async function engineParamsAt(app: App, now: number): Promise<EngineParams> {
   const base = app.settings.engine;
-  const active = await app.db.weightSet.findFirst({ where: { monthStart: { lte: new Date(now) } }, orderBy: { monthStart: "desc" } });
+  const active = await app.db.weightSet.findFirst({ where: { monthStart: { lte: new Date(now) } }, orderBy: [{ monthStart: "desc" }, { createdAt: "desc" }] });
   if (active === null) return base;
   const weights = JSON.parse(active.weightsJson) as Partial<Record<StreamName, number>>;
   return { ...base, ensemble: { ...base.ensemble, weights: { ...base.ensemble.weights, ...weights }, modelVersion: active.version } };

@@ -1,13 +1,25 @@
 import { randomBytes } from "node:crypto";
 import { computeSignal } from "../core/signals/engine";
 import type { Signal as EngineSignal } from "../core/signals/engine";
-import { sizePosition, type VolatilityRegime } from "../core/risk/sizing";
+import type { VolatilityRegime } from "../core/risk/sizing";
+import type { VenueView } from "../core/signals/types";
+import { sizeMultiplier, tradingGate } from "../core/trading/account";
+import { describeStatus, isActive } from "../core/trading/lifecycle";
+import { buildProposalTerms } from "../core/trading/proposal-terms";
+import type { TradeStatus } from "../core/trading/types";
+import { insertProposal } from "../store/trade-repo";
 import { volatilityRegime } from "../core/risk/volatility-regime";
 import type { App } from "./context";
 import { engineParamsAt } from "./active-weights";
 import { loadMarketView } from "./market-view";
 import { currentEquity } from "./portfolio";
-import { readDrawdownState, tradingGate } from "./trading-state";
+import { approveProposal } from "./decide-proposal";
+import { sendText } from "./send-text";
+import { readAccount } from "./trading-state";
+
+const ALL_STATUSES: readonly TradeStatus[] = ["pending", "approved", "rejected", "expired", "submitting", "unknown", "failed", "open", "closing", "closed"];
+/** A symbol with a trade in one of these states gets no second proposal. */
+const ACTIVE_STATUSES: TradeStatus[] = ALL_STATUSES.filter(isActive);
 
 export interface SignalOutcome {
   readonly symbol: string;
@@ -49,12 +61,12 @@ export async function computeSignals(app: App): Promise<SignalOutcome[]> {
     let proposalId: string | null = null;
     let skipped: string | null = null;
     if (decision.fired && decision.direction !== "neutral") {
-      const price = view.venues.find((v) => v.venue === app.settings.tradingVenue)?.price ?? null;
-      const result = await proposeTrade(app, symbol, decision.direction, decision.horizonHours, signal.id, now, regime.regime, price);
+      const venueView = view.venues.find((v) => v.venue === app.settings.tradingVenue) ?? null;
+      const result = await proposeTrade(app, symbol, decision.direction, decision.horizonHours, signal.id, now, regime.regime, venueView);
       proposalId = result.proposalId;
       skipped = result.skipped;
       if (skipped !== null && isNew) {
-        await app.notify({ kind: "text", text: `📈 ${symbol}: ${decision.direction.toUpperCase()} signal, no proposal — ${skipped}\n${decision.explanation}` });
+        await sendText(app, `no-proposal-${signal.id}`, `📈 ${symbol}: ${decision.direction.toUpperCase()} signal, no proposal — ${skipped}\n${decision.explanation}`);
       }
     }
     outcomes.push({ symbol, decision, signalId: signal.id, proposalId, skipped });
@@ -64,29 +76,40 @@ export async function computeSignals(app: App): Promise<SignalOutcome[]> {
 
 async function proposeTrade(
   app: App, symbol: string, side: "long" | "short", horizonHours: number, signalId: number, now: number, regime: VolatilityRegime,
-  /** The trading venue's price in the market view (which holds fresh venues only), or null. */
-  price: number | null,
+  /** The trading venue's price and funding in the market view (which holds fresh venues only), or null. */
+  venueView: VenueView | null,
 ): Promise<{ proposalId: string | null; skipped: string | null }> {
-  const gate = await tradingGate(app);
-  if (!gate.open) return { proposalId: null, skipped: gate.reason };
-  const busy = await app.db.proposal.findFirst({ where: { symbol, status: { in: ["pending", "approved", "open"] } } });
-  if (busy) return { proposalId: null, skipped: `${symbol} already has an ${busy.status === "pending" ? "unanswered" : busy.status} trade (${busy.id}).` };
   const venue = app.settings.tradingVenue;
-  if (price === null || !(price > 0)) {
-    return { proposalId: null, skipped: `no fresh price for ${symbol} on ${venue}, the trading venue.` };
-  }
-  const drawdown = await readDrawdownState(app);
+  const price = venueView?.price ?? null;
+  if (price === null || !(price > 0)) return { proposalId: null, skipped: `no fresh price for ${symbol} on ${venue}, the trading venue.` };
   const equity = await currentEquity(app, now);
-  const size = sizePosition({ side, equity, price, regime, sizeMultiplier: drawdown.sizeHalved ? 0.5 : 1, params: app.settings.risk });
-  if (size.quantity <= 0) return { proposalId: null, skipped: "equity is exhausted; nothing to trade with." };
+  const profile = app.settings.engine.ensemble.profile;
   const id = newProposalId();
-  await app.db.proposal.create({
-    data: {
-      id, signalId, symbol, venue, side, status: "pending", refPrice: price, quantity: size.quantity, notionalUsd: size.notionalUsd,
-      marginUsd: size.marginUsd, leverage: size.leverage, stopPrice: size.stopPrice, horizonHours,
-      createdAt: new Date(now), expiresAt: new Date(now + app.settings.proposalTtlMinutes * 60_000),
-    },
+  const created = await app.db.$transaction(async (tx) => {
+    // Gate and one-trade-per-symbol are read in the same transaction that writes the proposal.
+    const account = await readAccount(app, tx);
+    const gate = tradingGate(account, now);
+    if (!gate.open) return { skipped: gate.reason, ids: [] as string[] };
+    const busy = await tx.proposal.findFirst({ where: { symbol, status: { in: ACTIVE_STATUSES } } });
+    if (busy) return { skipped: `${symbol} already has ${busy.status === "pending" ? "an unanswered" : `a trade that is ${describeStatus(busy.status as TradeStatus)}`} (${busy.id}).`, ids: [] };
+    const terms = buildProposalTerms({
+      id, symbol, venue, side, signalId, now, equity, price, regime, sizeHalved: sizeMultiplier(account) < 1, market: app.settings.market,
+      fundingRate: venueView?.funding?.current.rate ?? null, fundingIntervalHours: venueView?.funding?.intervalHours ?? 8, horizonHours,
+      params: {
+        risk: app.settings.risk, rewardToRisk: app.settings.rewardToRisk, takerFeeBps: app.settings.takerFeeBps, slippageBps: app.settings.slippageBps,
+        ttlMinutes: app.settings.proposalTtlMinutes, autoExecute: app.settings.autoExecuteProfiles.includes(profile),
+      },
+    });
+    if (!terms.ok) return { skipped: terms.reason, ids: [] };
+    return { skipped: null, ids: await insertProposal(tx, terms.terms, [{ kind: "card", proposalId: id }], now), auto: terms.terms.autoExecute };
   });
-  await app.notify({ kind: "proposal", proposalId: id });
+  if (created.skipped !== null) return { proposalId: null, skipped: created.skipped };
+  await app.dispatch(created.ids);
+  if ("auto" in created && created.auto) {
+    // Opt-in auto-execute: the same approval path a person's press takes, re-checks included.
+    await approveProposal(app, id, { auto: `auto-execute (${profile} profile)` }).catch((error: unknown) => {
+      app.logger.warn({ proposalId: id, reason: error instanceof Error ? error.message : String(error) }, "auto-execute declined; the proposal waits for a person");
+    });
+  }
   return { proposalId: id, skipped: null };
 }

@@ -2,6 +2,8 @@ import type { Logger } from "../log";
 import type { Db } from "../store/database";
 import type { RiskParams } from "../core/risk/sizing";
 import type { EngineParams } from "../core/signals/engine";
+import type { MarketSpec } from "../core/trading/proposal-terms";
+import type { Broker } from "../exchange/broker";
 
 /** What the use cases need from the outside world; built once per process (src/main.ts). */
 export interface App {
@@ -10,12 +12,15 @@ export interface App {
   /** The only clock the application reads; the demo runs a faster one. */
   readonly clock: () => number;
   readonly settings: AppSettings;
-  /** Queues trade execution; de-duplicated per proposal (jobId). */
-  readonly enqueueExecution: (proposalId: string) => Promise<void>;
-  /** Queues a chat notification for the bot role. */
+  /** Where orders go: the paper venue, or (later) a live exchange through ccxt. */
+  readonly broker: Broker;
+  /**
+   * Hands committed outbox intents to the queue now (the fast path). Losing this call loses
+   * nothing: the reconciler dispatches every pending intent it finds.
+   */
+  readonly dispatch: (intentIds: readonly string[]) => Promise<void>;
+  /** A plain chat message, through the outbox: written, then dispatched. */
   readonly notify: (notice: Notice) => Promise<void>;
-  /** Queues a model review (recalibration), e.g. after the drawdown rule paused trading. */
-  readonly requestModelReview: (reason: string) => Promise<void>;
 }
 
 export interface AppSettings {
@@ -30,14 +35,25 @@ export interface AppSettings {
   readonly fundingAlertMinutes: number;
   readonly risk: RiskParams;
   readonly engine: EngineParams;
+  /** Take-profit distance as a multiple of the stop distance. */
+  readonly rewardToRisk: number;
+  /** Risk profiles whose proposals execute without waiting for a person (opt-in; empty by default). */
+  readonly autoExecuteProfiles: readonly ("conservative" | "aggressive")[];
+  /** Re-checked at approval: how far the price may have moved since the proposal, and the widest spread. */
+  readonly maxPriceDriftFraction: number;
+  readonly maxSpreadFraction: number;
+  /** Lot and tick sizes, minimums and maintenance margin used until venues report their own. */
+  readonly market: MarketSpec;
   /** Numeric user ids allowed to act, per platform. The console operator is always allowed. */
   readonly allowedUsers: { readonly telegram: readonly string[]; readonly discord: readonly string[] };
 }
 
-/** Outbound chat messages, rendered by the bot role from the database at send time. */
+/**
+ * Outbound chat messages, rendered by the bot role from the database at send time. A card is
+ * posted the first time and edited after, on every platform, to the trade's current state.
+ */
 export type Notice =
-  | { readonly kind: "proposal"; readonly proposalId: string }
-  | { readonly kind: "proposal-update"; readonly proposalId: string }
+  | { readonly kind: "card"; readonly proposalId: string }
   | { readonly kind: "text"; readonly text: string };
 
 /** An error meant for the person in the chat: its message says what happened and what to do. */

@@ -1,59 +1,74 @@
-import { describeStatus, isProposalStatus, requiredStatus, targetStatus } from "../core/trades/proposal";
+import { checkApproval, type ApprovalQuote } from "../core/trading/approval-check";
+import type { TradeState } from "../core/trading/types";
 import type { Actor } from "../chat/transport";
-import type { Proposal } from "../store/generated/client";
+import type { Tx } from "../store/outbox";
+import { loadTrades } from "../store/trade-repo";
 import { UserError, type App } from "./context";
+import { latestSnapshot } from "./market-view";
+import { applyTradeEvent } from "./trade-flow";
 import { tradingGate } from "./trading-state";
 
 const who = (actor: Actor): string => `${actor.displayName} (${actor.platform})`;
 
-/**
- * Moves a pending proposal to approved or rejected. The update is conditional on the proposal
- * still being pending and unexpired, so two presses (or one on each platform) decide it once;
- * the loser is told who decided first.
- */
-async function decide(app: App, proposalId: string, actor: Actor, event: "approve" | "reject"): Promise<Proposal> {
-  const now = app.clock();
-  if (event === "approve") {
-    const gate = await tradingGate(app);
-    if (!gate.open) throw new UserError(`Not approved. ${gate.reason}`);
-  }
-  const changed = await app.db.proposal.updateMany({
-    where: { id: proposalId, status: requiredStatus(event), expiresAt: { gt: new Date(now) } },
-    data: { status: targetStatus(event), decidedAt: new Date(now), decidedBy: who(actor) },
-  });
-  const proposal = await app.db.proposal.findUnique({ where: { id: proposalId } });
-  if (proposal === null) throw new UserError(`There is no proposal ${proposalId}. It may belong to another perpbot database.`);
-  if (changed.count === 0) {
-    if (proposal.status === "pending") {
-      await expireProposal(app, proposal.id);
-      throw new UserError(`This proposal expired at ${proposal.expiresAt.toISOString()} and can no longer be ${event}d.`);
-    }
-    const status = isProposalStatus(proposal.status) ? describeStatus(proposal.status) : proposal.status;
-    const by = proposal.decidedBy ? ` (decided by ${proposal.decidedBy})` : "";
-    throw new UserError(`Nothing done: this proposal is ${status}${by}.`);
-  }
-  if (event === "approve") await app.enqueueExecution(proposal.id);
-  await app.notify({ kind: "proposal-update", proposalId: proposal.id });
-  return proposal;
+/** The trading venue's latest quote, for the re-check at approval. */
+export async function approvalQuote(app: App, venue: string, symbol: string, tx: Tx = app.db): Promise<ApprovalQuote> {
+  const snapshot = await latestSnapshot(app, venue, symbol, app.clock(), tx);
+  if (snapshot === null) return { price: null, bid: null, ask: null, ts: null };
+  return { price: snapshot.markPrice ?? snapshot.lastPrice, bid: snapshot.bid, ask: snapshot.ask, ts: snapshot.ts.getTime() };
 }
 
-export const approveProposal = (app: App, proposalId: string, actor: Actor): Promise<Proposal> => decide(app, proposalId, actor, "approve");
-export const rejectProposal = (app: App, proposalId: string, actor: Actor): Promise<Proposal> => decide(app, proposalId, actor, "reject");
+export const approvalParams = (app: App): { maxPriceDriftFraction: number; maxSpreadFraction: number; maxQuoteAgeMs: number } => ({
+  maxPriceDriftFraction: app.settings.maxPriceDriftFraction,
+  maxSpreadFraction: app.settings.maxSpreadFraction,
+  maxQuoteAgeMs: 2 * app.settings.pollIntervalMinutes * 60_000,
+});
+
+/**
+ * Approves a pending proposal: the pause gate, price drift, spread and the stop are re-checked
+ * against the market now; then pending → approved is written with the execute and card intents
+ * in one transaction, conditional on the version read, so a double click (or one on each
+ * platform) approves once and the loser is told who won. `auto` is the opt-in auto-execute path.
+ */
+export async function approveProposal(app: App, proposalId: string, actor: Actor | { auto: string }): Promise<TradeState> {
+  const by = "auto" in actor ? actor.auto : who(actor);
+  const outcome = await applyTradeEvent(app, proposalId, async (state, tx) => {
+    if (state.status !== "pending") return { kind: "approve", by, auto: "auto" in actor, check: { ok: true } };
+    const [gate, quote] = await Promise.all([tradingGate(app, tx), approvalQuote(app, state.terms.venue, state.terms.symbol, tx)]);
+    const check = checkApproval(state.terms, quote, gate, app.clock(), approvalParams(app));
+    return { kind: "approve", by, auto: "auto" in actor, check };
+  }, { crashAfterCommit: "after-approval-commit" });
+  if (!outcome.ok) {
+    await expireIfDue(app, outcome.state);
+    throw new UserError(outcome.reason.startsWith("Nothing done") || outcome.reason.includes("expired") ? outcome.reason : `Not approved. ${outcome.reason}`);
+  }
+  return outcome.state;
+}
+
+export async function rejectProposal(app: App, proposalId: string, actor: Actor): Promise<TradeState> {
+  const outcome = await applyTradeEvent(app, proposalId, () => ({ kind: "reject", by: who(actor) }));
+  if (!outcome.ok) {
+    await expireIfDue(app, outcome.state);
+    throw new UserError(outcome.reason);
+  }
+  return outcome.state;
+}
+
+/** A press on an expired card also marks it expired, so every copy stops offering buttons. */
+async function expireIfDue(app: App, state: TradeState): Promise<void> {
+  if (state.status === "pending" && app.clock() >= state.terms.expiresAt) await expireProposal(app, state.terms.id);
+}
 
 /** Marks a pending proposal expired (no-op if it was decided meanwhile); true when it did. */
 export async function expireProposal(app: App, proposalId: string): Promise<boolean> {
-  const changed = await app.db.proposal.updateMany({
-    where: { id: proposalId, status: requiredStatus("expire") },
-    data: { status: targetStatus("expire"), decidedAt: new Date(app.clock()) },
-  });
-  if (changed.count === 1) await app.notify({ kind: "proposal-update", proposalId });
-  return changed.count === 1;
+  const outcome = await applyTradeEvent(app, proposalId, (state) => (state.status === "pending" && app.clock() >= state.terms.expiresAt ? { kind: "expire" } : null));
+  return outcome.ok && outcome.changed;
 }
 
 /** Expires every pending proposal past its deadline. */
 export async function expireStaleProposals(app: App): Promise<number> {
-  const stale = await app.db.proposal.findMany({ where: { status: "pending", expiresAt: { lte: new Date(app.clock()) } }, select: { id: true } });
+  const now = app.clock();
+  const pending = await loadTrades(app.db, ["pending"]);
   let count = 0;
-  for (const { id } of stale) if (await expireProposal(app, id)) count += 1;
+  for (const { state } of pending) if (now >= state.terms.expiresAt && (await expireProposal(app, state.terms.id))) count += 1;
   return count;
 }

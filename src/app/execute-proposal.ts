@@ -1,78 +1,139 @@
-import { paperMarketFill } from "../exchange/paper-broker";
+import Decimal from "decimal.js";
+import { crashPoint } from "../crash-points";
+import type { Closing, OrderState, TradeEvent, TradeState } from "../core/trading/types";
+import { OrderOutcomeUnknownError, type BrokerOrder } from "../exchange/broker";
 import type { App } from "./context";
 import { isFresh, latestSnapshot, parseBook } from "./market-view";
+import { applyTradeEvent } from "./trade-flow";
 import { tradingGate } from "./trading-state";
 
 export type ExecutionResult =
-  | { readonly kind: "filled"; readonly price: number; readonly quantity: number; readonly fee: number }
-  | { readonly kind: "already-done"; readonly status: string }
-  | { readonly kind: "refused"; readonly reason: string };
+  | { readonly kind: "done"; readonly status: TradeState["status"] }
+  | { readonly kind: "nothing-to-do"; readonly status: TradeState["status"] };
 
-/** Thrown when execution may succeed later (no fresh price yet): the job retries with backoff. */
+/** Thrown when the order may succeed later (no fresh price yet, the venue not answering): the job retries with backoff. */
 export class RetryableExecutionError extends Error {
   override readonly name = "RetryableExecutionError";
 }
 
-const entryOrderId = (proposalId: string): string => `${proposalId}-entry`;
-
 /**
- * Executes an approved proposal as a paper market order. Idempotent: the order's clientOrderId
- * is derived from the proposal and unique in storage, and the proposal moves approved → open
- * in the same transaction, so a re-run (a worker killed mid-job, a duplicate job) never places
- * a second order. A pause that arrived after approval wins: the proposal fails, nothing trades.
+ * What the order we sent did, as the lifecycle's fill event. The order's own record tells what is
+ * already booked, so a fill reported again (a re-run after a crash) adds only what is new.
  */
-export async function executeProposal(app: App, proposalId: string): Promise<ExecutionResult> {
-  const proposal = await app.db.proposal.findUnique({ where: { id: proposalId } });
-  if (proposal === null) return { kind: "refused", reason: `no proposal ${proposalId}` };
-  if (proposal.status !== "approved") return { kind: "already-done", status: proposal.status };
-  const now = app.clock();
-
-  const gate = await tradingGate(app);
-  if (!gate.open) {
-    await markFailed(app, proposalId, `not executed: ${gate.reason}`);
-    return { kind: "refused", reason: gate.reason };
+function fillEvent(kind: "entry-filled" | "exit-filled", recorded: OrderState, found: BrokerOrder): TradeEvent | null {
+  const qty = found.filledQty.minus(recorded.filledQty);
+  const final = found.status !== "open" && found.status !== "partially-filled";
+  if (qty.lte(0) && !final) return null;
+  if (qty.lte(0) && found.filledQty.isZero() && (found.status === "rejected" || found.status === "cancelled") && kind === "entry-filled") {
+    return { kind: "entry-rejected", reason: found.reason ?? found.status };
   }
-  const snapshot = await latestSnapshot(app, proposal.venue, proposal.symbol, now);
-  const referencePrice = snapshot?.markPrice ?? snapshot?.lastPrice ?? null;
-  if (snapshot === null || referencePrice === null || !isFresh(app, snapshot.ts.getTime(), now)) {
-    throw new RetryableExecutionError(`no fresh ${proposal.symbol} price from ${proposal.venue} yet`);
-  }
-  const book = parseBook(snapshot.bookJson);
-  const side = proposal.side === "long" ? "buy" : "sell";
-  const fill = paperMarketFill({ side, quantity: proposal.quantity, book, referencePrice, takerFeeBps: app.settings.takerFeeBps, slippageBps: app.settings.slippageBps });
-  // The stop keeps its distance from the real fill, not from the reference price.
-  const stopDistance = Math.abs(proposal.stopPrice - proposal.refPrice) / proposal.refPrice;
-  const stopPrice = proposal.side === "long" ? fill.price * (1 - stopDistance) : fill.price * (1 + stopDistance);
-
-  const done = await app.db.$transaction(async (tx) => {
-    const moved = await tx.proposal.updateMany({ where: { id: proposalId, status: "approved" }, data: { status: "open" } });
-    if (moved.count === 0) return false;
-    const order = await tx.order.create({
-      data: {
-        clientOrderId: entryOrderId(proposalId), proposalId, mode: "paper", purpose: "entry", venue: proposal.venue,
-        symbol: proposal.symbol, side, quantity: proposal.quantity, status: "filled", createdAt: new Date(now),
-      },
-    });
-    await tx.fill.create({ data: { orderId: order.id, ts: new Date(now), price: fill.price, quantity: fill.quantity, fee: fill.fee } });
-    await tx.position.create({
-      data: {
-        proposalId, mode: "paper", venue: proposal.venue, symbol: proposal.symbol, side: proposal.side, quantity: fill.quantity,
-        entryPrice: fill.price, entryTs: new Date(now), leverage: proposal.leverage, marginUsd: proposal.marginUsd, stopPrice,
-        exitDueTs: new Date(now + proposal.horizonHours * 3_600_000), status: "open", feesPaid: fill.fee,
-      },
-    });
-    return true;
-  });
-  if (!done) {
-    const current = await app.db.proposal.findUnique({ where: { id: proposalId }, select: { status: true } });
-    return { kind: "already-done", status: current?.status ?? "unknown" };
-  }
-  app.logger.info({ proposalId, price: fill.price, quantity: fill.quantity }, "paper entry filled");
-  await app.notify({ kind: "proposal-update", proposalId });
-  return { kind: "filled", ...fill };
+  // Value and fee of the new part only: totals minus what the record already holds.
+  const value = (found.avgPrice ?? new Decimal(0)).times(found.filledQty).minus((recorded.avgPrice ?? new Decimal(0)).times(recorded.filledQty));
+  const price = qty.gt(0) ? value.div(qty) : found.avgPrice ?? new Decimal(0);
+  return { kind, qty: Decimal.max(qty, 0), price, fee: found.fee.minus(recorded.fee), final };
 }
 
-export async function markFailed(app: App, proposalId: string, note: string): Promise<void> {
-  const changed = await app.db.proposal.updateMany({ where: { id: proposalId, status: "approved" }, data: { status: "failed", note } });
-  if (changed.count === 1) await app.notify({ kind: "proposal-update", proposalId });
+async function marketFor(app: App, venue: string, symbol: string): Promise<{ referencePrice: number; book: ReturnType<typeof parseBook> }> {
+  const now = app.clock();
+  const snapshot = await latestSnapshot(app, venue, symbol, now);
+  const price = snapshot?.markPrice ?? snapshot?.lastPrice ?? null;
+  if (snapshot === null || price === null || !isFresh(app, snapshot.ts.getTime(), now)) {
+    throw new RetryableExecutionError(`no fresh ${symbol} price from ${venue} yet`);
+  }
+  return { referencePrice: price, book: parseBook(snapshot.bookJson) };
+}
+
+/**
+ * Sends (or finds) the entry order of an approved trade. Lookup first, always: the order's client
+ * id is deterministic, so after a crash or a lost job the broker is asked whether it exists before
+ * anything is sent, and an order whose placement outcome is unknown is only ever looked up.
+ * A pause that arrived after approval wins as long as nothing was sent.
+ */
+export async function executeProposal(app: App, proposalId: string): Promise<ExecutionResult> {
+  // approved → submitting (or failed, when the gate closed since the approval).
+  let outcome = await applyTradeEvent(app, proposalId, async (state, tx) => {
+    if (state.status !== "approved") return null;
+    const gate = await tradingGate(app, tx);
+    return gate.open ? { kind: "submit" } : { kind: "fail", reason: `Not executed: ${gate.reason}` };
+  });
+  const state = outcome.state;
+  if (state.status !== "submitting" && state.status !== "unknown") return { kind: "nothing-to-do", status: state.status };
+
+  const { terms, entry } = state;
+  const found = await app.broker.findOrder(terms.venue, terms.symbol, entry.clientOrderId);
+  let report = found;
+  if (report === null) {
+    if (state.status === "unknown" && !app.broker.lookupIsAuthoritative) {
+      throw new RetryableExecutionError(`order ${entry.clientOrderId} is not visible on ${terms.venue} yet; looking again`);
+    }
+    const gate = await tradingGate(app);
+    if (!gate.open) {
+      outcome = await applyTradeEvent(app, proposalId, (s) => (s.status === "submitting" || s.status === "unknown" ? { kind: "entry-rejected", reason: `not sent: ${gate.reason}` } : null));
+      return { kind: "done", status: outcome.state.status };
+    }
+    const market = await marketFor(app, terms.venue, terms.symbol);
+    try {
+      report = await app.broker.placeOrder({
+        clientOrderId: entry.clientOrderId, venue: terms.venue, symbol: terms.symbol, side: entry.side, quantity: entry.requestedQty, reduceOnly: false, market,
+      });
+    } catch (error) {
+      if (!(error instanceof OrderOutcomeUnknownError)) throw error;
+      await applyTradeEvent(app, proposalId, (s) => (s.status === "submitting" || s.status === "unknown" ? { kind: "entry-unknown", error: error.message } : null));
+      throw new RetryableExecutionError(`the ${terms.venue} order ${entry.clientOrderId} may or may not exist: ${error.message}`);
+    }
+    crashPoint("after-order-submit");
+  }
+  const placed = report;
+  outcome = await applyTradeEvent(app, proposalId, (s) => (s.status === "submitting" || s.status === "unknown" ? fillEvent("entry-filled", s.entry, placed) : null), {
+    crashAfterCommit: "after-fill-commit",
+  });
+  if (outcome.ok && outcome.changed && outcome.state.status === "open") {
+    app.logger.info({ proposalId, price: outcome.state.position.entryPrice.toString(), quantity: outcome.state.position.quantity.toString() }, `${app.broker.mode} entry filled`);
+  }
+  return { kind: "done", status: outcome.state.status };
+}
+
+/** The price a paper exit starts from: a stop triggers at its price and fills beyond it, as a stop-market would. */
+function exitReference(state: Closing, mark: number): number {
+  switch (state.reason) {
+    case "stop-loss": return state.position.stopPrice;
+    case "take-profit": return state.position.takeProfitPrice;
+    case "liquidation": return state.position.liquidationPrice;
+    default: return mark;
+  }
+}
+
+/** Sends (or finds) the reduce-only exit order of a closing trade, then books it. Never paused: exits always go. */
+export async function closeTrade(app: App, proposalId: string): Promise<ExecutionResult> {
+  const loaded = await applyTradeEvent(app, proposalId, () => null);
+  const state = loaded.state;
+  if (state.status !== "closing") return { kind: "nothing-to-do", status: state.status };
+  const { terms, exit } = state;
+  let report = await app.broker.findOrder(terms.venue, terms.symbol, exit.clientOrderId);
+  if (report === null) {
+    const market = await marketFor(app, terms.venue, terms.symbol);
+    const stopLike = state.reason === "stop-loss" || state.reason === "liquidation";
+    report = await app.broker.placeOrder({
+      clientOrderId: exit.clientOrderId, venue: terms.venue, symbol: terms.symbol, side: exit.side, quantity: exit.requestedQty.minus(exit.filledQty),
+      reduceOnly: true, market: { referencePrice: exitReference(state, market.referencePrice), book: stopLike ? null : market.book },
+    });
+    crashPoint("after-exit-submit");
+  }
+  const found = report;
+  const outcome = await applyTradeEvent(app, proposalId, (s) => (s.status === "closing" ? fillEvent("exit-filled", s.exit, found) : null), {
+    crashAfterCommit: "after-close-commit",
+  });
+  if (outcome.ok && outcome.changed && outcome.state.status === "closed") {
+    app.logger.info({ proposalId, reason: outcome.state.reason, pnl: outcome.state.realizedPnl.toString() }, `${app.broker.mode} position closed`);
+  }
+  return { kind: "done", status: outcome.state.status };
+}
+
+/** The last word on an order job that gives up: the trade fails with the reason, visibly. */
+export async function giveUpExecution(app: App, proposalId: string, note: string): Promise<void> {
+  await applyTradeEvent(app, proposalId, (s) => {
+    if (s.status === "approved") return { kind: "fail", reason: note };
+    if (s.status === "submitting") return { kind: "entry-rejected", reason: note };
+    return null;
+  });
 }

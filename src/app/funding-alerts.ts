@@ -1,8 +1,8 @@
 import { fundingCashFlow, type Side } from "../core/trades/pnl";
 import { round } from "../core/stats";
-import { claimSetting } from "../store/settings";
 import type { App } from "./context";
 import { latestSnapshot } from "./market-view";
+import { sendText } from "./send-text";
 
 /**
  * Before each funding settlement: one alert per symbol and settlement time, with the rate on every
@@ -23,19 +23,17 @@ export async function sendFundingAlerts(app: App): Promise<number> {
     const upcoming = rows.filter((r) => r.next > now && r.next - now <= windowMs);
     const first = upcoming.sort((a, b) => a.next - b.next)[0];
     if (first === undefined) continue;
-    if (!(await claimSetting(app.db, `funding-alert:${symbol}:${first.next}`, { at: now }))) continue;
+    const key = `funding-alert-${symbol.replace(/[^A-Za-z0-9]/g, "")}-${first.next}`;
+    if (await app.db.intent.findUnique({ where: { id: `text-${key}` }, select: { id: true } })) continue;
     const minutes = Math.round((first.next - now) / 60_000);
     const lines = rows.map((r) => `  ${r.venue}: ${round(r.rate * 100, 4)}% per ${r.interval}h${r.rate > 0 ? " (longs pay)" : r.rate < 0 ? " (shorts pay)" : ""}`);
-    const positions = await app.db.position.findMany({ where: { status: "open", symbol } });
+    const positions = await app.db.position.findMany({ where: { status: { in: ["open", "closing"] }, symbol } });
     const flows = positions.map((p) => {
       const venueRow = rows.find((r) => r.venue === p.venue);
-      const flow = venueRow ? fundingCashFlow(p.side as Side, p.quantity, p.entryPrice, venueRow.rate) : 0;
-      return `  your ${p.side} ${round(p.quantity, 4)} on ${p.venue}: ${flow >= 0 ? "receives" : "pays"} about ${round(Math.abs(flow), 2)} USDT`;
+      const flow = venueRow ? fundingCashFlow(p.side as Side, Number(p.quantity), Number(p.entryPrice), venueRow.rate) : 0;
+      return `  your ${p.side} ${round(Number(p.quantity), 4)} on ${p.venue}: ${flow >= 0 ? "receives" : "pays"} about ${round(Math.abs(flow), 2)} USDT`;
     });
-    await app.notify({
-      kind: "text",
-      text: [`⏰ ${symbol} funding in ${minutes} min (${new Date(first.next).toISOString()}):`, ...lines, ...(flows.length ? flows : ["  no open positions"])].join("\n"),
-    });
+    await sendText(app, key, [`⏰ ${symbol} funding in ${minutes} min (${new Date(first.next).toISOString()}):`, ...lines, ...(flows.length ? flows : ["  no open positions"])].join("\n"));
     sent += 1;
   }
   return sent;

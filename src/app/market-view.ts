@@ -1,5 +1,6 @@
 import type { Candle, SymbolMarketView, TimedRate, VenueView } from "../core/signals/types";
 import type { MarketSnapshot } from "../store/generated/client";
+import type { Tx } from "../store/outbox";
 import type { App } from "./context";
 
 const LOOKBACK_MS = 7 * 86_400_000;
@@ -50,8 +51,8 @@ export function isFresh(app: App, ts: number, now: number): boolean {
   return now - ts <= 2 * app.settings.pollIntervalMinutes * 60_000;
 }
 
-export function latestSnapshot(app: App, venue: string, symbol: string, now: number): Promise<MarketSnapshot | null> {
-  return app.db.marketSnapshot.findFirst({ where: { venue, symbol, ts: { lte: new Date(now) } }, orderBy: { ts: "desc" } });
+export function latestSnapshot(app: App, venue: string, symbol: string, now: number, tx: Tx = app.db): Promise<MarketSnapshot | null> {
+  return tx.marketSnapshot.findFirst({ where: { venue, symbol, ts: { lte: new Date(now) } }, orderBy: { ts: "desc" } });
 }
 
 /** Hourly perp candles of the last 32 days that had closed by `now`, oldest first (the regime's baseline is 30). */

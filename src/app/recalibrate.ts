@@ -14,7 +14,7 @@ export function calibrationHorizon(hours: number): CalibrationHorizon {
   return HORIZONS.reduce((best, h) => (Math.abs(h - hours) < Math.abs(best - hours) ? h : best), 8);
 }
 
-interface JournalSample extends CalibrationSample {
+export interface JournalSample extends CalibrationSample {
   readonly fired: boolean;
   readonly direction: string;
 }
@@ -22,9 +22,11 @@ interface JournalSample extends CalibrationSample {
 /**
  * Builds labelled samples from the signal journal: each journaled decision with the streams it
  * saw, and the trading venue's price move after it. Prices are read only up to `until`, so a
- * calibration for a month never sees that month. One query for the signals, one for the prices.
+ * calibration for a month never sees that month (and a review never sees anything at or after its
+ * `now`): signals with ts < until, prices with ts < until, so a label whose exit lies at or after
+ * `until` is null. One query for the signals, one for the prices.
  */
-async function journalSamples(app: App, from: number, until: number): Promise<JournalSample[]> {
+export async function journalSamples(app: App, from: number, until: number): Promise<JournalSample[]> {
   const signals = await app.db.signal.findMany({ where: { ts: { gte: new Date(from), lt: new Date(until) } }, orderBy: { ts: "asc" } });
   const rows = await app.db.marketSnapshot.findMany({
     where: { venue: app.settings.tradingVenue, ts: { gte: new Date(from), lt: new Date(until) } },

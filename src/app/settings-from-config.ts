@@ -21,6 +21,11 @@ export function settingsFromConfig(config: Config): AppSettings {
       ensemble: { ...DEFAULT_ENGINE_PARAMS.ensemble, profile: config.RISK_PROFILE, horizonHours: config.SIGNAL_HORIZON_HOURS },
       fundingAnomaly: { ...DEFAULT_ENGINE_PARAMS.fundingAnomaly, zThreshold: config.FUNDING_Z_THRESHOLD },
     },
+    rewardToRisk: config.REWARD_TO_RISK,
+    autoExecuteProfiles: config.AUTO_EXECUTE,
+    maxPriceDriftFraction: config.MAX_PRICE_DRIFT_PCT / 100,
+    maxSpreadFraction: config.MAX_SPREAD_PCT / 100,
+    market: { lotSize: config.LOT_SIZE, minQty: config.LOT_SIZE, minNotional: config.MIN_NOTIONAL_USD, tickSize: 0, maintenanceMarginRate: config.MAINTENANCE_MARGIN_PCT / 100 },
     allowedUsers: { telegram: config.TELEGRAM_ALLOWED_USER_IDS, discord: config.DISCORD_ALLOWED_USER_IDS },
   };
 }

@@ -1,49 +1,81 @@
-import { z } from "zod";
-import { initialDrawdownState, isDrawdownPaused, type DrawdownState } from "../core/risk/drawdown";
-import { readSetting, writeSetting } from "../store/settings";
-import type { App } from "./context";
+import Decimal from "decimal.js";
+import { applyAccountEvent, initialAccountState, parseAccountState, tradingGate as gateOf, type AccountEvent, type AccountState } from "../core/trading/account";
+import type { TradingGate } from "../core/trading/approval-check";
+import type { Intent } from "../core/trading/intents";
+import { writeIntents, type Tx } from "../store/outbox";
+import { UserError, type App } from "./context";
 
-const PAUSE_KEY = "trading.pause";
-const DRAWDOWN_KEY = "risk.drawdown";
+/** The account state (drawdown rules and pauses) lives in one Setting row, as JSON. */
+const ACCOUNT_KEY = "risk.account";
+/** Where earlier versions kept the same facts; read once when the new key is missing. */
+const LEGACY_PAUSE_KEY = "trading.pause";
+const LEGACY_DRAWDOWN_KEY = "risk.drawdown";
 
-const manualPauseSchema = z.object({ paused: z.boolean(), reason: z.string(), by: z.string(), at: z.number() });
-export type ManualPause = z.infer<typeof manualPauseSchema>;
-
-const drawdownSchema = z.object({
-  peakEquity: z.number(), sizeHalved: z.boolean(), pausedUntil: z.number().nullable(), pausedThisDescent: z.boolean(),
-});
-
-export async function readManualPause(app: App): Promise<ManualPause | null> {
-  const pause = await readSetting(app.db, PAUSE_KEY, manualPauseSchema);
-  return pause?.paused === true ? pause : null;
-}
-
-export async function writeManualPause(app: App, pause: ManualPause): Promise<void> {
-  await writeSetting(app.db, PAUSE_KEY, pause);
-}
-
-export async function readDrawdownState(app: App): Promise<DrawdownState> {
-  return (await readSetting(app.db, DRAWDOWN_KEY, drawdownSchema)) ?? initialDrawdownState(app.settings.startingEquity);
-}
-
-export async function writeDrawdownState(app: App, state: DrawdownState): Promise<void> {
-  await writeSetting(app.db, DRAWDOWN_KEY, state);
-}
-
-export interface TradingGate {
-  readonly open: boolean;
-  /** Plain words for the chat when closed. */
-  readonly reason: string;
-}
-
-/** Whether new trades may be proposed or executed now: no manual pause and no drawdown pause. */
-export async function tradingGate(app: App): Promise<TradingGate> {
-  const now = app.clock();
-  const manual = await readManualPause(app);
-  if (manual) return { open: false, reason: `Trading is paused by ${manual.by}${manual.reason ? ` (${manual.reason})` : ""}. Send /resume to lift the pause.` };
-  const drawdown = await readDrawdownState(app);
-  if (isDrawdownPaused(drawdown, now)) {
-    return { open: false, reason: `Trading is paused by the drawdown rule until ${new Date(drawdown.pausedUntil ?? now).toISOString()} while the model is reviewed. It resumes on its own.` };
+async function readJson(tx: Tx, key: string): Promise<{ found: boolean; value: unknown }> {
+  const row = await tx.setting.findUnique({ where: { key } });
+  if (row === null) return { found: false, value: undefined };
+  try {
+    return { found: true, value: JSON.parse(row.value) as unknown };
+  } catch {
+    return { found: true, value: row.value };
   }
-  return { open: true, reason: "Trading is active." };
+}
+
+async function legacyAccount(tx: Tx, app: App): Promise<AccountState | null> {
+  const [pause, drawdown] = await Promise.all([readJson(tx, LEGACY_PAUSE_KEY), readJson(tx, LEGACY_DRAWDOWN_KEY)]);
+  if (!pause.found && !drawdown.found) return null;
+  const d = (drawdown.value ?? {}) as Partial<AccountState>;
+  const p = (pause.value ?? {}) as { paused?: boolean; reason?: string; by?: string; at?: number };
+  return {
+    ...initialAccountState(new Decimal(app.settings.startingEquity)),
+    ...(typeof d.peakEquity === "number" ? { peakEquity: d.peakEquity } : {}),
+    sizeHalved: d.sizeHalved === true,
+    pausedUntil: typeof d.pausedUntil === "number" ? d.pausedUntil : null,
+    pausedThisDescent: d.pausedThisDescent === true,
+    manualPause: p.paused === true ? { by: p.by ?? "someone", reason: p.reason ?? "", at: p.at ?? 0, requiresAdmin: false } : null,
+  };
+}
+
+/**
+ * The stored account state. Anything unreadable fails safe — paused until an admin resumes, at
+ * half size — and that fail-safe state is written back at once with a message to the chats, so
+ * the alarm is raised once and the pause holds across restarts.
+ */
+export async function readAccount(app: App, tx: Tx = app.db): Promise<AccountState> {
+  const stored = await readJson(tx, ACCOUNT_KEY);
+  if (!stored.found) return (await legacyAccount(tx, app)) ?? initialAccountState(new Decimal(app.settings.startingEquity));
+  const parsed = parseAccountState(stored.value, app.clock());
+  if (!parsed.corrupt) return parsed.state;
+  app.logger.error({ key: ACCOUNT_KEY }, "the stored risk state is unreadable: trading stays paused until an admin sends /resume");
+  const text = "🛑 The stored risk state (drawdown and pause) could not be read, so trading is paused at half size to be safe. Check the bot's log, then an admin can send /resume.";
+  await saveAccount(tx, parsed.state, [{ kind: "text", key: `risk-state-corrupt-${app.clock()}`, text }], app.clock());
+  return parsed.state;
+}
+
+async function saveAccount(tx: Tx, state: AccountState, intents: readonly Intent[], now: number): Promise<string[]> {
+  const value = JSON.stringify(state);
+  await tx.setting.upsert({ where: { key: ACCOUNT_KEY }, create: { key: ACCOUNT_KEY, value }, update: { value } });
+  return writeIntents(tx, intents, now);
+}
+
+/**
+ * Applies an account event (equity mark, pause, resume) in one transaction with the intents it
+ * causes (messages, a model review), then dispatches them. A refusal becomes a UserError.
+ */
+export async function applyAccount(app: App, event: AccountEvent): Promise<{ state: AccountState; intents: readonly Intent[] }> {
+  const now = app.clock();
+  const { result, ids } = await app.db.$transaction(async (tx) => {
+    const current = await readAccount(app, tx);
+    const outcome = applyAccountEvent(current, event, now, app.settings.risk);
+    if (!outcome.ok) return { result: outcome, ids: [] as string[] };
+    return { result: outcome, ids: await saveAccount(tx, outcome.state, outcome.intents, now) };
+  });
+  if (!result.ok) throw new UserError(result.reason);
+  await app.dispatch(ids);
+  return { state: result.state, intents: result.intents };
+}
+
+/** Whether new trades may be proposed, approved or executed now. */
+export async function tradingGate(app: App, tx: Tx = app.db): Promise<TradingGate> {
+  return gateOf(await readAccount(app, tx), app.clock());
 }

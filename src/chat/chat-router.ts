@@ -2,6 +2,7 @@ import type { Command } from "../../commands/command";
 import { approveProposal, rejectProposal } from "../app/decide-proposal";
 import { UserError, type App } from "../app/context";
 import { audit } from "../store/audit";
+import { loadTrade } from "../store/trade-repo";
 import { decodeButton } from "./callback-codec";
 import { renderProposal } from "./render/proposal-card";
 import type { Actor, ButtonOutcome, ChatHandlers, MessageRef, OutgoingMessage, Reply } from "./transport";
@@ -67,7 +68,7 @@ export function createChatRouter(app: App, commands: readonly Command[]): ChatHa
       else await rejectProposal(app, action.proposalId, actor);
       await audit(app.db, { actor, action: action.kind, target: action.proposalId, outcome: "ok", now });
       const edit = await currentCard(action.proposalId);
-      return { toast: action.kind === "approve" ? "Approved. Executing the paper order…" : "Rejected. Nothing will be traded.", ...(edit ? { edit } : {}) };
+      return { toast: action.kind === "approve" ? `Approved. Executing the ${app.broker.mode} order…` : "Rejected. Nothing will be traded.", ...(edit ? { edit } : {}) };
     } catch (error) {
       const toast = await failure(error, actor, action.kind, action.proposalId);
       const edit = await currentCard(action.proposalId);
@@ -76,8 +77,11 @@ export function createChatRouter(app: App, commands: readonly Command[]): ChatHa
   }
 
   async function currentCard(proposalId: string): Promise<OutgoingMessage | null> {
-    const proposal = await app.db.proposal.findUnique({ where: { id: proposalId }, include: { signal: true, position: true } });
-    return proposal ? renderProposal({ proposal, signal: proposal.signal, position: proposal.position, now: app.clock() }) : null;
+    const stored = await loadTrade(app.db, proposalId).catch(() => null);
+    if (stored === null) return null;
+    const signalId = stored.state.terms.signalId;
+    const signal = signalId === null ? null : await app.db.signal.findUnique({ where: { id: signalId } });
+    return renderProposal({ trade: stored.state, signal, now: app.clock(), mode: app.broker.mode });
   }
 
   async function failure(error: unknown, actor: Actor, action: string, target: string): Promise<string> {

@@ -1,5 +1,6 @@
 import { Queue, type ConnectionOptions, type JobsOptions } from "bullmq";
 import type { Notice } from "../app/context";
+import type { ExitReason } from "../core/trading/intents";
 
 /** Queue names; one job processor per queue, in jobs/. */
 export const QUEUE = {
@@ -12,14 +13,23 @@ export const QUEUE = {
 } as const;
 export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];
 
-/** Job data. No secrets, ever: jobs sit in Redis in plain text. */
+/**
+ * Job data. No secrets, ever: jobs sit in Redis in plain text. Jobs that carry out an outbox
+ * intent carry its id (which is also the job id) and mark it done when they are.
+ */
 export interface JobData {
   [QUEUE.poll]: { readonly reason: string };
   [QUEUE.signals]: { readonly pollJobId: string };
-  [QUEUE.execution]: { readonly proposalId: string };
+  [QUEUE.execution]: {
+    readonly intentId: string;
+    readonly proposalId: string;
+    /** execute: send the entry; resolve: look an unknown entry up; close: send the exit. */
+    readonly action: "execute" | "resolve" | "close";
+    readonly reason?: ExitReason;
+  };
   [QUEUE.monitor]: { readonly reason: string };
-  [QUEUE.notify]: Notice;
-  [QUEUE.calibration]: { readonly reason: string };
+  [QUEUE.notify]: Notice & { readonly intentId?: string };
+  [QUEUE.calibration]: { readonly reason: string; readonly key?: string; readonly intentId?: string };
 }
 
 const KEEP = { removeOnComplete: { count: 500 }, removeOnFail: { count: 1000 } } satisfies JobsOptions;
@@ -28,7 +38,9 @@ export const JOB_OPTIONS: Record<QueueName, JobsOptions> = {
   // Market data: retry with growing pauses when venues are down; the next scheduled poll comes anyway.
   [QUEUE.poll]: { ...KEEP, attempts: 4, backoff: { type: "exponential", delay: 15_000 } },
   [QUEUE.signals]: { ...KEEP, attempts: 3, backoff: { type: "exponential", delay: 2_000 } },
-  // Execution is idempotent per proposal (see executeProposal), so a retry cannot double-trade.
+  // Order jobs look their order up by client id before sending anything, so a retry cannot
+  // double-trade; a stalled one is not re-run blindly (the worker sets maxStalledCount 0) but
+  // handed back by the reconciler, which re-runs it through that same lookup.
   [QUEUE.execution]: { ...KEEP, attempts: 6, backoff: { type: "exponential", delay: 5_000 } },
   [QUEUE.monitor]: { ...KEEP, attempts: 3, backoff: { type: "exponential", delay: 2_000 } },
   // Telegram and Discord may rate-limit us: keep trying for a while before dropping an alert.
@@ -54,10 +66,25 @@ export async function closeQueues(queues: Queues): Promise<void> {
   await Promise.all(Object.values(queues).map((q: Queue) => q.close()));
 }
 
+export const SCHEDULER_IDS = { poll: "poll-market", monitor: "monitor-positions", calibration: "monthly-recalibration" } as const;
+
+/**
+ * Whether every scheduler is still in Redis. A FLUSHALL or a Redis restart without persistence
+ * deletes them, and nothing in BullMQ re-creates them: the reconciler asks this every pass.
+ */
+export async function schedulersPresent(queues: Queues): Promise<boolean> {
+  const found = await Promise.all([
+    queues[QUEUE.poll].getJobScheduler(SCHEDULER_IDS.poll),
+    queues[QUEUE.monitor].getJobScheduler(SCHEDULER_IDS.monitor),
+    queues[QUEUE.calibration].getJobScheduler(SCHEDULER_IDS.calibration),
+  ]);
+  return found.every((s) => s !== undefined && s !== null);
+}
+
 /** Idempotent across restarts: the same scheduler ids are updated in place, never duplicated. */
 export async function upsertSchedulers(queues: Queues, options: { pollEveryMs: number; monitorEveryMs: number }): Promise<void> {
-  await queues[QUEUE.poll].upsertJobScheduler("poll-market", { every: options.pollEveryMs }, { name: "poll", data: { reason: "schedule" }, opts: JOB_OPTIONS[QUEUE.poll] });
-  await queues[QUEUE.monitor].upsertJobScheduler("monitor-positions", { every: options.monitorEveryMs }, { name: "monitor", data: { reason: "schedule" }, opts: JOB_OPTIONS[QUEUE.monitor] });
+  await queues[QUEUE.poll].upsertJobScheduler(SCHEDULER_IDS.poll, { every: options.pollEveryMs }, { name: "poll", data: { reason: "schedule" }, opts: JOB_OPTIONS[QUEUE.poll] });
+  await queues[QUEUE.monitor].upsertJobScheduler(SCHEDULER_IDS.monitor, { every: options.monitorEveryMs }, { name: "monitor", data: { reason: "schedule" }, opts: JOB_OPTIONS[QUEUE.monitor] });
   // 00:10 UTC on the 1st: the month's weights are fitted on the 90 days before it.
-  await queues[QUEUE.calibration].upsertJobScheduler("monthly-recalibration", { pattern: "0 10 0 1 * *", tz: "UTC" }, { name: "recalibrate", data: { reason: "monthly" }, opts: JOB_OPTIONS[QUEUE.calibration] });
+  await queues[QUEUE.calibration].upsertJobScheduler(SCHEDULER_IDS.calibration, { pattern: "0 10 0 1 * *", tz: "UTC" }, { name: "recalibrate", data: { reason: "monthly" }, opts: JOB_OPTIONS[QUEUE.calibration] });
 }

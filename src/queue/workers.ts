@@ -1,5 +1,7 @@
-import { Worker, type ConnectionOptions, type Job, type Processor, type WorkerOptions } from "bullmq";
+import { UnrecoverableError, Worker, type ConnectionOptions, type Job, type Processor, type WorkerOptions } from "bullmq";
 import type { Logger } from "../log";
+import type { Db } from "../store/database";
+import { markIntentDone, markIntentFailed, noteIntentError } from "../store/outbox";
 import type { QueueName } from "./queues";
 
 export interface WorkerSpec {
@@ -7,6 +9,11 @@ export interface WorkerSpec {
   readonly processor: Processor;
   /** Jobs of this queue run one at a time unless said otherwise: they touch the same rows. */
   readonly concurrency?: number;
+  /**
+   * Order jobs are never re-run blindly after a crash (0): a stalled one fails, and the reconciler
+   * hands it back, to a processor that looks the order up before sending anything.
+   */
+  readonly maxStalledCount?: number;
 }
 
 export interface RunningWorkers {
@@ -16,20 +23,64 @@ export interface RunningWorkers {
   kill(): Promise<void>;
 }
 
-/** Lock tuning; BullMQ's defaults (30 s lock, stalled check every 30 s) unless a test shortens them. */
+/**
+ * Lock tuning. A job whose worker died is noticed once its lock expires: 15 s here (BullMQ's
+ * default is 30 s, checked every 30 s, so up to a minute of silence), checked every 5 s.
+ */
 export type LockOptions = Pick<WorkerOptions, "lockDuration" | "stalledInterval">;
+export const DEFAULT_LOCK: LockOptions = { lockDuration: 15_000, stalledInterval: 5_000 };
 
-export function startWorkers(specs: readonly WorkerSpec[], options: { connection: ConnectionOptions; prefix: string; logger: Logger; lock?: LockOptions }): RunningWorkers {
+interface IntentJobData { readonly intentId?: string }
+
+/**
+ * Marks the job's outbox intent done when its processor succeeds, and failed when it gives up
+ * for good (the last attempt, or an UnrecoverableError); a skipped intent (done already) runs nothing.
+ */
+function withIntent(db: Db, clock: () => number, processor: Processor): Processor {
+  return async (job: Job<IntentJobData>, token?: string) => {
+    const intentId = job.data.intentId;
+    if (intentId !== undefined) {
+      const row = await db.intent.findUnique({ where: { id: intentId }, select: { status: true } });
+      if (row !== null && row.status !== "pending") return { skipped: `intent ${row.status}` };
+    }
+    try {
+      const result: unknown = await processor(job, token);
+      if (intentId !== undefined) await markIntentDone(db, intentId, clock());
+      return result;
+    } catch (error) {
+      // A simulated crash (npm run chaos) must leave the outbox exactly as a real one would.
+      if (error instanceof Error && error.name === "SimulatedCrash") throw error;
+      if (intentId !== undefined) {
+        const message = error instanceof Error ? error.message : String(error);
+        const final = error instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+        await (final ? markIntentFailed(db, intentId, message, clock()) : noteIntentError(db, intentId, message)).catch(() => undefined);
+      }
+      throw error;
+    }
+  };
+}
+
+export function startWorkers(
+  specs: readonly WorkerSpec[],
+  options: { connection: ConnectionOptions; prefix: string; logger: Logger; db: Db; clock: () => number; lock?: LockOptions; onStalled?: () => void },
+): RunningWorkers {
   const workers = specs.map((spec) => {
-    const worker = new Worker(spec.queue, spec.processor, {
+    const worker = new Worker(spec.queue, withIntent(options.db, options.clock, spec.processor), {
       connection: options.connection,
       prefix: options.prefix,
       concurrency: spec.concurrency ?? 1,
+      ...DEFAULT_LOCK,
       ...options.lock,
+      ...(spec.maxStalledCount !== undefined ? { maxStalledCount: spec.maxStalledCount } : {}),
     });
     worker.on("failed", (job: Job | undefined, error: Error) => {
       // The processor already explained the failure in plain words; this line only tracks the job.
       options.logger.warn({ queue: spec.queue, jobId: job?.id, attempt: job?.attemptsMade, error: error.message.slice(0, 160) }, "job failed");
+      if (/stalled/i.test(error.message)) options.onStalled?.();
+    });
+    worker.on("stalled", (jobId: string) => {
+      options.logger.warn({ queue: spec.queue, jobId }, "a job's worker stopped mid-way (crash or kill); recovering it");
+      options.onStalled?.();
     });
     worker.on("error", (error: Error) => options.logger.error({ queue: spec.queue, error: error.message }, "worker error"));
     return worker;

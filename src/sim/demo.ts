@@ -100,7 +100,7 @@ async function main(): Promise<void> {
     "", "══ demo summary ══",
     `simulated ${Math.round((steps * STEP_MS) / 3_600_000)} h in ${((Date.now() - started) / 1000).toFixed(1)} s; ${steps} polls × ${venues.length} venues`,
     `signals computed ${signals}, fired ${fired}; proposals ${await db.proposal.count()}`,
-    trade ? `trade: ${trade.side} ${trade.quantity.toFixed(1)} MNT at ${trade.entryPrice.toFixed(4)} → ${trade.exitPrice?.toFixed(4) ?? "open"} (${trade.closeReason ?? "open"})` : "trade: none",
+    trade ? `trade: ${trade.side} ${Number(trade.quantity).toFixed(1)} MNT at ${Number(trade.entryPrice).toFixed(4)} → ${trade.exitPrice === null ? "open" : Number(trade.exitPrice).toFixed(4)} (${trade.closeReason ?? "open"})` : "trade: none",
     "", pnl.text, "",
   ].join("\n"));
 

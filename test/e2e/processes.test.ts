@@ -73,8 +73,8 @@ describe("npm start (src/main.ts)", () => {
 });
 
 describe("npm run demo (src/sim/demo.ts)", () => {
-  it("goes from simulated market data to a closed paper trade offline and prints the PnL", async () => {
-    const result = await run("src/sim/demo.ts", { REDIS_URL }, { timeoutMs: 60_000 });
+  it("goes from simulated market data to a closed paper trade offline and prints the PnL", { timeout: 90_000 }, async () => {
+    const result = await run("src/sim/demo.ts", { REDIS_URL }, { timeoutMs: 85_000 });
     expect(result.code).toBe(0);
     expect(result.output).toMatch(/\[✅ Approve\] \[❌ Reject\]/);
     expect(result.output).toMatch(/demo operator pressed ✅ Approve/);

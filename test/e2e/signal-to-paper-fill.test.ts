@@ -85,7 +85,7 @@ describe("funding anomaly at the exchange → approved paper trade → /pnl", ()
     // The proposal lands on both platforms with Approve / Reject.
     const tgCard = await telegram.waitFor(() => telegram.sentMessages.find((m) => m.replyMarkup !== undefined), 15_000);
     expect(tgCard.chatId).toBe(DESK);
-    expect(tgCard.text).toMatch(/SHORT BTC\/USDT:USDT on bybit \(paper\)/);
+    expect(tgCard.text).toMatch(/SHORT BTC\/USDT:USDT on bybit \(PAPER\)/);
     expect(tgCard.text).toMatch(/Funding on bybit is 0\.15% against a 24h average/);
     const buttons = tgCard.replyMarkup?.inline_keyboard.flat() ?? [];
     expect(buttons.map((b) => b.text)).toEqual(["✅ Approve", "❌ Reject"]);
@@ -120,22 +120,23 @@ describe("funding anomaly at the exchange → approved paper trade → /pnl", ()
     // /pnl on Telegram shows the position.
     telegram.injectCommand(TG_ALICE, DESK, "/pnl");
     const pnl = await telegram.waitFor(() => telegram.sentMessages.find((m) => m.text.startsWith("PnL (paper)")), 10_000);
-    expect(pnl.text).toMatch(/open short 0\.\d+ BTC\/USDT:USDT @ 41991\.1/);
+    expect(pnl.text).toMatch(/open short 0\.\d+ BTC @ 41991\.1/);
   });
 
   it("serves /pause and /resume on both platforms, to allowed users only", async () => {
     telegram.injectCommand(TG_MALLORY, DESK, "/pause because I can");
     await telegram.waitFor(() => telegram.sentMessages.find((m) => /not allowed.*999/.test(m.text)), 10_000);
-    expect(await database.db.setting.findUnique({ where: { key: "trading.pause" } })).toBeNull();
+    const account = await database.db.setting.findUnique({ where: { key: "risk.account" } });
+    expect(account === null ? null : (JSON.parse(account.value) as { manualPause: unknown }).manualPause).toBeNull();
 
     const pause = discord.runSlashCommand(DC_BOB, "pause", { reason: "CPI print" });
     const paused = await discord.waitFor(() => discord.interactionResponses.find((r) => r.interactionId === pause && r.type === "edit-original"), 10_000);
     expect(JSON.stringify(paused.data)).toMatch(/Trading is paused/);
     // Everyone hears about it, on the other platform too.
-    await telegram.waitFor(() => telegram.sentMessages.find((m) => /Trading paused by bob: CPI print/.test(m.text)), 10_000);
+    await telegram.waitFor(() => telegram.sentMessages.find((m) => /Trading paused by bob \(discord\) \(CPI print\)/.test(m.text)), 10_000);
 
     telegram.injectCommand(TG_ALICE, DESK, "/status");
-    const status = await telegram.waitFor(() => telegram.sentMessages.find((m) => m.text.startsWith("perpbot — paper trading PAUSED")), 10_000);
+    const status = await telegram.waitFor(() => telegram.sentMessages.find((m) => m.text.startsWith("perpbot — PAPER trading PAUSED")), 10_000);
     expect(status.text).toMatch(/paused by bob \(discord\) \(CPI print\)/);
 
     telegram.injectCommand(TG_ALICE, DESK, "/resume");

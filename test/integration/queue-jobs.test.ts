@@ -47,9 +47,9 @@ describe("BullMQ on the real Redis", () => {
     await seedSnapshot(app, { price: 0.6 });
     const id = await seedProposal(app);
     await approveProposal(app, id, alice);
-    for (let i = 0; i < 3; i += 1) await queues[QUEUE.execution].add("execute", { proposalId: id }, { jobId: `execute-${id}` });
+    for (let i = 0; i < 3; i += 1) await queues[QUEUE.execution].add("execute", { intentId: `execute-${id}`, proposalId: id, action: "execute" }, { jobId: `execute-${id}` });
     expect(await queues[QUEUE.execution].getJobCountByTypes("waiting")).toBe(1);
-    const workers = startWorkers([{ queue: QUEUE.execution, processor: executeTradeJob({ app }), concurrency: 4 }], { connection: redis, prefix, logger: silentLogger });
+    const workers = startWorkers([{ queue: QUEUE.execution, processor: executeTradeJob({ app }), concurrency: 4 }], { connection: redis, prefix, logger: silentLogger, db: app.db, clock: app.clock });
     cleanups.push(() => workers.close());
     await waitUntil(async () => (await queues[QUEUE.execution].getJobCountByTypes("completed")) === 1);
     expect(await app.db.order.count()).toBe(1);
@@ -71,27 +71,27 @@ describe("BullMQ on the real Redis", () => {
         crashed();
         return new Promise(() => undefined);
       },
-    }], { connection: redis, prefix, logger: silentLogger, lock });
-    await queues[QUEUE.execution].add("execute", { proposalId: id }, { jobId: `execute-${id}` });
+    }], { connection: redis, prefix, logger: silentLogger, lock, db: app.db, clock: app.clock });
+    await queues[QUEUE.execution].add("execute", { intentId: `execute-${id}`, proposalId: id, action: "execute" }, { jobId: `execute-${id}` });
     await crash;
     await dying.kill();
     expect(await app.db.order.count()).toBe(1);
-    const survivor = startWorkers([{ queue: QUEUE.execution, processor: executeTradeJob({ app }) }], { connection: redis, prefix, logger: silentLogger, lock });
+    const survivor = startWorkers([{ queue: QUEUE.execution, processor: executeTradeJob({ app }) }], { connection: redis, prefix, logger: silentLogger, lock, db: app.db, clock: app.clock });
     cleanups.push(() => survivor.close());
     await waitUntil(async () => (await queues[QUEUE.execution].getJobCountByTypes("completed")) === 1, 15_000);
     const job = (await queues[QUEUE.execution].getJobs(["completed"]))[0];
-    expect(job?.returnvalue).toEqual({ kind: "already-done", status: "open" });
+    expect(job?.returnvalue).toEqual({ kind: "nothing-to-do", status: "open" });
     expect(await app.db.order.count()).toBe(1);
   });
 
   it("lets an active job finish on shutdown instead of leaving it stalled", async () => {
-    const { queues, redis, prefix } = await setup();
+    const { app, queues, redis, prefix } = await setup();
     let started!: () => void;
     const running = new Promise<void>((resolve) => { started = resolve; });
     const workers = startWorkers([{
       queue: QUEUE.monitor,
       processor: async () => { started(); await new Promise((r) => setTimeout(r, 400)); return "done"; },
-    }], { connection: redis, prefix, logger: silentLogger });
+    }], { connection: redis, prefix, logger: silentLogger, db: app.db, clock: app.clock });
     await queues[QUEUE.monitor].add("monitor", { reason: "test" });
     await running;
     await workers.close();

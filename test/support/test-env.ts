@@ -9,6 +9,9 @@ import type { App, AppSettings, Notice } from "../../src/app/context";
 import { DEFAULT_RISK_PARAMS } from "../../src/core/risk/sizing";
 import { DEFAULT_ENGINE_PARAMS } from "../../src/core/signals/engine";
 import { openDatabase, type Db } from "../../src/store/database";
+import { readIntents } from "../../src/store/outbox";
+import { createPaperBroker } from "../../src/exchange/paper-broker";
+import { sendText } from "../../src/app/send-text";
 
 export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 
@@ -40,6 +43,11 @@ export function testSettings(overrides: Partial<AppSettings> = {}): AppSettings 
     fundingAlertMinutes: 30,
     risk: DEFAULT_RISK_PARAMS,
     engine: DEFAULT_ENGINE_PARAMS,
+    rewardToRisk: 1.5,
+    autoExecuteProfiles: [],
+    maxPriceDriftFraction: 0.005,
+    maxSpreadFraction: 0.002,
+    market: { lotSize: 0.001, minQty: 0.001, minNotional: 5, tickSize: 0, maintenanceMarginRate: 0.005 },
     allowedUsers: { telegram: ["111"], discord: ["222"] },
     ...overrides,
   };
@@ -47,23 +55,52 @@ export function testSettings(overrides: Partial<AppSettings> = {}): AppSettings 
 
 export interface RecordingAppOptions { now?: number; settings?: Partial<AppSettings> }
 export interface RecordingApp {
-  app: App; executions: string[]; notices: Notice[]; reviews: string[]; setNow: (t: number) => void; cleanup: () => Promise<void>;
+  app: App;
+  /** Proposals whose execute intent was dispatched. */
+  executions: string[];
+  /** Chat notices (cards and texts) whose intents were dispatched. */
+  notices: Notice[];
+  /** Model reviews (their reasons) whose intents were dispatched. */
+  reviews: string[];
+  /** Every intent id dispatched, in order. */
+  dispatched: string[];
+  setNow: (t: number) => void;
+  cleanup: () => Promise<void>;
 }
 
-/** An App on a temp database whose queue side effects are recorded instead of sent (unit-level use cases). */
+/**
+ * An App on a temp database whose dispatched outbox intents are recorded instead of queued
+ * (unit-level use cases). The intents themselves are real rows in the outbox.
+ */
 export async function recordingApp(options: RecordingAppOptions = {}): Promise<RecordingApp> {
   const { db, cleanup } = await tempDatabase();
   let now = options.now ?? Date.UTC(2026, 0, 5, 0, 0, 0);
   const executions: string[] = [];
   const notices: Notice[] = [];
   const reviews: string[] = [];
-  const app: App = {
-    db, logger: silentLogger, clock: () => now, settings: testSettings(options.settings),
-    enqueueExecution: (id) => { executions.push(id); return Promise.resolve(); },
-    notify: (n) => { notices.push(n); return Promise.resolve(); },
-    requestModelReview: (reason) => { reviews.push(reason); return Promise.resolve(); },
+  const dispatched: string[] = [];
+  const settings = testSettings(options.settings);
+  const clock = (): number => now;
+  const dispatch = async (ids: readonly string[]): Promise<void> => {
+    for (const stored of await readIntents(db, ids)) {
+      if (stored.status !== "pending" || dispatched.includes(stored.id)) continue;
+      dispatched.push(stored.id);
+      const intent = stored.intent;
+      if (intent.kind === "execute") executions.push(intent.proposalId);
+      else if (intent.kind === "card") notices.push({ kind: "card", proposalId: intent.proposalId });
+      else if (intent.kind === "text") notices.push({ kind: "text", text: intent.text });
+      else if (intent.kind === "model-review") reviews.push(intent.reason);
+    }
   };
-  return { app, executions, notices, reviews, setNow: (t) => { now = t; }, cleanup };
+  const app: App = {
+    db, logger: silentLogger, clock, settings, dispatch,
+    broker: createPaperBroker({ db, takerFeeBps: settings.takerFeeBps, slippageBps: settings.slippageBps, clock }),
+    notify: async (n) => {
+      if (n.kind === "text") await sendText(app, `note-${randomBytes(6).toString("hex")}`, n.text);
+      else notices.push(n);
+    },
+  };
+  return { app, executions, notices, reviews, dispatched, setNow: (t) => { now = t; }, cleanup };
 }
 
 /**

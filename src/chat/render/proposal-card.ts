@@ -1,5 +1,7 @@
 import { round } from "../../core/stats";
-import type { Proposal, Position, Signal } from "../../store/generated/client";
+import type Decimal from "decimal.js";
+import type { PositionState, TradeState } from "../../core/trading/types";
+import type { Signal } from "../../store/generated/client";
 import { encodeButton } from "../callback-codec";
 import type { OutgoingMessage } from "../transport";
 
@@ -18,48 +20,72 @@ export function shorten(text: string, max: number): string {
   }
 }
 
-export const formatUsd = (x: number): string => `${x < 0 ? "-" : ""}${Math.abs(x).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })} USDT`;
-export const formatPrice = (x: number): string => (x >= 100 ? round(x, 2) : x >= 1 ? round(x, 4) : round(x, 6)).toString();
+type Amount = number | Decimal;
+const n = (x: Amount): number => (typeof x === "number" ? x : x.toNumber());
+
+export const formatUsd = (x: Amount): string => {
+  const v = n(x);
+  return `${v < 0 ? "-" : ""}${Math.abs(v).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })} USDT`;
+};
+export const formatPrice = (x: Amount): string => {
+  const v = n(x);
+  return (v >= 100 ? round(v, 2) : v >= 1 ? round(v, 4) : round(v, 6)).toString();
+};
+/** A quantity with its unit: the base asset of the symbol ("8,333 MNT"). */
+export const formatQuantity = (x: Amount, symbol: string): string =>
+  `${round(n(x), 6).toLocaleString("en-US", { maximumFractionDigits: 6 })} ${symbol.split("/")[0] ?? ""}`.trim();
 
 /**
- * The proposal message, rendered from stored state every time it is sent or edited, so every
- * copy on every platform tells the same story. Buttons only while a decision is possible.
+ * The proposal message, rendered from the trade's current state every time it is sent or edited,
+ * so every copy on every platform tells the same story. Buttons only while a decision is possible.
  */
-export function renderProposal(input: { proposal: Proposal; signal: Signal | null; position: Position | null; now: number }): OutgoingMessage {
-  const { proposal: p, signal, position } = input;
-  const arrow = p.side === "long" ? "🟢 LONG" : "🔴 SHORT";
+export function renderProposal(input: { trade: TradeState; signal: Signal | null; now: number; mode: "paper" | "live" }): OutgoingMessage {
+  const { trade, signal } = input;
+  const t = trade.terms;
+  const arrow = t.side === "long" ? "🟢 LONG" : "🔴 SHORT";
   const lines = [
-    `${arrow} ${p.symbol} on ${p.venue} (paper) — proposal ${p.id}`,
-    `Size ${round(p.quantity, 4)} (${formatUsd(p.notionalUsd)} notional, ${formatUsd(p.marginUsd)} margin at ${p.leverage}x)`,
-    `Reference price ${formatPrice(p.refPrice)}, stop loss ${formatPrice(p.stopPrice)}, horizon ${p.horizonHours}h`,
+    `${arrow} ${t.symbol} on ${t.venue} (${input.mode.toUpperCase()}) — proposal ${t.id}`,
+    `Size ${formatQuantity(t.quantity, t.symbol)} (${formatUsd(t.notionalUsd)} notional, ${formatUsd(t.marginUsd)} margin at ${t.leverage}x)`,
   ];
+  // Once a position is open its own (fill-anchored) levels are the only ones shown.
+  if (!("position" in trade)) {
+    lines.push(
+      `Reference price ${formatPrice(t.refPrice)}, stop loss ${formatPrice(t.stopPrice)}, take profit ${isFinite(t.takeProfitPrice) && t.takeProfitPrice > 0 ? formatPrice(t.takeProfitPrice) : "none"}, horizon ${t.horizonHours}h`,
+      `Est. liquidation ${isFinite(t.liquidationPrice) && t.liquidationPrice > 0 ? formatPrice(t.liquidationPrice) : "n/a"}; expected fees ${formatUsd(t.expectedFeesUsd)}, funding over the horizon ${formatUsd(t.expectedFundingUsd)}`,
+    );
+  }
   if (signal) lines.push("", `Why: ${shorten(signal.explanation, MAX_WHY_CHARS)}`);
-  lines.push("", statusLine(p, position, input.now));
-  const buttons = p.status === "pending" && p.expiresAt.getTime() > input.now
+  lines.push("", statusLine(trade, input.now));
+  const buttons = trade.status === "pending" && t.expiresAt > input.now
     ? [
-      { label: "✅ Approve", data: encodeButton({ kind: "approve", proposalId: p.id }), style: "primary" as const },
-      { label: "❌ Reject", data: encodeButton({ kind: "reject", proposalId: p.id }), style: "danger" as const },
+      { label: "✅ Approve", data: encodeButton({ kind: "approve", proposalId: t.id }), style: "primary" as const },
+      { label: "❌ Reject", data: encodeButton({ kind: "reject", proposalId: t.id }), style: "danger" as const },
     ]
     : [];
   return { text: lines.join("\n"), buttons };
 }
 
-function statusLine(p: Proposal, position: Position | null, now: number): string {
-  switch (p.status) {
+const by = (d: { by: string; auto: boolean }): string => (d.auto ? "auto-execute" : d.by);
+
+function positionLine(p: PositionState, symbol: string): string {
+  return `filled ${formatQuantity(p.quantity, symbol)} at ${formatPrice(p.entryPrice)}, stop ${formatPrice(p.stopPrice)}` +
+    `${isFinite(p.takeProfitPrice) && p.takeProfitPrice > 0 ? `, take profit ${formatPrice(p.takeProfitPrice)}` : ""}, exit due ${new Date(p.exitDueTs).toISOString()}`;
+}
+
+function statusLine(trade: TradeState, now: number): string {
+  switch (trade.status) {
     case "pending": {
-      const minutes = Math.max(0, Math.round((p.expiresAt.getTime() - now) / 60_000));
-      return `⏳ Waiting for approval — expires in ${minutes} min (${p.expiresAt.toISOString()}).`;
+      const minutes = Math.max(0, Math.round((trade.terms.expiresAt - now) / 60_000));
+      return `⏳ Waiting for approval — expires in ${minutes} min (${new Date(trade.terms.expiresAt).toISOString()}).`;
     }
-    case "approved": return `✅ Approved by ${p.decidedBy ?? "?"} — executing…`;
-    case "rejected": return `❌ Rejected by ${p.decidedBy ?? "?"}.`;
+    case "approved": return `✅ Approved by ${by(trade.decision)} — executing…`;
+    case "submitting": return `✅ Approved by ${by(trade.decision)} — entry order ${trade.entry.clientOrderId} being placed…`;
+    case "unknown": return `❓ Approved by ${by(trade.decision)} — the entry order's outcome is not known yet (${trade.lastError}); checking with the exchange, it will not be sent twice.`;
+    case "rejected": return `❌ Rejected by ${trade.decision.by}.`;
     case "expired": return "⌛ Expired without a decision. Nothing was traded.";
-    case "failed": return `⚠️ Not executed: ${p.note ?? "unknown reason"}`;
-    case "open": return position
-      ? `📂 Open: filled ${round(position.quantity, 4)} at ${formatPrice(position.entryPrice)} (fee ${formatUsd(position.feesPaid)}), stop ${formatPrice(position.stopPrice)}, exit due ${position.exitDueTs.toISOString()}. Approved by ${p.decidedBy ?? "?"}.`
-      : "📂 Open.";
-    case "closed": return position
-      ? `🏁 Closed (${position.closeReason ?? "?"}) at ${formatPrice(position.exitPrice ?? 0)}: PnL ${formatUsd(position.realizedPnl ?? 0)} after ${formatUsd(position.feesPaid)} fees and ${formatUsd(position.fundingPnl)} funding.`
-      : "🏁 Closed.";
-    default: return `Status: ${p.status}`;
+    case "failed": return `⚠️ Not executed: ${trade.reason}`;
+    case "open": return `📂 Open: ${positionLine(trade.position, trade.terms.symbol)}. Fees ${formatUsd(trade.position.fees)}, funding ${formatUsd(trade.position.funding)}. Approved by ${by(trade.decision)}.`;
+    case "closing": return `⏳ Closing (${trade.reason}): ${positionLine(trade.position, trade.terms.symbol)}. Exit order ${trade.exit.clientOrderId} in progress.`;
+    case "closed": return `🏁 Closed (${trade.reason}) at ${formatPrice(trade.exit.avgPrice ?? 0)}: PnL ${formatUsd(trade.realizedPnl)} after ${formatUsd(trade.position.fees)} fees and ${formatUsd(trade.position.funding)} funding.`;
   }
 }
