@@ -5,8 +5,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { applyMigrations, openDatabase } from "../../src/store/database";
-import { claimSetting, readSetting, writeSetting } from "../../src/store/settings";
-import { z } from "zod";
+import { loadTrade } from "../../src/store/trade-repo";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const scratch = mkdtempSync(path.join(tmpdir(), "perpbot-storage-"));
@@ -63,14 +62,43 @@ describe("SQLite through Prisma", () => {
     expect(out).toMatch(/nothing to write/);
   });
 
-  it("keeps settings as JSON and claims a marker only once", async () => {
-    const db = await openDatabase(`file:${path.join(scratch, "settings.db")}`);
+  it("converts a journal written with Float money into exact decimal strings, and the lifecycle reads it", async () => {
+    // A database as the previous release left it: every migration before the exact-money one.
+    const oldMigrations = path.join(scratch, "old-migrations");
+    const all = readdirSync(path.join(ROOT, "prisma/migrations"), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+    const cut = all.findIndex((name) => name.endsWith("_exact_money_outbox"));
+    for (const name of all.slice(0, cut)) cpSync(path.join(ROOT, "prisma/migrations", name), path.join(oldMigrations, name), { recursive: true });
+    const file = path.join(scratch, "legacy.db");
+    applyMigrations(file, oldMigrations);
+    const sqlite = new Database(file);
+    const t = Date.UTC(2026, 0, 5);
+    sqlite.prepare(`INSERT INTO "Proposal" (id, symbol, venue, side, status, refPrice, quantity, notionalUsd, marginUsd, leverage, stopPrice, horizonHours, createdAt, expiresAt, decidedAt, decidedBy)
+      VALUES ('pold', 'MNT/USDT:USDT', 'bybit', 'short', 'open', 0.6, 8333.333333333334, 5000, 1000, 5, 0.612, 8, ?, ?, ?, 'alice (telegram)')`).run(t, t + 1_800_000, t + 60_000);
+    sqlite.prepare(`INSERT INTO "Order" (id, clientOrderId, proposalId, mode, purpose, venue, symbol, side, quantity, status, createdAt)
+      VALUES (1, 'pold-entry', 'pold', 'paper', 'entry', 'bybit', 'MNT/USDT:USDT', 'sell', 8333.333333333334, 'filled', ?)`).run(t + 60_000);
+    sqlite.prepare(`INSERT INTO "Fill" (orderId, ts, price, quantity, fee) VALUES (1, ?, 0.59982, 8333.333333333334, 2.749175)`).run(t + 60_000);
+    sqlite.prepare(`INSERT INTO "Position" (proposalId, mode, venue, symbol, side, quantity, entryPrice, entryTs, leverage, marginUsd, stopPrice, exitDueTs, status, feesPaid, fundingPnl)
+      VALUES ('pold', 'paper', 'bybit', 'MNT/USDT:USDT', 'short', 8333.333333333334, 0.59982, ?, 5, 1000, 0.6118164, ?, 'open', 2.749175, 0.25)`).run(t + 60_000, t + 8 * 3_600_000);
+    sqlite.close();
+
+    const db = await openDatabase(`file:${file}`);
     try {
-      await writeSetting(db, "k", { a: 1 });
-      expect(await readSetting(db, "k", z.object({ a: z.number() }))).toEqual({ a: 1 });
-      expect(await readSetting(db, "k", z.object({ b: z.string() }))).toBeNull();
-      expect(await claimSetting(db, "once", true)).toBe(true);
-      expect(await claimSetting(db, "once", true)).toBe(false);
+      const order = await db.order.findUniqueOrThrow({ where: { clientOrderId: "pold-entry" }, include: { fills: true } });
+      // REAL → TEXT keeps every digit the float held: parsing it back gives the very same float.
+      expect(order).toMatchObject({ avgPrice: "0.59982", fee: "2.749175", status: "filled" });
+      expect(Number(order.requestedQty)).toBe(8333.333333333334);
+      expect(order.filledQty).toBe(order.requestedQty);
+      expect(order.fills.map((f) => [f.seq, f.price, f.fee])).toEqual([[0, "0.59982", "2.749175"]]);
+      const position = await db.position.findUniqueOrThrow({ where: { proposalId: "pold" } });
+      expect(position).toMatchObject({ entryPrice: "0.59982", feesPaid: "2.749175", fundingPnl: "0.25" });
+      expect(Number(position.quantity)).toBe(8333.333333333334);
+      const trade = await loadTrade(db, "pold");
+      expect(trade?.state.status).toBe("open");
+      if (trade?.state.status !== "open") throw new Error("not open");
+      expect(trade.state.position.entryPrice.toString()).toBe("0.59982");
+      expect(trade.state.entry.clientOrderId).toBe("pold-entry");
+      // Made before take-profit existed: it is never reached rather than invented.
+      expect(trade.state.position.takeProfitPrice).toBe(0);
     } finally {
       await db.$disconnect();
     }

@@ -31,14 +31,6 @@ export const DEFAULT_RISK_PARAMS: RiskParams = {
 
 export type VolatilityRegime = "normal" | "high";
 
-export interface PositionSize {
-  readonly marginUsd: number;
-  readonly leverage: number;
-  readonly notionalUsd: number;
-  readonly quantity: number;
-  readonly stopPrice: number;
-}
-
 export function leverageFor(regime: VolatilityRegime, params: RiskParams): number {
   return Math.min(params.leverage, regime === "high" ? params.maxLeverageHighVol : params.maxLeverage);
 }
@@ -46,20 +38,4 @@ export function leverageFor(regime: VolatilityRegime, params: RiskParams): numbe
 /** The stop sits `stopLossFraction` of position value away from entry, on the losing side. */
 export function stopPrice(side: Exclude<Direction, "neutral">, entryPrice: number, params: RiskParams): number {
   return side === "long" ? entryPrice * (1 - params.stopLossFraction) : entryPrice * (1 + params.stopLossFraction);
-}
-
-export function sizePosition(input: {
-  readonly side: Exclude<Direction, "neutral">;
-  readonly equity: number;
-  readonly price: number;
-  readonly regime: VolatilityRegime;
-  /** 1, or 0.5 while the drawdown rule halves size. */
-  readonly sizeMultiplier: number;
-  readonly params: RiskParams;
-}): PositionSize {
-  if (!(input.price > 0)) throw new RangeError(`price must be positive, got ${input.price}`);
-  const marginUsd = Math.max(0, input.equity) * input.params.positionFraction * input.sizeMultiplier;
-  const leverage = leverageFor(input.regime, input.params);
-  const notionalUsd = marginUsd * leverage;
-  return { marginUsd, leverage, notionalUsd, quantity: notionalUsd / input.price, stopPrice: stopPrice(input.side, input.price, input.params) };
 }

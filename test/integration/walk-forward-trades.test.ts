@@ -1,0 +1,128 @@
+import Decimal from "decimal.js";
+import { describe, expect, it } from "vitest";
+import type { Closed, ReplayDecision } from "../../src/core/trading";
+import { BACKTEST_PARAMS, replayOnHistory, summarizeReplay } from "../../src/history/lifecycle-backtest";
+import { HOUR_MS, TRADING_VENUE, type AssetHistory } from "../../src/history/replay";
+import { loadBinanceCandles, loadBinanceFunding } from "../../src/history/shared-data";
+
+/**
+ * The signal report's lifecycle section (`replayOnHistory` → `replayTrades`) on a real slice of
+ * ../shared/data: the Binance BTC perp and its funding prints, May–June 2022 (the Terra and
+ * Celsius crashes, so stops, take-profits and the drawdown rules all happen). The decisions are a
+ * plain rule on the same data, known at each decision time: every 4 h, against the sign of the
+ * last settled funding print, held 12 h, so they overlap and one-trade-at-a-time has to act.
+ */
+const utc = (iso: string): number => Date.parse(iso);
+const FROM = utc("2022-05-01T00:00:00Z");
+const TO = utc("2022-06-30T00:00:00Z");
+const HORIZON = 12;
+
+const prints = loadBinanceFunding("BTC");
+const history: AssetHistory = {
+  asset: "BTC", symbol: "BTC/USDT:USDT", perp: loadBinanceCandles("BTC", "perp"), spot: [],
+  funding: [{ venue: TRADING_VENUE, intervalHours: 8, prints }],
+};
+
+const decisions: ReplayDecision[] = [];
+for (let ts = FROM, k = 0; ts <= TO; ts += 4 * HOUR_MS) {
+  while (k < prints.length && (prints[k]?.ts ?? Infinity) <= ts) k++;
+  const rate = prints[k - 1]?.rate ?? 0;
+  decisions.push({ ts, side: rate > 0 ? "short" : "long", horizonHours: HORIZON });
+}
+const result = replayOnHistory(history, decisions);
+const sign = (t: Closed): number => (t.terms.side === "long" ? 1 : -1);
+const closeAt = new Map(history.perp.map((c) => [c.ts + HOUR_MS, c.close]));
+
+describe("walk-forward decisions traded through the lifecycle (real BTC, May–June 2022)", () => {
+  it("takes one trade at a time: overlapping decisions are skipped while a trade is open, every decision is accounted for", () => {
+    const { trades, skipped, unfinished } = result;
+    expect(trades.length).toBeGreaterThan(20);
+    expect(trades.length + (unfinished ? 1 : 0)).toBeLessThan(decisions.length);
+    // Each decision either became a trade or was skipped, with a reason: nothing vanished.
+    const tradedAt = [...trades.map((t) => t.terms.createdAt), ...(unfinished ? [unfinished.terms.createdAt] : [])];
+    expect([...tradedAt, ...skipped.map((s) => s.ts)].sort((a, b) => a - b)).toEqual(decisions.map((d) => d.ts));
+    // Holds never overlap.
+    for (let i = 1; i < trades.length; i++) {
+      const prev = trades[i - 1] as Closed;
+      const cur = trades[i] as Closed;
+      expect(cur.terms.createdAt).toBeGreaterThanOrEqual(prev.closedAt);
+      expect(cur.position.entryTs).toBeGreaterThan(prev.closedAt);
+    }
+    // A "busy" skip happens exactly while some trade runs (from its decision to the candle after its exit).
+    const busy = skipped.filter((s) => / trade is already /.test(s.reason));
+    expect(busy.length).toBeGreaterThan(trades.length / 2);
+    for (const s of busy) {
+      const running = trades.some((t) => t.terms.createdAt <= s.ts && s.ts < t.closedAt + HOUR_MS) || (unfinished !== null && unfinished.terms.createdAt <= s.ts);
+      expect(running, new Date(s.ts).toISOString()).toBe(true);
+    }
+  });
+
+  it("books each closed trade's PnL as side × (exit − entry) × qty − fees + funding, exactly, with fees and funding from the data", () => {
+    const { takerFeeBps, slippageBps } = BACKTEST_PARAMS;
+    for (const t of result.trades) {
+      const p = t.position;
+      const exit = t.exit.avgPrice as Decimal;
+      expect(t.exit.filledQty.eq(p.quantity)).toBe(true);
+      const expected = exit.minus(p.entryPrice).times(p.quantity).times(sign(t)).minus(p.fees).plus(p.funding);
+      expect(t.realizedPnl.eq(expected), `${t.terms.id}: ${t.realizedPnl.toString()} vs ${expected.toString()}`).toBe(true);
+      // Taker fee on both legs' fill prices (slippage already in them, except the venue's liquidation price).
+      const fees = p.entryPrice.plus(exit).times(p.quantity).times(takerFeeBps / 10_000);
+      expect(p.fees.eq(fees), t.terms.id).toBe(true);
+      const ref = closeAt.get(p.entryTs) as number;
+      expect(p.entryPrice.eq(new Decimal(history.perp.find((c) => c.ts === p.entryTs)?.open ?? NaN).times(1 + sign(t) * slippageBps / 10_000))).toBe(true);
+      expect(ref).toBeGreaterThan(0);
+      // Funding: every Binance print in (entry, exit], on the held quantity at that hour's close.
+      let funding = new Decimal(0);
+      for (const f of prints) {
+        if (f.ts > p.entryTs && f.ts <= t.closedAt) funding = funding.plus(p.quantity.times(closeAt.get(f.ts) ?? NaN).times(f.rate).times(-sign(t)));
+      }
+      expect(p.funding.eq(funding), `${t.terms.id}: funding ${p.funding.toString()} vs ${funding.toString()}`).toBe(true);
+    }
+    expect(result.trades.some((t) => !t.position.funding.isZero())).toBe(true);
+  });
+
+  it("a stop-loss loses about 2% of notional plus costs", () => {
+    const stops = result.trades.filter((t) => t.reason === "stop-loss");
+    expect(stops.length).toBeGreaterThan(3);
+    for (const t of stops) {
+      const p = t.position;
+      const notional = p.entryPrice.times(p.quantity);
+      const move = (t.exit.avgPrice as Decimal).minus(p.entryPrice).times(p.quantity).times(sign(t)).div(notional).toNumber();
+      // 2% to the stop (rounded to the tick towards the entry), plus 2 bp exit slippage; a candle
+      // that opened beyond the stop fills at its open, which is worse.
+      const gapped = new Decimal(history.perp.find((c) => c.ts === t.closedAt)?.open ?? NaN).eq(t.exit.avgPrice?.div(1 - sign(t) * 0.0002) ?? NaN);
+      if (!gapped) expect(move).toBeCloseTo(-0.0202, 3);
+      else expect(move).toBeLessThan(-0.02);
+      const costs = p.fees.minus(p.funding).div(notional).toNumber();
+      expect(costs).toBeGreaterThan(0.001); // two taker legs
+      expect(costs).toBeLessThan(0.0015);
+      expect(t.realizedPnl.div(notional).toNumber()).toBeCloseTo(move - costs, 12);
+    }
+  });
+
+  it("gives the same result with the candles and prints cut right after the last decision's horizon (no lookahead)", () => {
+    const end = (decisions.at(-1) as ReplayDecision).ts + HORIZON * HOUR_MS;
+    const cut = replayOnHistory(history, decisions, {
+      candles: history.perp.filter((c) => c.ts + HOUR_MS <= end),
+      fundingPrints: prints.filter((f) => f.ts <= end),
+    });
+    expect(cut.trades).toEqual(result.trades);
+    expect(cut.skipped).toEqual(result.skipped);
+    expect(cut.unfinished).toEqual(result.unfinished);
+    expect(cut.equityCurve).toEqual(result.equityCurve.slice(0, cut.equityCurve.length));
+    // And cut just after a decision in the middle: everything decided before it is unchanged.
+    const mid = decisions[Math.floor(decisions.length / 2)] as ReplayDecision;
+    const early = replayOnHistory(history, decisions.filter((d) => d.ts <= mid.ts), { candles: history.perp.filter((c) => c.ts + HOUR_MS <= mid.ts + HORIZON * HOUR_MS) });
+    expect(early.trades).toEqual(result.trades.filter((t) => t.terms.createdAt <= mid.ts).slice(0, early.trades.length));
+    expect(early.skipped).toEqual(result.skipped.filter((s) => s.ts <= mid.ts));
+  });
+
+  it("summarizes what the report prints", () => {
+    const s = summarizeReplay(decisions.length, result);
+    expect(s.taken).toBe(result.trades.length + (result.unfinished ? 1 : 0));
+    expect(s.skipped + s.taken).toBe(decisions.length);
+    expect([...s.exits.values()].reduce((a, b) => a + b, 0)).toBe(s.closed);
+    expect(s.totalPnl.plus(10_000).toNumber()).toBeCloseTo(result.unfinished ? s.finalEquity : s.finalEquity, result.unfinished ? -3 : 6);
+    expect(s.winRate.total).toBe(s.closed);
+  });
+});
