@@ -10,7 +10,9 @@ import { DEFAULT_ENGINE_PARAMS, streamsFor } from "../src/core/signals/engine";
 import { fundingAnomaly } from "../src/core/signals/funding-anomaly";
 import type { RiskProfile } from "../src/core/signals/ensemble";
 import type { Direction, StreamName, StreamResult } from "../src/core/signals/types";
-import { HORIZONS, loadAssetHistory, replay, TRADING_VENUE, type ForwardReturns } from "../src/history/replay";
+import type { ReplayDecision } from "../src/core/trading/replay";
+import { BACKTEST_PARAMS, BACKTEST_STARTING_EQUITY, BINANCE_PERP_SPECS, replayOnHistory, summarizeReplay, type LifecycleSummary } from "../src/history/lifecycle-backtest";
+import { HORIZONS, loadAssetHistory, replay, TRADING_VENUE, type AssetHistory, type ForwardReturns } from "../src/history/replay";
 import { ASSETS, type Asset } from "../src/history/shared-data";
 
 /**
@@ -48,8 +50,11 @@ function coin(seed: number): () => Direction {
   return () => (random() < 0.5 ? "long" : "short");
 }
 
+const histories = new Map<Asset, AssetHistory>();
+
 function collect(asset: Asset): Row[] {
   const history = loadAssetHistory(asset);
+  histories.set(asset, history);
   const steps = replay(history, { ...(fromArg ? { from: Date.parse(fromArg) } : {}), ...(toArg ? { to: Date.parse(toArg) } : {}) });
   const rows: Row[] = [];
   for (const step of steps) {
@@ -171,7 +176,7 @@ print();
 
 print("## Walk-forward ensemble (8 h horizon, out of sample)");
 print();
-print(`Weights refitted monthly on the 90 days before each month (shrunk hit rate, prior weight ${DEFAULT_CALIBRATION_PARAMS.priorWeight} below ${DEFAULT_CALIBRATION_PARAMS.minFired} fires), then traded in that month only. Every fired decision is one trade held 8 h on the Binance perp; costs: taker fee ${DEFAULT_TRADING_COSTS.takerFeeBps} bp and slippage ${DEFAULT_TRADING_COSTS.slippageBps} bp per side, plus the real Binance funding prints settling during the hold.`);
+print(`Weights refitted monthly on the 90 days before each month (shrunk hit rate, prior weight ${DEFAULT_CALIBRATION_PARAMS.priorWeight} below ${DEFAULT_CALIBRATION_PARAMS.minFired} fires), then traded in that month only. Every fired decision is one trade held 8 h on the Binance perp; costs: taker fee ${DEFAULT_TRADING_COSTS.takerFeeBps} bp and slippage ${DEFAULT_TRADING_COSTS.slippageBps} bp per side, plus the real Binance funding prints settling during the hold. This measures the signal, not trading it: no stop, no sizing, overlapping holds allowed, no drawdown rules; the next section trades the same decisions with all of them.`);
 print();
 const wfRows: string[][] = [];
 const evalCells = (e: Evaluation): string[] => [
@@ -184,11 +189,20 @@ const variants: [string, RiskProfile, (s: StreamResult) => boolean][] = [
   ["funding stream alone", "conservative", (s) => s.stream === "funding-anomaly"],
 ];
 const regimeNotes: string[] = [];
+/** Each variant's out-of-sample fired decisions, for the lifecycle section below. */
+const oosDecisions: { asset: Asset; label: string; decisions: ReplayDecision[] }[] = [];
 for (const [asset, rows] of data) {
   for (const [label, profile, keep] of variants) {
     const samples: WalkForwardSample[] = rows.map((r) => ({ ts: r.ts, streams: r.streams.filter(keep), forwardReturns: r.forwardReturns, fundingOverHorizon: r.fundingOverHorizon }));
     const wf = walkForward(samples, { calibration: DEFAULT_CALIBRATION_PARAMS, ensemble: { ...DEFAULT_ENGINE_PARAMS.ensemble, profile }, costs: DEFAULT_TRADING_COSTS });
     wfRows.push([asset, label, String(wf.months.length), ...evalCells(wf.outOfSample), rate(wf.inSample.hitRate)]);
+    const regimeAt = new Map(rows.map((r) => [r.ts, r.regime]));
+    oosDecisions.push({
+      asset, label,
+      decisions: wf.months.flatMap((m) => m.outOfSample.trades.map((t): ReplayDecision => ({
+        ts: t.ts, side: t.direction, horizonHours: m.weightSet.horizonHours, regime: regimeAt.get(t.ts) === "high" ? "high" : "normal",
+      }))),
+    });
     if (profile === "conservative" && label.startsWith("engine")) {
       const last = wf.months.at(-1)?.weightSet;
       if (last) regimeNotes.push(`${asset}: latest engine weights (${last.version}): ${Object.entries(last.weights).map(([s, w]) => `${s} ${(w ?? 0).toFixed(2)}`).join(", ")}; prior for ${last.priors.join(", ") || "none"}.`);
@@ -207,6 +221,8 @@ table(["asset", "ensemble", "months", "OOS trades", "OOS hit [95% CI]", "avg gro
 for (const note of regimeNotes) print(`- ${note}`);
 print();
 
+lifecycleSection();
+
 print("## Streams lacking the data they need");
 print();
 const available = (name: StreamName): number => allRows.filter((r) => r.streams.find((s) => s.stream === name)?.available === true).length / Math.max(1, allRows.length);
@@ -218,6 +234,49 @@ print("- cross-exchange: needs two venues, so only 2020–2023; other venues' vo
 print("- No open-interest, long/short-ratio or liquidation history exists for any coin: liquidation levels are inferred from candles.");
 print();
 print(`Runtime ${((performance.now() - started) / 1000).toFixed(1)} s. Many cells are tested at once: a single "significant" cell among dozens is expected by chance.`);
+
+/** The same out-of-sample decisions, traded through the one lifecycle core with every risk rule. */
+function lifecycleSection(): void {
+  const p = BACKTEST_PARAMS;
+  const risk = p.risk;
+  const usd = (x: { toFixed: (digits: number) => string }): string => x.toFixed(0);
+  print("## As traded through the lifecycle (out of sample, with costs)");
+  print();
+  print(`The out-of-sample fired decisions of the walk-forward above (the same ones, same months, same weights), run through \`replayTrades\`: the one trade-lifecycle core the live queue shell drives. Start ${BACKTEST_STARTING_EQUITY.toFixed(0)} USDT per asset and variant; margin ${pct(risk.positionFraction, 0)} of equity at ${risk.leverage}x (cap ${risk.maxLeverage}x, ${risk.maxLeverageHighVol}x in the high-volatility regime); stop ${pct(risk.stopLossFraction, 0)} from entry, take-profit at ${p.rewardToRisk} × the stop distance, exit at the horizon otherwise, liquidation if reached; one trade at a time (a decision while a trade is open is skipped); drawdown rules: half size from ${pct(risk.halveSizeDrawdown, 0)} below the equity peak, ${risk.pauseHours} h pause at ${pct(risk.pauseDrawdown, 0)}. Entry at the open of the candle after the decision, taker ${p.takerFeeBps} bp + slippage ${p.slippageBps} bp per side, the real Binance funding prints while held. Candles: Binance USDⓈ-M hourly (trade prices; stops and liquidation are checked on them, adverse extreme first, so a candle touching both stop and take-profit counts as a stop). Market spec (Binance filters 2024–25): ${Object.entries(BINANCE_PERP_SPECS).filter(([a]) => data.has(a as Asset)).map(([a, m]) => `${a} tick ${m.tickSize}, lot ${m.lotSize}, min ${m.minNotional} USDT, maintenance ${pct(m.maintenanceMarginRate, 1)}`).join("; ")}.`);
+  print("No lookahead: each decision is sized at the last candle closed by its time, with the account as of then; later candles only mark the open trade. None of these parameters was chosen by looking at these results; they are the product's defaults.");
+  print("Win = realized PnL > 0 after fees, slippage and funding (95% Wilson interval). 1 R = the planned loss at the stop before costs (≈ 2% of notional ≈ 100 USDT at full size). Max drawdown is on the hourly mark-to-market equity.");
+  print();
+  const results: { asset: Asset; label: string; s: LifecycleSummary }[] = [];
+  for (const { asset, label, decisions } of oosDecisions) {
+    const history = histories.get(asset);
+    if (history === undefined) continue;
+    const result = replayOnHistory(history, decisions);
+    results.push({ asset, label, s: summarizeReplay(decisions.length, result, BACKTEST_STARTING_EQUITY, risk) });
+  }
+  table(
+    ["asset", "ensemble", "decisions", "taken", "skipped", "win rate [95% CI]", "avg win", "avg loss", "R:R achieved", "expectancy", "exp. (R)", "fees", "funding", "max DD", "final equity", "halved / paused"],
+    results.map(({ asset, label, s }) => [
+      asset, label, String(s.decisions), String(s.taken), String(s.skipped), rate(s.winRate), s.winRate.hits > 0 ? usd(s.averageWin) : "–", s.closed > s.winRate.hits ? `−${usd(s.averageLoss)}` : "–",
+      Number.isFinite(s.rewardToRisk) ? s.rewardToRisk.toFixed(2) : "–", s.closed > 0 ? s.expectancy.toFixed(2) : "–", Number.isFinite(s.expectancyR) ? s.expectancyR.toFixed(3) : "–",
+      usd(s.totalFees), usd(s.totalFunding), pct(s.maxDrawdown), usd(s.finalEquity), `${s.sizeHalvings} / ${s.pauses}`,
+    ]),
+  );
+  table(
+    ["asset", "ensemble", "stop-loss", "take-profit", "horizon", "liquidation", "still open", "trades at half size", "skipped because"],
+    results.map(({ asset, label, s }) => [
+      asset, label, ...(["stop-loss", "take-profit", "horizon", "liquidation"] as const).map((r) => String(s.exits.get(r) ?? 0)), String(s.taken - s.closed),
+      String(s.tradesAtHalfSize), [...s.skippedBy].sort((a, b) => b[1] - a[1]).map(([why, n]) => `${why} ${n}`).join("; ") || "–",
+    ]),
+  );
+  print("Amounts in USDT; expectancy is per closed trade; fees include both legs; funding is net (negative = paid). These are the figures a trader running this method with these rules would have seen over the out-of-sample months, fees, slippage and funding included; they are not fitted to anything, and the intervals say how much of the win rate is noise.");
+  const skipped = results.reduce((n, r) => n + r.s.skipped, 0);
+  const busy = results.reduce((n, r) => n + (r.s.skippedBy.get("symbol busy (one trade at a time)") ?? 0), 0);
+  print(`Skipped decisions: ${skipped} in all, ${busy} of them because a trade was still open.${busy === 0 ? " Decisions sit 8 h apart and a trade lasts at most its 8 h horizon (it closes at the candle close the next decision is made after), so one-trade-at-a-time never binds here; what differs from the walk-forward figures above is the stop, the take-profit, the sizing and the drawdown rules." : ""} Once size is halved it stays halved until the drawdown is back under ${pct(risk.halveSizeDrawdown / 2, 1)}, which is why many trades ran at half size.`);
+  print();
+  for (const { asset, label, s } of results) {
+    process.stderr.write(`lifecycle ${asset} ${label}: ${s.taken} trades of ${s.decisions} decisions, win ${rate(s.winRate)}, expectancy ${s.expectancy.toFixed(2)} USDT (${s.expectancyR.toFixed(3)} R), final equity ${s.finalEquity.toFixed(0)}, max DD ${pct(s.maxDrawdown)}\n`);
+  }
+}
 
 const text = out.join("\n");
 process.stdout.write(`${text}\n`);

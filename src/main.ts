@@ -62,16 +62,16 @@ async function main(): Promise<void> {
   }));
   const { transports, telegramWebhook } = roles.includes("bot") ? chatTransports(config, logger, roles) : { transports: [], telegramWebhook: null };
   const webhook = telegramWebhook ? { path: TELEGRAM_WEBHOOK_PATH, handler: telegramWebhook.webhookCallback() } : undefined;
-  const runtime = await startRuntime({
-    roles, db, logger, redis, sources, transports, schedule: true, reconcileIntervalMs: config.RECONCILE_INTERVAL_SECONDS * 1_000,
-    settings: settingsFromConfig(config),
-    queuePrefix: config.QUEUE_PREFIX,
-    startWeb: ({ app, queues }) => startHttpServer({ app, queues, port: config.PORT, ...(webhook ? { telegramWebhook: webhook } : {}) }),
-  });
-  logger.info({ roles, symbols: config.SYMBOLS, venues: config.VENUES, mode: "paper" }, "perpbot started (paper trading)");
-
+  // Listen for SIGTERM before anything can announce "started": with no listener, Node leaves the
+  // signal to the OS, which kills the process on the spot — no clean shutdown.
+  let stopRequested: string | null = null;
+  let runtime: Awaited<ReturnType<typeof startRuntime>> | null = null;
   let stopping = false;
   const shutdown = async (signal: string): Promise<void> => {
+    if (runtime === null) {
+      stopRequested = signal; // still starting: stop as soon as it has
+      return;
+    }
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, "shutting down: finishing active jobs");
@@ -85,6 +85,15 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", () => void shutdown("SIGINT"));
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  runtime = await startRuntime({
+    roles, db, logger, redis, sources, transports, schedule: true, reconcileIntervalMs: config.RECONCILE_INTERVAL_SECONDS * 1_000,
+    settings: settingsFromConfig(config),
+    queuePrefix: config.QUEUE_PREFIX,
+    startWeb: ({ app, queues }) => startHttpServer({ app, queues, port: config.PORT, ...(webhook ? { telegramWebhook: webhook } : {}) }),
+  });
+  logger.info({ roles, symbols: config.SYMBOLS, venues: config.VENUES, mode: "paper" }, "perpbot started (paper trading)");
+
+  if (stopRequested !== null) await shutdown(stopRequested);
 }
 
 main().catch((error: unknown) => {

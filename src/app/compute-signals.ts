@@ -1,3 +1,4 @@
+import { transact } from "../store/database";
 import { randomBytes } from "node:crypto";
 import { computeSignal } from "../core/signals/engine";
 import type { Signal as EngineSignal } from "../core/signals/engine";
@@ -85,7 +86,7 @@ async function proposeTrade(
   const equity = await currentEquity(app, now);
   const profile = app.settings.engine.ensemble.profile;
   const id = newProposalId();
-  const created = await app.db.$transaction(async (tx) => {
+  const created = await transact(app.db, async (tx) => {
     // Gate and one-trade-per-symbol are read in the same transaction that writes the proposal.
     const account = await readAccount(app, tx);
     const gate = tradingGate(account, now);

@@ -25,7 +25,7 @@ function fillEvent(kind: "entry-filled" | "exit-filled", recorded: OrderState, f
   const final = found.status !== "open" && found.status !== "partially-filled";
   if (qty.lte(0) && !final) return null;
   if (qty.lte(0) && found.filledQty.isZero() && (found.status === "rejected" || found.status === "cancelled") && kind === "entry-filled") {
-    return { kind: "entry-rejected", reason: found.reason ?? found.status };
+    return { kind: "entry-rejected", reason: `The exchange refused the entry order: ${found.reason ?? found.status}` };
   }
   // Value and fee of the new part only: totals minus what the record already holds.
   const value = (found.avgPrice ?? new Decimal(0)).times(found.filledQty).minus((recorded.avgPrice ?? new Decimal(0)).times(recorded.filledQty));
@@ -68,7 +68,7 @@ export async function executeProposal(app: App, proposalId: string): Promise<Exe
     }
     const gate = await tradingGate(app);
     if (!gate.open) {
-      outcome = await applyTradeEvent(app, proposalId, (s) => (s.status === "submitting" || s.status === "unknown" ? { kind: "entry-rejected", reason: `not sent: ${gate.reason}` } : null));
+      outcome = await applyTradeEvent(app, proposalId, (s) => (s.status === "submitting" || s.status === "unknown" ? { kind: "entry-rejected", reason: `Not executed: ${gate.reason}` } : null));
       return { kind: "done", status: outcome.state.status };
     }
     const market = await marketFor(app, terms.venue, terms.symbol);
@@ -131,9 +131,18 @@ export async function closeTrade(app: App, proposalId: string): Promise<Executio
 
 /** The last word on an order job that gives up: the trade fails with the reason, visibly. */
 export async function giveUpExecution(app: App, proposalId: string, note: string): Promise<void> {
+  const current = await applyTradeEvent(app, proposalId, () => null);
+  const state = current.state;
+  // An order the venue has is not given up on: it is recorded, whatever went wrong after sending it.
+  const found = state.status === "submitting" || state.status === "unknown"
+    ? await app.broker.findOrder(state.terms.venue, state.terms.symbol, state.entry.clientOrderId)
+    : null;
   await applyTradeEvent(app, proposalId, (s) => {
     if (s.status === "approved") return { kind: "fail", reason: note };
-    if (s.status === "submitting") return { kind: "entry-rejected", reason: note };
-    return null;
+    if (s.status !== "submitting" && s.status !== "unknown") return null;
+    if (found !== null) return fillEvent("entry-filled", s.entry, found);
+    // An unknown outcome on a venue whose lookup may lag is left to the reconciler, never guessed.
+    if (s.status === "unknown" && !app.broker.lookupIsAuthoritative) return null;
+    return { kind: "entry-rejected", reason: note };
   });
 }

@@ -1,3 +1,4 @@
+import { transact } from "../store/database";
 import { crashPoint, type CrashPoint } from "../crash-points";
 import { step } from "../core/trading/lifecycle";
 import type { Intent } from "../core/trading/intents";
@@ -28,7 +29,7 @@ export function lifecycleParams(app: App): LifecycleParams {
 export async function applyTradeEvent(app: App, proposalId: string, decide: Decide, options: { crashAfterCommit?: CrashPoint } = {}): Promise<TradeStepOutcome> {
   for (let attempt = 0; attempt < MAX_CONFLICTS; attempt += 1) {
     const now = app.clock();
-    const outcome = await app.db.$transaction(async (tx) => {
+    const outcome = await transact(app.db, async (tx) => {
       const stored = await loadTrade(tx, proposalId);
       if (stored === null) throw new UserError(`There is no proposal ${proposalId}. It may belong to another perpbot database.`);
       const event = await decide(stored.state, tx);

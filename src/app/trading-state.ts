@@ -1,3 +1,4 @@
+import { transact } from "../store/database";
 import Decimal from "decimal.js";
 import { applyAccountEvent, initialAccountState, parseAccountState, tradingGate as gateOf, type AccountEvent, type AccountState } from "../core/trading/account";
 import type { TradingGate } from "../core/trading/approval-check";
@@ -64,7 +65,7 @@ async function saveAccount(tx: Tx, state: AccountState, intents: readonly Intent
  */
 export async function applyAccount(app: App, event: AccountEvent): Promise<{ state: AccountState; intents: readonly Intent[] }> {
   const now = app.clock();
-  const { result, ids } = await app.db.$transaction(async (tx) => {
+  const { result, ids } = await transact(app.db, async (tx) => {
     const current = await readAccount(app, tx);
     const outcome = applyAccountEvent(current, event, now, app.settings.risk);
     if (!outcome.ok) return { result: outcome, ids: [] as string[] };

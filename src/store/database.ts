@@ -76,3 +76,27 @@ export async function openDatabase(url: string): Promise<Db> {
   await db.$queryRawUnsafe("PRAGMA busy_timeout = 5000");
   return db;
 }
+
+/** SQLite refused a write because another connection holds the lock (two processes on one file). */
+export function isBusyError(error: unknown): boolean {
+  return error instanceof Error && /database is locked|SQLITE_BUSY/i.test(error.message);
+}
+
+type TxClient = Parameters<Parameters<Db["$transaction"]>[0]>[0];
+
+/**
+ * An interactive write transaction that survives lock contention between processes. SQLite opens
+ * it deferred; when two processes both read and then write, one is refused at once with "database
+ * is locked" (waiting would deadlock, so busy_timeout does not apply). Nothing was written, so the
+ * whole transaction — reads included — is simply run again after a short random pause.
+ */
+export async function transact<T>(db: Db, body: (tx: TxClient) => Promise<T>, attempts = 12): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await db.$transaction(body, { timeout: 15_000, maxWait: 10_000 });
+    } catch (error) {
+      if (!isBusyError(error) || attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(500, 10 * 2 ** attempt) * (0.5 + Math.random())));
+    }
+  }
+}

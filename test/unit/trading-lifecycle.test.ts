@@ -137,7 +137,7 @@ describe("entry", () => {
     const unknown = okState(r);
     expect(okState(step(unknown, { kind: "entry-filled", ...fill(1, 100, 0, true) }, T0 + 9)).status).toBe("open");
     expect(okState(step(unknown, { kind: "entry-rejected", reason: "Order does not exist." }, T0 + 9))).toMatchObject({
-      status: "failed", reason: "The exchange refused the entry order: Order does not exist.", entry: { status: "rejected" } });
+      status: "failed", reason: "Order does not exist.", entry: { status: "rejected" } });
     expect(step(unknown, { kind: "submit" }, T0)).toEqual({ ok: false, reason: 'Nothing done: a trade that is waiting to learn whether its entry order went through cannot take "submit".' });
   });
   it("a rejection after a partial fill opens what filled", () => {

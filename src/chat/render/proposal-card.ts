@@ -83,7 +83,7 @@ function statusLine(trade: TradeState, now: number): string {
     case "unknown": return `❓ Approved by ${by(trade.decision)} — the entry order's outcome is not known yet (${trade.lastError}); checking with the exchange, it will not be sent twice.`;
     case "rejected": return `❌ Rejected by ${trade.decision.by}.`;
     case "expired": return "⌛ Expired without a decision. Nothing was traded.";
-    case "failed": return `⚠️ Not executed: ${trade.reason}`;
+    case "failed": return `⚠️ ${trade.reason}`;
     case "open": return `📂 Open: ${positionLine(trade.position, trade.terms.symbol)}. Fees ${formatUsd(trade.position.fees)}, funding ${formatUsd(trade.position.funding)}. Approved by ${by(trade.decision)}.`;
     case "closing": return `⏳ Closing (${trade.reason}): ${positionLine(trade.position, trade.terms.symbol)}. Exit order ${trade.exit.clientOrderId} in progress.`;
     case "closed": return `🏁 Closed (${trade.reason}) at ${formatPrice(trade.exit.avgPrice ?? 0)}: PnL ${formatUsd(trade.realizedPnl)} after ${formatUsd(trade.position.fees)} fees and ${formatUsd(trade.position.funding)} funding.`;

@@ -87,7 +87,8 @@ export function markEntryUnknown(state: Submitting | Unknown, event: { error: st
 }
 
 /**
- * The venue refused the entry (or the lookup found no such order). With nothing filled the trade
+ * The entry did not (fully) happen: the venue refused it, the lookup proved it was never placed,
+ * or we gave up before sending it; `reason` says which, in words for the chat. With nothing filled the trade
  * failed; if part of it had already filled, that part is a real position and is opened.
  */
 export function rejectEntry(state: Submitting | Unknown, event: { reason: string }, now: number, params: LifecycleParams = {}): Transition<Failed | Open> {
@@ -98,7 +99,7 @@ export function rejectEntry(state: Submitting | Unknown, event: { reason: string
     return { state: next, intents: [card(next)] };
   }
   const entry = { ...state.entry, status: "rejected" as const, lastError: event.reason };
-  const next: Failed = { status: "failed", terms, decision, reason: `The exchange refused the entry order: ${event.reason}`, at: now, entry };
+  const next: Failed = { status: "failed", terms, decision, reason: event.reason, at: now, entry };
   return { state: next, intents: [card(next)] };
 }
 
