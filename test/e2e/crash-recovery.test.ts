@@ -29,6 +29,7 @@ afterAll(async () => {
 
 const ENTRY_ORDERS = `SELECT count(*) FROM "Order" WHERE purpose = 'entry'`;
 const POSITIONS = `SELECT count(*) FROM "Position"`;
+const VENUE_ORDERS = `SELECT count(*) FROM "PaperOrder"`;
 const OPEN_CARD = /📂 Open/;
 
 function proposalStatuses(s: Scenario): string[] {
@@ -59,6 +60,8 @@ async function expectTradedOnce(s: Scenario, card: ProposalCard): Promise<void> 
   await waitFor(converged, RECOVERY_MS, "the approved trade to be filled and the card to show it open").catch(() => undefined);
   if (converged()) await new Promise((r) => setTimeout(r, SETTLE_MS));
   expect(s.count(ENTRY_ORDERS), "entry orders (Order rows with purpose 'entry')").toBe(1);
+  // What the venue itself holds: the journal's unique client id alone cannot prove a single send.
+  expect(s.count(VENUE_ORDERS), "orders the paper venue received (PaperOrder rows)").toBe(1);
   expect(s.count(POSITIONS), "positions").toBe(1);
   expect(proposalStatuses(s), "proposal statuses").toEqual(["open"]);
   const text = s.cardText(card);
