@@ -9,10 +9,10 @@ import Decimal from "decimal.js";
 import { Redis } from "ioredis";
 import pino from "pino";
 import type { AppSettings } from "../src/app/context";
+import { settingsFromConfig } from "../src/app/settings-from-config";
+import { loadConfig } from "../src/config";
 import { newProposalId } from "../src/app/compute-signals";
 import { approveProposal } from "../src/app/decide-proposal";
-import { DEFAULT_RISK_PARAMS } from "../src/core/risk/sizing";
-import { DEFAULT_ENGINE_PARAMS } from "../src/core/signals/engine";
 import { redisAnswers } from "../src/queue/redis";
 import { startRuntime, type Runtime } from "../src/runtime";
 import { openDatabase, type Db } from "../src/store/database";
@@ -51,13 +51,8 @@ function distribution(samples: readonly number[]): Distribution {
 }
 
 function settings(): AppSettings {
-  return {
-    symbols: ["MNT/USDT:USDT"], venues: ["bybit"], tradingVenue: "bybit", pollIntervalMinutes: 15, startingEquity: 10_000_000,
-    proposalTtlMinutes: 30, takerFeeBps: 5.5, slippageBps: 2, fundingAlertMinutes: 30, risk: DEFAULT_RISK_PARAMS, engine: DEFAULT_ENGINE_PARAMS,
-    rewardToRisk: 1.5, autoExecuteProfiles: [], maxPriceDriftFraction: 0.005, maxSpreadFraction: 0.002,
-    market: { lotSize: 0.001, minQty: 0.001, minNotional: 5, tickSize: 0, maintenanceMarginRate: 0.005 },
-    allowedUsers: { telegram: ["111"], discord: ["222"] },
-  };
+  // The defaults a user gets, on one venue and symbol, with equity large enough never to run out.
+  return { ...settingsFromConfig(loadConfig({})), symbols: ["MNT/USDT:USDT"], venues: ["bybit"], tradingVenue: "bybit", startingEquity: 10_000_000 };
 }
 
 /** A fresh quote and a pending proposal (short, 5,000 USDT at 5x), as the signal job would leave them. */

@@ -33,14 +33,15 @@ import Decimal from "decimal.js";
 import { Redis } from "ioredis";
 import pino from "pino";
 import type { AppSettings } from "../src/app/context";
+import { redisAnswers } from "../src/queue/redis";
+import { settingsFromConfig } from "../src/app/settings-from-config";
+import { loadConfig } from "../src/config";
 import { newProposalId } from "../src/app/compute-signals";
 import { approveProposal } from "../src/app/decide-proposal";
 import type { ChatTransport, MessageRef, OutgoingMessage } from "../src/chat/transport";
 import { renderProposal } from "../src/chat/render/proposal-card";
 import { setCrashHandler, type CrashPoint } from "../src/crash-points";
-import { DEFAULT_RISK_PARAMS } from "../src/core/risk/sizing";
 import { seededRandom } from "../src/core/random";
-import { DEFAULT_ENGINE_PARAMS } from "../src/core/signals/engine";
 import { entryClientOrderId } from "../src/core/trading/orders";
 import { startRuntime, type Runtime } from "../src/runtime";
 import { openDatabase, type Db } from "../src/store/database";
@@ -149,17 +150,8 @@ class PrivateRedis {
     throw new Error(`redis-server did not start on port ${this.port}; see ${path.join(this.dir, "redis.log")}`);
   }
 
-  private async answers(): Promise<boolean> {
-    const client = new Redis(this.url, { lazyConnect: true, connectTimeout: 300, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
-    client.on("error", () => undefined);
-    try {
-      await client.connect();
-      return (await client.ping()) === "PONG";
-    } catch {
-      return false;
-    } finally {
-      client.disconnect();
-    }
+  private answers(): Promise<boolean> {
+    return redisAnswers(this.url, 300);
   }
 
   /** SIGKILL: no persistence configured, so everything in it is gone. */
@@ -233,13 +225,8 @@ interface Proc {
 }
 
 function settings(): AppSettings {
-  return {
-    symbols: ["MNT/USDT:USDT"], venues: ["bybit"], tradingVenue: "bybit", pollIntervalMinutes: 15, startingEquity: 10_000_000,
-    proposalTtlMinutes: 30, takerFeeBps: 5.5, slippageBps: 2, fundingAlertMinutes: 30, risk: DEFAULT_RISK_PARAMS, engine: DEFAULT_ENGINE_PARAMS,
-    rewardToRisk: 1.5, autoExecuteProfiles: [], maxPriceDriftFraction: 0.005, maxSpreadFraction: 0.002,
-    market: { lotSize: 0.001, minQty: 0.001, minNotional: 5, tickSize: 0, maintenanceMarginRate: 0.005 },
-    allowedUsers: { telegram: ["111"], discord: ["222"] },
-  };
+  // The defaults a user gets, on one venue and symbol, with equity large enough never to run out.
+  return { ...settingsFromConfig(loadConfig({})), symbols: ["MNT/USDT:USDT"], venues: ["bybit"], tradingVenue: "bybit", startingEquity: 10_000_000 };
 }
 
 /** Every query of a dead process fails, before or after it runs: nothing it does lands once it died. */

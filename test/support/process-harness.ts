@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { Redis } from "ioredis";
+import { redisAnswers } from "../../src/queue/redis";
 import type { InlineKeyboardMarkup } from "telegraf/types";
 import { ExchangeServer, sharedDataPath } from "../stand-ins/exchange-server";
 import { TelegramServer, type RecordedMessage, type TestUser } from "../stand-ins/telegram-server";
@@ -105,18 +106,7 @@ export interface PrivateRedis {
   stop(): Promise<void>;
 }
 
-async function ping(url: string): Promise<boolean> {
-  const client = new Redis(url, { lazyConnect: true, connectTimeout: 300, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
-  client.on("error", () => undefined);
-  try {
-    await client.connect();
-    return (await client.ping()) === "PONG";
-  } catch {
-    return false;
-  } finally {
-    client.disconnect();
-  }
-}
+const ping = (url: string): Promise<boolean> => redisAnswers(url, 300);
 
 async function redisCommand(url: string, ...args: [string, ...string[]]): Promise<unknown> {
   const client = new Redis(url, { maxRetriesPerRequest: 1, connectTimeout: 1000, retryStrategy: () => null });
