@@ -3,11 +3,10 @@ import path from "node:path";
 import { Redis } from "ioredis";
 import { settingsFromConfig } from "./app/settings-from-config";
 import { ConsoleTransport } from "./chat/console/console-transport";
-import { DiscordTransport } from "./chat/discord/discord-transport";
-import { TelegramTransport } from "./chat/telegram/telegram-transport";
+import type { TelegramTransport } from "./chat/telegram/telegram-transport";
 import type { ChatTransport } from "./chat/transport";
 import { ConfigError, loadConfig, secretsOf, type Config } from "./config";
-import { createCcxtMarketData } from "./exchange/ccxt-market-data";
+import type { MarketDataSource } from "./exchange/market-data";
 import { createLogger, type Logger } from "./log";
 import { ensureRedis, RedisUnavailableError } from "./queue/redis";
 import { ALL_ROLES, startRuntime, type Role } from "./runtime";
@@ -25,7 +24,12 @@ export function parseRoles(arg: string | undefined): Role[] {
   return roles as Role[];
 }
 
-function chatTransports(config: Config, logger: Logger, roles: readonly Role[]): { transports: ChatTransport[]; telegramWebhook: TelegramTransport | null } {
+/**
+ * The chat clients, loaded only in a process that runs the bot role and only for the platforms
+ * configured: discord.js and ccxt each take a second or more to load, which every other role
+ * (and every restart) would otherwise pay for nothing.
+ */
+async function chatTransports(config: Config, logger: Logger, roles: readonly Role[]): Promise<{ transports: ChatTransport[]; telegramWebhook: TelegramTransport | null }> {
   const transports: ChatTransport[] = [new ConsoleTransport({ readStdin: true })];
   let telegramWebhook: TelegramTransport | null = null;
   if (config.TELEGRAM_BOT_TOKEN) {
@@ -35,11 +39,13 @@ function chatTransports(config: Config, logger: Logger, roles: readonly Role[]):
     if (webhook && !roles.includes("web")) {
       throw new ConfigError(["TELEGRAM_WEBHOOK_DOMAIN is set, so Telegram updates arrive at the web process: run the bot role together with web (`web,bot`), or unset TELEGRAM_WEBHOOK_DOMAIN to use long polling."]);
     }
+    const { TelegramTransport } = await import("./chat/telegram/telegram-transport");
     const telegram = new TelegramTransport({ token: config.TELEGRAM_BOT_TOKEN, apiRoot: config.TELEGRAM_API_ROOT, chatIds: config.TELEGRAM_CHAT_IDS, logger, ...(webhook ? { webhook } : {}) });
     if (webhook) telegramWebhook = telegram;
     transports.push(telegram);
   }
   if (config.DISCORD_BOT_TOKEN) {
+    const { DiscordTransport } = await import("./chat/discord/discord-transport");
     transports.push(new DiscordTransport({
       token: config.DISCORD_BOT_TOKEN, apiRoot: config.DISCORD_API_ROOT, channelIds: config.DISCORD_CHANNEL_IDS, logger,
       ...(config.DISCORD_GUILD_ID ? { guildId: config.DISCORD_GUILD_ID } : {}),
@@ -57,10 +63,17 @@ async function main(): Promise<void> {
   const db = await openDatabase(config.DATABASE_URL);
   const redisHandle = await ensureRedis({ url: config.REDIS_URL, autostart: config.REDIS_AUTOSTART, dataDir: path.resolve("data"), logger });
   const redis = new Redis(redisHandle.url, { maxRetriesPerRequest: null });
-  const sources = config.VENUES.map((venue) => createCcxtMarketData({
-    venue, logger, timeoutMs: config.EXCHANGE_TIMEOUT_MS, ...(config.EXCHANGE_HOST_OVERRIDE ? { hostOverride: config.EXCHANGE_HOST_OVERRIDE } : {}),
-  }));
-  const { transports, telegramWebhook } = roles.includes("bot") ? chatTransports(config, logger, roles) : { transports: [], telegramWebhook: null };
+  // Only the worker polls the exchanges, so only it loads ccxt.
+  const sources: MarketDataSource[] = [];
+  if (roles.includes("worker")) {
+    const { createCcxtMarketData } = await import("./exchange/ccxt-market-data");
+    for (const venue of config.VENUES) {
+      sources.push(createCcxtMarketData({
+        venue, logger, timeoutMs: config.EXCHANGE_TIMEOUT_MS, ...(config.EXCHANGE_HOST_OVERRIDE ? { hostOverride: config.EXCHANGE_HOST_OVERRIDE } : {}),
+      }));
+    }
+  }
+  const { transports, telegramWebhook } = roles.includes("bot") ? await chatTransports(config, logger, roles) : { transports: [], telegramWebhook: null };
   const webhook = telegramWebhook ? { path: TELEGRAM_WEBHOOK_PATH, handler: telegramWebhook.webhookCallback() } : undefined;
   // Listen for SIGTERM before anything can announce "started": with no listener, Node leaves the
   // signal to the OS, which kills the process on the spot — no clean shutdown.

@@ -69,6 +69,8 @@ export async function applyAccount(app: App, event: AccountEvent): Promise<{ sta
     const current = await readAccount(app, tx);
     const outcome = applyAccountEvent(current, event, now, app.settings.risk);
     if (!outcome.ok) return { result: outcome, ids: [] as string[] };
+    // Most equity marks change nothing: no write, so the monitor does not churn the row every minute.
+    if (outcome.intents.length === 0 && JSON.stringify(outcome.state) === JSON.stringify(current)) return { result: outcome, ids: [] };
     return { result: outcome, ids: await saveAccount(tx, outcome.state, outcome.intents, now) };
   });
   if (!result.ok) throw new UserError(result.reason);
