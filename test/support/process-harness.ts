@@ -23,7 +23,12 @@ import { TelegramServer, type RecordedMessage, type TestUser } from "../stand-in
  */
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
-const TSX = path.join(ROOT, "node_modules", ".bin", "tsx");
+/**
+ * `node --import tsx src/main.ts`, as `npm start` runs it: one process. The `tsx` CLI wrapper
+ * would sit in between and relay signals over IPC, and under load it gives up on a slow relay
+ * and SIGKILLs the program mid-shutdown (exit 143) — not what a deployment does.
+ */
+const NODE_ARGS = ["--import", "tsx", "src/main.ts"];
 const OUTPUT_TAIL_CHARS = 12_000;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -198,17 +203,17 @@ export interface RoleProcess {
 }
 
 /**
- * Runs `node_modules/.bin/tsx src/main.ts <roles>` from the repository root with only PATH, HOME
+ * Runs `node --import tsx src/main.ts <roles>` from the repository root with only PATH, HOME
  * and `env` in its environment (so nothing leaks in from the test runner's environment).
  */
 export function spawnRole(roles: string, env: Readonly<Record<string, string>>, options: { name?: string } = {}): RoleProcess {
-  const child = spawn(TSX, ["src/main.ts", roles], {
+  const child = spawn(process.execPath, [...NODE_ARGS, roles], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? tmpdir(), ...env },
     stdio: ["ignore", "pipe", "pipe"],
-    detached: true, // own process group, so a kill reaches the node process tsx starts
+    detached: true, // own process group, so a kill reaches anything the program starts
   });
-  if (child.pid === undefined) throw new Error(`could not spawn ${TSX}`);
+  if (child.pid === undefined) throw new Error(`could not spawn ${process.execPath} ${NODE_ARGS.join(" ")}`);
   track(child);
   const name = options.name ?? roles;
   let buffer = "";
