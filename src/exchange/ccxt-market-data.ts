@@ -1,4 +1,4 @@
-import { binanceusdm, bybit, okx, type Exchange, type FundingRate, type FundingRateHistory, type MarketInterface } from "ccxt";
+import { binanceusdm, bybit, okx, type Exchange, type FundingRate, type FundingRateHistory, type MarketInterface, type Ticker } from "ccxt";
 import type { Logger } from "../log";
 import { mapCcxtError, venueName } from "./ccxt-errors";
 import { ExchangeError } from "./errors";
@@ -36,6 +36,10 @@ const HOUR_MS = 3_600_000;
 const FUNDING_INFO_TTL_MS = 60 * 60 * 1000;
 const MAX_HISTORY_PAGES = 50;
 const MAX_COOLDOWN_MS = 5 * 60 * 1000;
+/** An exchange timestamp further ahead of our clock than this is refused: one of the clocks is wrong. */
+const MAX_AHEAD_MS = 60_000;
+/** No venue perpbot reads existed before 2015: an earlier stamp is a unit or parsing error. */
+const EARLIEST_TS = Date.UTC(2015, 0, 1);
 
 /** How each venue pages funding history: Binance forward from startTime, Bybit and OKX backward from the newest. */
 const HISTORY_PAGING: Readonly<Record<CcxtVenue, { readonly limit: number; readonly direction: "forward" | "backward" }>> = {
@@ -128,6 +132,55 @@ export function createCcxtMarketData(options: CcxtMarketDataOptions): MarketData
   let cooldownUntil = 0;
   let binanceIntervals: { at: number; hours: Map<string, number> } | null = null;
   const assumedInterval = new Set<string>();
+  const localClockNoted = new Set<string>();
+
+  /** An exchange timestamp, checked: null when the venue sent none; throws when it is unusable. */
+  function exchangeTime(value: unknown, what: string, symbol: string): number | null {
+    if (value === undefined || value === null || value === "") return null;
+    const ts = finite(value);
+    if (ts === null) {
+      throw new ExchangeError("unknown", venue, `${name} sent an unreadable timestamp (${JSON.stringify(value)}) with the ${what} for ${symbol}; refusing it.`);
+    }
+    const ahead = ts - now();
+    if (ahead > MAX_AHEAD_MS) {
+      throw new ExchangeError("unknown", venue, `${name} stamped the ${what} for ${symbol} ${Math.round(ahead / 1000)} s in the future (${new Date(ts).toISOString()}); refusing it. Check this machine's clock.`);
+    }
+    if (ts < EARLIEST_TS) {
+      throw new ExchangeError("unknown", venue, `${name} stamped the ${what} for ${symbol} before 2015 (${ts}); refusing it.`);
+    }
+    return ts;
+  }
+
+  /**
+   * The first timestamp the venue gave (each one validated). Only when it gave none does the
+   * local clock stand in, and that is logged once per venue and data kind, not silently assumed.
+   */
+  function stampOf(what: string, symbol: string, ...candidates: readonly unknown[]): number {
+    for (const candidate of candidates) {
+      const ts = exchangeTime(candidate, what, symbol);
+      if (ts !== null) return ts;
+    }
+    if (!localClockNoted.has(what)) {
+      localClockNoted.add(what); // once: this runs on every poll
+      logger.info({ venue, what, symbol }, `${name} sends no timestamp with its ${what}; using the local clock for it.`);
+    }
+    return now();
+  }
+
+  /**
+   * Bybit's /v5/market/tickers stamps only the envelope ({ retCode, result: { list }, time }), and
+   * ccxt's bybit parseTicker reads `time` from the list item, where it never is: its ticker has no
+   * timestamp. So the endpoint is called directly and the envelope's `time` kept beside ccxt's parse.
+   * (exchange.last_json_response would also hold it, but concurrent calls share that field.)
+   */
+  async function bybitTicker(market: MarketInterface): Promise<{ ticker: Ticker; envelopeTime: unknown }> {
+    const raw = exchange as InstanceType<typeof bybit>;
+    const response = await raw.publicGetV5MarketTickers({ category: "linear", symbol: market.id });
+    const result = (response["result"] ?? {}) as { list?: unknown };
+    const first: unknown = Array.isArray(result.list) ? result.list[0] : undefined;
+    const item = first !== null && typeof first === "object" ? (first as Record<string, unknown>) : {};
+    return { ticker: exchange.parseTicker(item, market), envelopeTime: response["time"] };
+  }
 
   async function call<T>(what: string, request: () => Promise<T>): Promise<T> {
     const wait = cooldownUntil - now();
@@ -222,7 +275,7 @@ export function createCcxtMarketData(options: CcxtMarketDataOptions): MarketData
       return {
         venue,
         symbol,
-        ts: finite(rate.timestamp) ?? finite(info["ts"]) ?? now(),
+        ts: stampOf("funding rate", symbol, rate.timestamp, info["ts"]),
         rate: value,
         nextFundingTs: finite(rate.fundingTimestamp),
         intervalHours: await intervalHours(symbol, rate, market),
@@ -244,7 +297,7 @@ export function createCcxtMarketData(options: CcxtMarketDataOptions): MarketData
         const rows = direction === "forward" ? await historyPage(symbol, cursor, limit, null) : await historyPage(symbol, sinceMs, limit, cursor);
         const stamps: number[] = [];
         for (const row of rows) {
-          const ts = finite(row.timestamp);
+          const ts = exchangeTime(row.timestamp, "funding history", symbol);
           const value = finite(row.fundingRate);
           if (ts === null || value === null) continue;
           stamps.push(ts);
@@ -269,12 +322,14 @@ export function createCcxtMarketData(options: CcxtMarketDataOptions): MarketData
           const size = finite(s);
           return price === null || size === null ? [] : [[price, size * perContract] as const];
         });
-      return { venue, symbol, ts: finite(book.timestamp) ?? now(), bids: levels(book.bids), asks: levels(book.asks) };
+      return { venue, symbol, ts: stampOf("order book", symbol, book.timestamp), bids: levels(book.bids), asks: levels(book.asks) };
     },
 
     async fetchTicker(symbol: string): Promise<TickerSnapshot> {
-      await requireMarket(symbol);
-      const ticker = await call("fetchTicker", () => exchange.fetchTicker(symbol));
+      const market = await requireMarket(symbol);
+      const { ticker, envelopeTime } = venue === "bybit"
+        ? await call("fetchTicker", () => bybitTicker(market))
+        : { ticker: await call("fetchTicker", () => exchange.fetchTicker(symbol)), envelopeTime: undefined };
       const last = finite(ticker.last);
       if (last === null) throw new ExchangeError("unknown", venue, `${name} sent no last price for ${symbol}; retry later.`);
       const info = (ticker.info ?? {}) as Record<string, unknown>;
@@ -283,7 +338,7 @@ export function createCcxtMarketData(options: CcxtMarketDataOptions): MarketData
       return {
         venue,
         symbol,
-        ts: finite(ticker.timestamp) ?? now(),
+        ts: stampOf("ticker", symbol, ticker.timestamp, envelopeTime),
         last,
         bid: finite(ticker.bid),
         ask: finite(ticker.ask),
@@ -293,17 +348,21 @@ export function createCcxtMarketData(options: CcxtMarketDataOptions): MarketData
     },
 
     async fetchPerpCandles(symbol: string, sinceMs: number): Promise<Candle[]> {
-      const market = await requireMarket(symbol);
-      const perContract = venue === "okx" ? finite(market.contractSize) ?? 1 : 1;
+      await requireMarket(symbol);
+      // ccxt already gives every venue's swap candle volume in base units: Bybit's and Binance's
+      // klines count the base coin, and ccxt's okx parseOHLCV takes index 6 (volCcy, base currency)
+      // for non-spot markets, not index 5 (vol, contracts). Scaling by contractSize again would
+      // make OKX volume 100x too small for BTC (ctVal 0.01).
       const rows = await call("fetchOHLCV", () => exchange.fetchOHLCV(symbol, "1h", sinceMs, 200));
       const closedBy = now();
       return rows.flatMap(([ts, open, high, low, close, volume]) => {
         const bar = [ts, open, high, low, close, volume].map(finite);
         if (bar.some((x) => x === null)) return [];
         const [t, o, h, l, c, v] = bar as number[];
+        exchangeTime(t, "candles", symbol);
         // The newest bar is still open: it is not a candle yet.
         return t !== undefined && t + HOUR_MS <= closedBy && t >= sinceMs
-          ? [{ ts: t, open: o ?? 0, high: h ?? 0, low: l ?? 0, close: c ?? 0, volume: (v ?? 0) * perContract }]
+          ? [{ ts: t, open: o ?? 0, high: h ?? 0, low: l ?? 0, close: c ?? 0, volume: v ?? 0 }]
           : [];
       });
     },

@@ -1,5 +1,5 @@
 import ccxt, { binanceusdm } from "ccxt";
-import pino from "pino";
+import pino, { type Logger } from "pino";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { mapCcxtError } from "../../src/exchange/ccxt-errors";
 import { createCcxtMarketData, perpMarketFor, type CcxtVenue } from "../../src/exchange/ccxt-market-data";
@@ -28,10 +28,11 @@ const OKX_CONTRACT = 0.01; // BTC-USDT-SWAP's ctVal
 const server = new ExchangeServer();
 const open: MarketDataSource[] = [];
 
-function adapter(venue: CcxtVenue, options: { inject?: boolean; timeoutMs?: number } = {}): MarketDataSource {
+function adapter(venue: CcxtVenue, options: { inject?: boolean; timeoutMs?: number; now?: () => number; logger?: Logger } = {}): MarketDataSource {
   const contract = venue === "okx" ? { contractSize: OKX_CONTRACT } : {};
   const source = createCcxtMarketData({
-    venue, logger, hostOverride: server.url, timeoutMs: options.timeoutMs ?? 2_000,
+    venue, logger: options.logger ?? logger, hostOverride: server.url, timeoutMs: options.timeoutMs ?? 2_000,
+    ...(options.now === undefined ? {} : { now: options.now }),
     ...(options.inject === false ? {} : { markets: [perpMarketFor(venue, BTC, contract)] }),
   });
   open.push(source);
@@ -207,10 +208,10 @@ describe("rate limits", () => {
     await expect(source.fetchTicker(BTC)).resolves.toMatchObject({ symbol: BTC });
   });
 
-  it("binance 418 (IP ban, ccxt DDoSProtection) is rate-limited", async () => {
+  it("binance 418 (IP ban, ccxt DDoSProtection) is a ban, until the time Binance names", async () => {
     server.failNext("binanceusdm", PATHS.binanceusdm.funding, 1, { status: 418, body: { code: -1003, msg: "Way too many requests; IP banned until 1767240000000." } });
     const error = await failure(adapter("binanceusdm").fetchFunding(BTC));
-    expect(error.kind).toBe("rate-limited");
+    expect(error.kind).toBe("banned");
     expect(error.message).toContain("HTTP 418");
   });
 
@@ -258,7 +259,84 @@ describe("mapCcxtError", () => {
   });
 });
 
-describe("stand-in candles (for the candle poller; the adapter does not read them yet)", () => {
+describe("candle volume is in base units, from the adapter", () => {
+  const T0 = Date.UTC(2024, 0, 1);
+
+  it("OKX: a real BTC-USDT-SWAP candle row gives volCcy (BTC), not vol (contracts) and not volCcy x ctVal", async () => {
+    // OKX /api/v5/market/candles row: [ts, o, h, l, c, vol (contracts), volCcy (BTC), volCcyQuote (USDT), confirm].
+    // With ctVal 0.01, 123456 contracts are 1234.56 BTC.
+    const row = [String(T0), "42283.5", "42554.5", "42180.1", "42475.3", "123456", "1234.56", "52435358.4", "1"];
+    expect(Number(row[5]) * OKX_CONTRACT).toBeCloseTo(Number(row[6]), 9);
+    server.replyNext("okx", /\/api\/v5\/market\/(history-)?candles$/, 1, { status: 200, body: { code: "0", msg: "", data: [row] } });
+    const candles = await adapter("okx").fetchPerpCandles(BTC, T0);
+    expect(candles).toEqual([{ ts: T0, open: 42_283.5, high: 42_554.5, low: 42_180.1, close: 42_475.3, volume: 1234.56 }]);
+    expect(server.requestsTo("okx", /candles$/)[0]?.query).toMatchObject({ instId: "BTC-USDT-SWAP", bar: "1H" });
+  });
+
+  it.each(["bybit", "binanceusdm", "okx"] as const)("%s: the stand-in's base volume comes back unchanged", async (venue) => {
+    const candles = [0, 1, 2].map((i) => ({ ts: T0 + i * 3_600_000, open: 42_283.5 + i, high: 42_400 + i, low: 42_100 + i, close: 42_300 + i, volume: 5_000.5 + i }));
+    server.setCandles(venue, BTC, candles);
+    expect(await adapter(venue).fetchPerpCandles(BTC, T0)).toEqual(candles);
+  });
+});
+
+describe("exchange timestamps", () => {
+  const LOCAL = Date.UTC(2026, 0, 5, 12, 0, 0);
+  const clock = () => LOCAL;
+  // A real Bybit v5 linear ticker; the only timestamp is the envelope's `time`.
+  const bybitTickers = (time?: number) => ({ status: 200, body: {
+    retCode: 0, retMsg: "OK", retExtInfo: {}, ...(time === undefined ? {} : { time }),
+    result: { category: "linear", list: [{
+      symbol: "BTCUSDT", lastPrice: "94321.50", indexPrice: "94330.12", markPrice: "94322.00", prevPrice24h: "93100.00", price24hPcnt: "0.013120",
+      highPrice24h: "94800.00", lowPrice24h: "92950.10", prevPrice1h: "94200.00", openInterest: "54321.123", openInterestValue: "5123456789.10",
+      turnover24h: "8123456789.1234", volume24h: "86543.210", fundingRate: "0.0001", nextFundingTime: "1767628800000", predictedDeliveryPrice: "",
+      basisRate: "", deliveryFeeRate: "", deliveryTime: "0", ask1Size: "1.234", bid1Price: "94321.40", ask1Price: "94321.50", bid1Size: "2.345",
+      basis: "", preOpenPrice: "", preQty: "", curPreListingPhase: "", fundingIntervalHour: "8", basisRateYear: "", fundingCap: "0.005",
+    }] },
+  } });
+
+  it("a Bybit ticker carries the envelope's time, not the local clock", async () => {
+    server.replyNext("bybit", PATHS.bybit.ticker, 1, bybitTickers(LOCAL - 1_234));
+    const ticker = await adapter("bybit", { now: clock }).fetchTicker(BTC);
+    expect(ticker).toMatchObject({ ts: LOCAL - 1_234, last: 94_321.5, bid: 94_321.4, ask: 94_321.5, baseVolume24h: 86_543.21 });
+    expect(server.requestsTo("bybit", PATHS.bybit.ticker)[0]?.query).toMatchObject({ category: "linear", symbol: "BTCUSDT" });
+  });
+
+  it("refuses a Bybit ticker stamped more than 60 s ahead of the local clock, naming the venue", async () => {
+    server.replyNext("bybit", PATHS.bybit.ticker, 1, bybitTickers(LOCAL + 10 * 60_000));
+    const error = await failure(adapter("bybit", { now: clock }).fetchTicker(BTC));
+    expect(error.venue).toBe("bybit");
+    expect(error.message).toBe("Bybit stamped the ticker for BTC/USDT:USDT 600 s in the future (2026-01-05T12:10:00.000Z); refusing it. Check this machine's clock.");
+  });
+
+  it("accepts a stamp up to 60 s ahead (clock skew)", async () => {
+    server.replyNext("bybit", PATHS.bybit.ticker, 1, bybitTickers(LOCAL + 59_000));
+    await expect(adapter("bybit", { now: clock }).fetchTicker(BTC)).resolves.toMatchObject({ ts: LOCAL + 59_000 });
+  });
+
+  it("refuses a pre-2015 stamp (an OKX ticker ts in seconds)", async () => {
+    server.replyNext("okx", PATHS.okx.ticker, 1, { status: 200, body: { code: "0", msg: "", data: [{
+      instType: "SWAP", instId: "BTC-USDT-SWAP", last: "94321.5", lastSz: "1", askPx: "94321.6", askSz: "10", bidPx: "94321.5", bidSz: "10",
+      open24h: "93100", high24h: "94800", low24h: "92950.1", volCcy24h: "86543.21", vol24h: "8654321", ts: String(Math.floor(LOCAL / 1000)), sodUtc0: "93500", sodUtc8: "93300",
+    }] } });
+    const error = await failure(adapter("okx", { now: clock }).fetchTicker(BTC));
+    expect(error.message).toMatch(/^OKX stamped the ticker for BTC\/USDT:USDT before 2015/);
+  });
+
+  it("without any venue time, falls back to the local clock and says so once", async () => {
+    const lines: string[] = [];
+    const capture = pino({ level: "debug" }, { write: (line: string) => void lines.push(line) });
+    server.replyNext("bybit", PATHS.bybit.ticker, 2, bybitTickers(undefined));
+    const source = adapter("bybit", { now: clock, logger: capture });
+    expect((await source.fetchTicker(BTC)).ts).toBe(LOCAL);
+    expect((await source.fetchTicker(BTC)).ts).toBe(LOCAL);
+    const notes = lines.filter((l) => l.includes("local clock"));
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toContain("Bybit sends no timestamp with its ticker");
+  });
+});
+
+describe("stand-in candles through real ccxt fetchOHLCV", () => {
   it.each(["bybit", "binanceusdm", "okx"] as const)("%s klines parse through real ccxt fetchOHLCV", async (venue) => {
     const t0 = Date.UTC(2024, 0, 1);
     const candles = [0, 1, 2, 3].map((i) => ({ ts: t0 + i * 3_600_000, open: 42_283.5 + i, high: 42_400 + i, low: 42_100 + i, close: 42_300 + i, volume: 5_000 + i }));
