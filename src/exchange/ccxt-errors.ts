@@ -2,7 +2,9 @@ import {
   AuthenticationError, BadSymbol, DDoSProtection, ExchangeNotAvailable, InsufficientFunds, InvalidOrder,
   NetworkError, OnMaintenance, RateLimitExceeded, RequestTimeout,
 } from "ccxt";
-import { ExchangeError, type ExchangeErrorKind } from "./errors";
+import { ExchangeError, span, venueName, type ExchangeErrorKind } from "./errors";
+
+export { span, venueName };
 
 /**
  * ccxt errors → perpbot's ExchangeError, at the adapter boundary. Jobs decide retry-or-give-up by
@@ -20,11 +22,6 @@ export interface CcxtErrorContext {
   readonly now?: number;
 }
 
-const VENUE_NAMES: Readonly<Record<string, string>> = { bybit: "Bybit", binanceusdm: "Binance USD-M", binance: "Binance", okx: "OKX" };
-
-export function venueName(venue: string): string {
-  return VENUE_NAMES[venue] ?? venue;
-}
 
 const SECRET_PARAM = /\b(signature|sign|api[-_]?key|apikey|secret|passphrase|password|token|x-mbx-apikey|x-bapi-[a-z-]+|ok-access-[a-z-]+)(["']?\s*[:=]\s*["']?)[^\s&"',}]+/gi;
 
@@ -38,9 +35,45 @@ export function scrubSecrets(text: string, secrets: readonly string[] = []): str
   return out;
 }
 
-function kindOf(error: unknown, status: number | null): ExchangeErrorKind {
+/**
+ * How long we stay away at most, whatever a venue says: Binance documents IP bans "from 2 minutes
+ * to 3 days" (developers.binance.com, "Rate limits"), so a longer pause is a parsing error or a
+ * broken header, not a ban we should honour. No shorter cap: a pause a venue asks for is kept.
+ */
+export const MAX_PAUSE_MS = 3 * 24 * 3_600_000;
+/**
+ * A ban whose length the venue did not state. Bybit's IP ban (HTTP 403, "access too frequent")
+ * comes without Retry-After; its docs say to stop and "wait for at least 10 minutes" (v5 rate-limit
+ * page) and that a ban "usually" lasts 30 minutes (older rate-limit pages, "if you are still banned
+ * after 30 minutes, you likely have a permanent ban"). We wait the 30 minutes.
+ */
+export const DEFAULT_BAN_MS = 30 * 60_000;
+/** A "banned until" already past by our clock (skew): still stay away a little. */
+const MIN_BAN_MS = 60_000;
+
+/** Binance's -1003 text: "Way too much request weight used; IP banned until 1700000000000. Please use…". */
+export function bannedUntilFromText(text: string): number | null {
+  const m = /banned until\s+(\d{10,13})\b/i.exec(text);
+  if (m?.[1] === undefined) return null;
+  const n = Number(m[1]);
+  return n < 1e12 ? n * 1000 : n; // seconds, should a venue ever write them
+}
+
+function isBan(venue: string, status: number | null, raw: string): boolean {
+  // Binance: 418 is "IP auto-banned for continuing to send requests after receiving 429 codes"; ccxt
+  // makes it DDoSProtection (binance.js handleErrors). Other venues do not use 418 at all.
+  if (status === 418) return true;
+  if (bannedUntilFromText(raw) !== null) return true;
+  // Bybit: HTTP 403 is the IP ban ("403, access too frequent"); ccxt makes every Bybit 403
+  // RateLimitExceeded (bybit.js httpExceptions). Other venues' 403 (Binance's WAF, OKX) is not a ban.
+  if (venue === "bybit" && status === 403) return true;
+  return /access too frequent/i.test(raw);
+}
+
+function kindOf(error: unknown, venue: string, status: number | null, raw: string): ExchangeErrorKind {
+  if (isBan(venue, status, raw)) return "banned";
   // Some venues answer 429 with a class ccxt files elsewhere (OKX: ExchangeNotAvailable).
-  if (status === 429 || status === 418) return "rate-limited";
+  if (status === 429) return "rate-limited";
   // RateLimitExceeded stopped being a DDoSProtection subclass in ccxt 4.5: test both.
   if (error instanceof RateLimitExceeded || error instanceof DDoSProtection) return "rate-limited";
   if (error instanceof RequestTimeout) return "timeout";
@@ -98,8 +131,8 @@ function header(headers: CcxtErrorContext["responseHeaders"], name: string): str
   return undefined;
 }
 
-/** Retry-After (seconds or HTTP date), or Bybit's X-Bapi-Limit-Reset-Timestamp (epoch ms). */
-export function retryAfterFromHeaders(headers: CcxtErrorContext["responseHeaders"], now: number = Date.now()): number | null {
+/** Retry-After alone (seconds or HTTP date), in ms. */
+function retryAfterHeader(headers: CcxtErrorContext["responseHeaders"], now: number): number | null {
   const retryAfter = header(headers, "retry-after");
   if (retryAfter !== undefined && retryAfter.trim() !== "") {
     const seconds = Number(retryAfter);
@@ -107,23 +140,33 @@ export function retryAfterFromHeaders(headers: CcxtErrorContext["responseHeaders
     const at = Date.parse(retryAfter);
     if (Number.isFinite(at)) return Math.max(0, at - now);
   }
+  return null;
+}
+
+/** Retry-After (seconds or HTTP date), or Bybit's X-Bapi-Limit-Reset-Timestamp (epoch ms). */
+export function retryAfterFromHeaders(headers: CcxtErrorContext["responseHeaders"], now: number = Date.now()): number | null {
+  const asked = retryAfterHeader(headers, now);
+  if (asked !== null) return asked;
   const reset = Number(header(headers, "x-bapi-limit-reset-timestamp"));
   if (Number.isFinite(reset) && reset > now) return reset - now;
   return null;
 }
 
-const seconds = (ms: number): string => (ms < 10_000 ? `${Math.max(1, Math.round(ms / 100) / 10)} s` : `${Math.round(ms / 1000)} s`);
 
-function describe(kind: ExchangeErrorKind, name: string, d: Details, retryAfterMs: number | null, fallback: string): string {
+const clockTime = (ms: number): string => new Date(ms).toISOString().replace("T", " ").replace(/:\d\d\.\d{3}Z$/, " UTC");
+
+function describe(kind: ExchangeErrorKind, name: string, d: Details, retryAfterMs: number | null, bannedUntil: number | null, fallback: string): string {
   const codes = [d.status === null ? null : `HTTP ${d.status}`, d.venueCode === null || d.venueCode === String(d.status) ? null : `code ${d.venueCode}`].filter((c) => c !== null);
   const tag = codes.length > 0 ? ` (${codes.join(", ")})` : "";
   const on = d.request === null ? "" : ` on ${d.request}`;
   const said = d.venueMessage === null ? "" : `: "${d.venueMessage.slice(0, 200)}"`;
   switch (kind) {
+    case "banned":
+      return `${name} has banned this IP for too many requests${tag}${said}; not calling it for ${span(retryAfterMs ?? DEFAULT_BAN_MS)}${bannedUntil === null ? "" : `, until ${clockTime(bannedUntil)}`}.`;
     case "rate-limited":
       return retryAfterMs === null
         ? `${name} is rate-limiting us${tag}${said}; retry after a pause and poll less often if it repeats.`
-        : `${name} is rate-limiting us${tag}${said}; retry in ${seconds(retryAfterMs)}.`;
+        : `${name} is rate-limiting us${tag}${said}; retry in ${span(retryAfterMs)}.`;
     case "timeout":
       return `${name} did not answer in time${d.timeoutMs === null ? "" : ` (${d.timeoutMs} ms)`}${on}; retry later, and check the network if it keeps happening.`;
     case "unavailable":
@@ -147,13 +190,28 @@ export function mapCcxtError(error: unknown, venue: string, context: CcxtErrorCo
   const secrets = context.secrets ?? [];
   const raw = error instanceof Error ? error.message : String(error);
   const d = detailsOf(raw);
-  const kind = kindOf(error, d.status);
-  const retryAfterMs = kind === "rate-limited" ? retryAfterFromHeaders(context.responseHeaders, context.now) : null;
+  const kind = kindOf(error, venue, d.status, raw);
+  const now = context.now ?? Date.now();
+  const asked = kind === "rate-limited" ? retryAfterFromHeaders(context.responseHeaders, now) : null;
+  let retryAfterMs = asked === null ? null : Math.min(asked, MAX_PAUSE_MS);
+  let bannedUntil: number | null = null;
+  if (kind === "banned") {
+    // The longest of what the venue said: a "banned until" time, a Retry-After (Binance sends it with
+    // 418 "until the ban is over"). Not Bybit's X-Bapi-Limit-Reset-Timestamp: that is the per-UID
+    // window, not the IP ban.
+    const stated = bannedUntilFromText(raw);
+    const asked = retryAfterHeader(context.responseHeaders, now);
+    const candidates = [stated, asked === null ? null : now + asked].filter((t): t is number => t !== null);
+    let until = candidates.length === 0 ? now + DEFAULT_BAN_MS : Math.max(...candidates);
+    if (until <= now) until = now + MIN_BAN_MS;
+    bannedUntil = Math.min(until, now + MAX_PAUSE_MS);
+    retryAfterMs = bannedUntil - now;
+  }
   const scrubbedDetails: Details = { ...d, venueMessage: d.venueMessage === null ? null : scrubSecrets(d.venueMessage, secrets) };
   const fallback = scrubSecrets(raw, secrets).replace(/\s+/g, " ").trim();
-  const message = describe(kind, venueName(venue), scrubbedDetails, retryAfterMs, fallback);
+  const message = describe(kind, venueName(venue), scrubbedDetails, retryAfterMs, bannedUntil, fallback);
   // Keep the vendor class name and a scrubbed text for logs; never the original (it holds the URL).
   const cause = new Error(fallback);
   cause.name = error instanceof Error ? error.name : "NonError";
-  return new ExchangeError(kind, venue, message, { cause, retryAfterMs });
+  return new ExchangeError(kind, venue, message, { cause, retryAfterMs, bannedUntil });
 }

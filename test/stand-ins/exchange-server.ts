@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
-  answer, rateLimitReply, venueOfPath,
+  answer, banReply, rateLimitReply, venueOfPath,
   type BookState, type CandleState, type CurrentFundingState, type FundingPrintState, type SymbolState, type TickerState, type Venue, type VenueReply,
 } from "./exchange-venue-formats";
 
@@ -135,9 +135,19 @@ export class ExchangeServer {
     this.failures.push({ venue, pattern: pathPattern, times, reply });
   }
 
+  /** The next `times` requests of `venue` whose path matches get this exact reply (e.g. a raw venue body, HTTP 200). */
+  replyNext(venue: Venue, pathPattern: RegExp, times: number, reply: FailSpec): void {
+    this.failNext(venue, pathPattern, times, reply);
+  }
+
   /** The venue's real rate-limit answer (Bybit retCode 10006, Binance 429/-1003, OKX 429/50011). */
   rateLimitNext(venue: Venue, pathPattern: RegExp, retryAfterSeconds: number, times = 1): void {
     this.failNext(venue, pathPattern, times, rateLimitReply(venue, retryAfterSeconds, this.now()));
+  }
+
+  /** The venue's real IP-ban answer (Binance 418 "banned until", Bybit 403) for the next `times` matching requests. */
+  banNext(venue: Venue, pathPattern: RegExp, options: { bannedUntil?: number; retryAfterSeconds?: number } = {}, times = 1): void {
+    this.failNext(venue, pathPattern, times, banReply(venue, options, this.now()));
   }
 
   /** Holds the next `times` matching requests for `ms` before answering (to provoke timeouts). */

@@ -265,3 +265,23 @@ export function rateLimitReply(venue: Venue, retryAfterSeconds: number, now: num
       return { status: 429, body: { msg: "Too Many Requests", code: "50011" }, headers: { "Retry-After": String(retryAfterSeconds) } };
   }
 }
+
+/**
+ * The venue's IP-ban answer, for failNext. Binance: HTTP 418 with -1003 "IP banned until <epoch ms>"
+ * (and a Retry-After until the ban is over, when `retryAfterSeconds` is given). Bybit: HTTP 403
+ * "access too frequent" with no Retry-After (its docs: wait at least 10 minutes). OKX documents no
+ * IP ban answer; it gets its 429.
+ */
+export function banReply(venue: Venue, options: { bannedUntil?: number; retryAfterSeconds?: number } = {}, now: number = Date.now()): VenueReply {
+  const headers = options.retryAfterSeconds === undefined ? {} : { "Retry-After": String(options.retryAfterSeconds) };
+  switch (venue) {
+    case "binanceusdm": {
+      const until = options.bannedUntil ?? now + 10 * 60_000;
+      return { status: 418, body: { code: -1003, msg: `Way too much request weight used; IP banned until ${until}. Please use WebSocket Streams for live updates to avoid bans.` }, headers };
+    }
+    case "bybit":
+      return { status: 403, body: "access too frequent", headers };
+    case "okx":
+      return { status: 429, body: { msg: "Too Many Requests", code: "50011" }, headers };
+  }
+}
