@@ -1,13 +1,19 @@
 import type { Candle, SymbolMarketView, TimedRate, VenueView } from "../core/signals/types";
+import { snapSettlement } from "../core/trading/funding";
 import type { MarketSnapshot } from "../store/generated/client";
 import type { Tx } from "../store/outbox";
 import type { App } from "./context";
 
 const LOOKBACK_MS = 7 * 86_400_000;
+/** A stored print within this of a whole minute is that minute's settlement (`snapSettlement`'s default). */
+const SETTLEMENT_TOLERANCE_MS = 1_000;
 
 /**
  * The aligned cross-venue view of one symbol at `now`, from stored data only: the latest snapshot
  * of each venue (not older than two poll intervals), with funding history strictly before it.
+ * Settled prints are stored with the venue's own stamps, a few ms late on Binance and sometimes
+ * twice for one settlement: they are compared and counted by the settlement they belong to
+ * (snapped onto the minute), once each.
  */
 export async function loadMarketView(app: App, symbol: string, now: number): Promise<SymbolMarketView> {
   const venues: VenueView[] = [];
@@ -16,14 +22,18 @@ export async function loadMarketView(app: App, symbol: string, now: number): Pro
     if (latest === null || !isFresh(app, latest.ts.getTime(), now)) continue;
     const since = new Date(latest.ts.getTime() - LOOKBACK_MS);
     const [settled, polled] = await Promise.all([
-      app.db.fundingPrint.findMany({ where: { venue, symbol, ts: { gte: since, lt: latest.ts } }, orderBy: { ts: "asc" } }),
+      // Widened by the tolerance: a late stamp just past either bound may settle inside it.
+      app.db.fundingPrint.findMany({
+        where: { venue, symbol, ts: { gte: new Date(since.getTime() - SETTLEMENT_TOLERANCE_MS), lt: new Date(latest.ts.getTime() + SETTLEMENT_TOLERANCE_MS) } },
+        orderBy: { ts: "asc" },
+      }),
       app.db.marketSnapshot.findMany({
         where: { venue, symbol, ts: { gte: since, lt: latest.ts }, fundingRate: { not: null } },
         orderBy: { ts: "asc" }, select: { ts: true, fundingRate: true },
       }),
     ]);
     const history: TimedRate[] = [
-      ...settled.map((p) => ({ ts: p.ts.getTime(), rate: p.rate })),
+      ...settledBetween(settled, since.getTime(), latest.ts.getTime()),
       ...polled.map((p) => ({ ts: p.ts.getTime(), rate: p.fundingRate ?? 0 })),
     ].sort((a, b) => a.ts - b.ts);
     const book = parseBook(latest.bookJson);
@@ -44,6 +54,16 @@ export async function loadMarketView(app: App, symbol: string, now: number): Pro
     });
   }
   return { symbol, ts: now, venues };
+}
+
+/** Stored prints by settlement: snapped, in [from, before), the first stored print of each settlement only. */
+function settledBetween(rows: readonly { ts: Date; rate: number }[], from: number, before: number): TimedRate[] {
+  const bySettlement = new Map<number, TimedRate>();
+  for (const row of rows) {
+    const ts = snapSettlement(row.ts.getTime(), SETTLEMENT_TOLERANCE_MS);
+    if (ts >= from && ts < before && !bySettlement.has(ts)) bySettlement.set(ts, { ts, rate: row.rate });
+  }
+  return [...bySettlement.values()];
 }
 
 /** Market data older than two poll intervals is stale: signals, proposals and fills wait for the next poll. */

@@ -1,7 +1,9 @@
 import { TimeWindowStats } from "../core/rolling";
 import { DEFAULT_FUNDING_ANOMALY_PARAMS, type FundingAnomalyParams } from "../core/signals/funding-anomaly";
 import type { Candle, FundingBaselineStats, SymbolMarketView, TimedRate, VenueView } from "../core/signals/types";
-import { loadBinanceCandles, loadBinanceFunding, loadVenueFunding, MULTI_EXCHANGE_VENUES, sharedDataDir, type Asset } from "./shared-data";
+import {
+  loadBinanceCandles, loadBinanceFunding, loadPanelCandles, loadPanelFunding, loadVenueFunding, MULTI_EXCHANGE_VENUES, sharedDataDir, type Asset, type PanelCoin,
+} from "./shared-data";
 
 /**
  * Replays the real history as the aligned cross-venue view the live engine sees, one decision
@@ -15,6 +17,10 @@ import { loadBinanceCandles, loadBinanceFunding, loadVenueFunding, MULTI_EXCHANG
  *   "current" rate of a venue is its latest settled print at or before the decision time, and
  *   its history is the prints strictly before that one. A venue whose latest print is older than
  *   two of its intervals (a gap, or outside its span) is left out rather than shown stale.
+ *   Print stamps are the settlements they belong to: the loaders snap the venues' late stamps
+ *   (Binance: up to 16 ms after the hour) onto the minute and keep one print per settlement
+ *   (`settledPrints` in shared-data.ts), so a print settling at a decision time is that
+ *   decision's current rate, not the next one's, and no print is seen twice.
  * - Candles: only bars that have closed, open ts + 1 h ≤ decision ts; spot gaps stay gaps.
  * - Order books: none exist before recording starts, so `book`/`previousBook` are null and the
  *   book-based streams report themselves unavailable.
@@ -41,8 +47,8 @@ export interface VenueFundingSeries {
   readonly prints: readonly TimedRate[];
 }
 
-export interface AssetHistory {
-  readonly asset: Asset;
+export interface AssetHistory<A extends string = Asset> {
+  readonly asset: A;
   /** ccxt unified symbol, as the live bot names it. */
   readonly symbol: string;
   readonly perp: readonly Candle[];
@@ -59,6 +65,14 @@ export function loadAssetHistory(asset: Asset, dir = sharedDataDir()): AssetHist
     funding.push({ venue: v.venue, intervalHours: v.intervalHours, prints: loadVenueFunding(asset, v.file, dir) });
   }
   return { asset, symbol: `${asset}/USDT:USDT`, perp: loadBinanceCandles(asset, "perp", dir), spot: loadBinanceCandles(asset, "spot", dir), funding };
+}
+
+/** A Binance-only history of a `binance_perp_panel_1h/` coin: perp candles and funding, no spot, no other venue. */
+export function loadPanelHistory(coin: PanelCoin, dir = sharedDataDir()): AssetHistory<PanelCoin> {
+  return {
+    asset: coin, symbol: `${coin}/USDT:USDT`, perp: loadPanelCandles(coin, dir), spot: [],
+    funding: [{ venue: TRADING_VENUE, intervalHours: 8, prints: loadPanelFunding(coin, dir) }],
+  };
 }
 
 export interface ReplayOptions {
@@ -128,7 +142,7 @@ export function decisionTimes(from: number, to: number, stepHours: number): numb
   return times;
 }
 
-export function defaultReplaySpan(history: AssetHistory): { from: number; to: number } {
+export function defaultReplaySpan(history: AssetHistory<string>): { from: number; to: number } {
   const firstPerp = history.perp[0];
   const lastPerp = history.perp.at(-1);
   const firstPrint = history.funding[0]?.prints[0];
@@ -136,7 +150,7 @@ export function defaultReplaySpan(history: AssetHistory): { from: number; to: nu
   return { from: Math.max(firstPerp.ts + HOUR_MS, firstPrint.ts), to: lastPerp.ts + HOUR_MS };
 }
 
-export function* replay(history: AssetHistory, options: ReplayOptions = {}): Generator<ReplayStep> {
+export function* replay(history: AssetHistory<string>, options: ReplayOptions = {}): Generator<ReplayStep> {
   const span = defaultReplaySpan(history);
   const stepHours = options.stepHours ?? 8;
   const candleLookback = (options.candleLookbackHours ?? 24 * 30) * HOUR_MS;

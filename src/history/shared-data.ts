@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Candle, TimedRate } from "../core/signals/types";
+import { snapSettlement } from "../core/trading/funding";
 
 /**
  * Loaders for the real market data in `../shared/data` (see its README). The folder sits beside
@@ -100,6 +101,37 @@ function assertAscending(path: string, series: readonly { ts: number }[]): void 
   }
 }
 
+/**
+ * How far a funding stamp may sit from a whole minute and still count as that minute's
+ * settlement: 1 s, the core's `snapSettlement` default. Binance publishes some stamps 1–16 ms
+ * after the settlement (`…:00:00.001`; 680 of SOL's and DOGE's prints in
+ * `binance_perp_panel_1h/`) and 46 settlements twice, a few ms apart. Every funding loader snaps
+ * here, once, at load time, so nothing downstream (the replay's "latest settled at or before the
+ * decision", the funding baseline's window, the funding paid over a horizon) ever compares a
+ * jittered stamp with a decision time. No file holds a stamp further off a minute than 16 ms.
+ */
+export const SETTLEMENT_TOLERANCE_MS = 1_000;
+
+/**
+ * Funding prints keyed by the settlement they belong to: each stamp snapped onto its minute
+ * (within `SETTLEMENT_TOLERANCE_MS`), one print per settlement. A settlement published twice
+ * with the same rate is kept once; twice with different rates is not jitter, and fails loudly.
+ */
+export function settledPrints(path: string, raw: readonly TimedRate[]): TimedRate[] {
+  const prints: TimedRate[] = [];
+  for (const p of raw) {
+    const ts = snapSettlement(p.ts, SETTLEMENT_TOLERANCE_MS);
+    const prev = prints.at(-1);
+    if (prev !== undefined && prev.ts === ts) {
+      if (prev.rate !== p.rate) throw new Error(`${path}: settlement ${new Date(ts).toISOString()} printed twice with different rates (${prev.rate}, ${p.rate}).`);
+      continue;
+    }
+    prints.push({ ts, rate: p.rate });
+  }
+  assertAscending(path, prints);
+  return prints;
+}
+
 export type Market = "spot" | "perp";
 
 /** Binance hourly candles (open-time stamps), 2018– for spot, 2019– for the USDⓈ-M perp. */
@@ -116,15 +148,31 @@ export function loadBinanceCandles(asset: Asset, market: Market, dir = sharedDat
 /** Binance USDⓈ-M settled funding prints, 2019–2026 (a superset of the multi-exchange Binance file). */
 export function loadBinanceFunding(asset: Asset, dir = sharedDataDir()): TimedRate[] {
   const path = dataPath(`binance_spot_perp_1h/binance_usdm_${asset}USDT_funding.csv`, dir);
-  const prints = readCsv(path, "ts_ms,time_utc,funding_rate", [0, 2]).map(([ts = 0, rate = 0]) => ({ ts, rate }));
-  assertAscending(path, prints);
-  return prints;
+  return settledPrints(path, readCsv(path, "ts_ms,time_utc,funding_rate", [0, 2]).map(([ts = 0, rate = 0]) => ({ ts, rate })));
 }
 
 /** Settled funding prints of one venue from `funding_multi_exchange/` (2020–2023). */
 export function loadVenueFunding(asset: Asset, file: string, dir = sharedDataDir()): TimedRate[] {
   const path = dataPath(`funding_multi_exchange/${asset}-USDT_${file}_funding.csv`, dir);
-  const prints = readCsv(path, "ts_ms,time_utc,exchange,symbol,funding_rate", [0, 4]).map(([ts = 0, rate = 0]) => ({ ts, rate }));
-  assertAscending(path, prints);
-  return prints;
+  return settledPrints(path, readCsv(path, "ts_ms,time_utc,exchange,symbol,funding_rate", [0, 4]).map(([ts = 0, rate = 0]) => ({ ts, rate })));
+}
+
+/** The other Binance USDⓈ-M perps of `binance_perp_panel_1h/` (2025–2026; Binance only, no spot). */
+export type PanelCoin = "SOL" | "DOGE" | "LINK" | "ARB";
+export const PANEL_COINS: readonly PanelCoin[] = ["SOL", "DOGE", "LINK", "ARB"];
+
+/** Hourly perp candles of a panel coin (open-time stamps). */
+export function loadPanelCandles(coin: PanelCoin, dir = sharedDataDir()): Candle[] {
+  const path = dataPath(`binance_perp_panel_1h/binance_usdm_${coin}USDT_perp_1h_ohlcv.csv`, dir);
+  const candles = readCsv(path, "ts_ms,time_utc,open,high,low,close,volume", [0, 2, 3, 4, 5, 6]).map(([ts = 0, open = 0, high = 0, low = 0, close = 0, volume = 0]) => ({
+    ts, open, high, low, close, volume,
+  }));
+  assertAscending(path, candles);
+  return candles;
+}
+
+/** Settled funding prints of a panel coin, as Binance publishes them (late and doubled stamps included), snapped. */
+export function loadPanelFunding(coin: PanelCoin, dir = sharedDataDir()): TimedRate[] {
+  const path = dataPath(`binance_perp_panel_1h/binance_usdm_${coin}USDT_funding.csv`, dir);
+  return settledPrints(path, readCsv(path, "ts_ms,time_utc,funding_rate", [0, 2]).map(([ts = 0, rate = 0]) => ({ ts, rate })));
 }

@@ -1,6 +1,8 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { loadBinanceFunding, loadVenueFunding, MULTI_EXCHANGE_VENUES } from "../../src/history/shared-data";
-import { HOUR_MS, loadAssetHistory, replay, type AssetHistory, type ReplayStep } from "../../src/history/replay";
+import { loadBinanceFunding, loadPanelFunding, loadVenueFunding, MULTI_EXCHANGE_VENUES, PANEL_COINS, sharedDataDir, type PanelCoin } from "../../src/history/shared-data";
+import { HOUR_MS, loadAssetHistory, loadPanelHistory, replay, type AssetHistory, type ReplayStep } from "../../src/history/replay";
+import { snapSettlement } from "../../src/core/trading/funding";
 import { DEFAULT_ENGINE_PARAMS, streamsFor } from "../../src/core/signals/engine";
 
 /**
@@ -145,4 +147,74 @@ describe("incremental funding baseline in the replay", () => {
     });
     expect(fired).toBeGreaterThan(50);
   });
+});
+
+/** A panel coin's funding file as Binance publishes it: raw stamps, every row. */
+function rawPanelFunding(coin: PanelCoin): { ts: number; rate: number }[] {
+  const text = readFileSync(`${sharedDataDir()}binance_perp_panel_1h/binance_usdm_${coin}USDT_funding.csv`, "utf8");
+  return text.trim().split(/\r?\n/).slice(1).map((line) => {
+    const [ts, , rate] = line.split(",");
+    return { ts: Number(ts), rate: Number(rate) };
+  });
+}
+
+describe("late and doubled funding stamps (Binance panel, as published)", () => {
+  it("SOL and DOGE carry 680 stamps 1–16 ms after the hour and 46 settlements twice; LINK and ARB none; the loader keeps one on-the-minute print per settlement", () => {
+    const expected: Record<PanelCoin, { late: number; doubled: number }> = { SOL: { late: 680, doubled: 46 }, DOGE: { late: 680, doubled: 46 }, LINK: { late: 0, doubled: 0 }, ARB: { late: 0, doubled: 0 } };
+    for (const coin of PANEL_COINS) {
+      const raw = rawPanelFunding(coin);
+      const late = raw.filter((p) => p.ts % 60_000 !== 0);
+      expect(late.every((p) => p.ts % 60_000 <= 16), coin).toBe(true);
+      const settlements = new Set(raw.map((p) => snapSettlement(p.ts)));
+      expect({ late: late.length, doubled: raw.length - settlements.size }, coin).toEqual(expected[coin]);
+      const loaded = loadPanelFunding(coin);
+      expect(loaded.map((p) => p.ts), coin).toEqual([...settlements].sort((a, b) => a - b));
+      expect(loaded.every((p) => p.ts % 60_000 === 0), coin).toBe(true);
+    }
+  });
+
+  for (const coin of ["SOL", "DOGE"] as const) {
+    it(`${coin}: every settled print is the current rate of exactly the decisions from its settlement up to the next, never twice, never skipped`, () => {
+      // The settlements, worked out from the raw file here, not by the loader under test.
+      const raw = rawPanelFunding(coin);
+      const settlements = [...new Map(raw.map((p) => [snapSettlement(p.ts), p.rate])).entries()].sort((a, b) => a[0] - b[0]);
+      const steps = [...replay(loadPanelHistory(coin))];
+      expect(steps.length).toBeGreaterThan(1_000);
+      const used = new Map<number, number>();
+      // Decisions shown another print than the last settled one; decisions whose history holds a
+      // settlement twice, or one not before the current print.
+      let wrongPrint = 0;
+      let badHistory = 0;
+      let k = 0;
+      for (const { ts, view } of steps) {
+        while ((settlements[k + 1]?.[0] ?? Infinity) <= ts) k++;
+        const f = view.venues[0]?.funding;
+        expect(f, new Date(ts).toISOString()).toBeDefined();
+        if (!f) continue;
+        const key = snapSettlement(f.current.ts);
+        used.set(key, (used.get(key) ?? 0) + 1);
+        if (key !== settlements[k]?.[0] || f.current.rate !== settlements[k]?.[1]) wrongPrint += 1;
+        const history = f.history.map((p) => snapSettlement(p.ts));
+        if (new Set(history).size !== history.length || history.some((h) => h >= key)) badHistory += 1;
+      }
+      const first = steps[0]?.ts ?? 0;
+      const last = steps.at(-1)?.ts ?? 0;
+      let twice = 0;
+      let skipped = 0;
+      settlements.forEach(([settled], i) => {
+        if (settled < first - 8 * HOUR_MS || settled > last) return;
+        const next = settlements[i + 1]?.[0] ?? Infinity;
+        const expectedUses = steps.filter((s) => s.ts >= settled && s.ts < next).length;
+        const uses = used.get(settled) ?? 0;
+        if (uses > expectedUses) twice += 1;
+        else if (uses < expectedUses) skipped += 1;
+      });
+      expect({ wrongPrint, twice, skipped, badHistory }).toEqual({ wrongPrint: 0, twice: 0, skipped: 0, badHistory: 0 });
+
+      // Funding paid over the horizon: the 8 h windows (ts, ts + 8 h] tile the span, so each settlement in it is paid once.
+      const paid = steps.reduce((sum, s) => sum + s.fundingOverHorizon.h8, 0);
+      const due = settlements.filter(([t]) => t > first && t <= last + 8 * HOUR_MS).reduce((sum, [, rate]) => sum + rate, 0);
+      expect(paid).toBeCloseTo(due, 12);
+    });
+  }
 });
