@@ -24,9 +24,12 @@ export async function writeIntents(tx: Tx, intents: readonly Intent[], now: numb
     const id = intentId(intent, revision);
     if (ids.includes(id)) continue;
     ids.push(id);
-    const existing = await tx.intent.findUnique({ where: { id }, select: { id: true } });
-    if (existing) continue;
-    await tx.intent.create({ data: { id, kind: intent.kind, payloadJson: JSON.stringify(intent), status: "pending", createdAt: new Date(now) } });
+    // An upsert that changes nothing when the id exists: two processes writing the same intent
+    // (a once-only message from two workers) end with one row and neither fails.
+    await tx.intent.upsert({
+      where: { id }, update: {},
+      create: { id, kind: intent.kind, payloadJson: JSON.stringify(intent), status: "pending", createdAt: new Date(now) },
+    });
   }
   return ids;
 }
