@@ -68,8 +68,10 @@ export function createChatRouter(app: App, commands: readonly Command[]): ChatHa
       if (action.kind === "approve") await approveProposal(app, action.proposalId, actor);
       else await rejectProposal(app, action.proposalId, actor);
       await audit(app.db, { actor, action: action.kind, target: action.proposalId, outcome: "ok", now });
-      const edit = await currentCard(action.proposalId);
-      return { toast: action.kind === "approve" ? `Approved. Executing the ${app.broker.mode} order…` : "Rejected. Nothing will be traded.", ...(edit ? { edit } : {}) };
+      // No edit here: the decision's card intent (committed with it, dispatched at once) updates
+      // every copy through the versioned path. An edit rendered now could land after the fill's
+      // and leave the card saying "executing" on an open position.
+      return { toast: action.kind === "approve" ? `Approved. Executing the ${app.broker.mode} order…` : "Rejected. Nothing will be traded." };
     } catch (error) {
       const toast = await failure(error, actor, action.kind, action.proposalId);
       const edit = await currentCard(action.proposalId);

@@ -4,6 +4,9 @@ import { loadTrade } from "../store/trade-repo";
 import { renderProposal } from "./render/proposal-card";
 import type { ChatTransport, MessageRef, OutgoingMessage } from "./transport";
 
+/** Re-renders after an edit when the trade moved on meanwhile; the reconciler covers anything beyond. */
+const MAX_EDIT_ROUNDS = 3;
+
 /**
  * Delivers a Notice to every connected platform. A card is rendered from the trade's current
  * state at send time: posted where it has not been posted yet, edited everywhere else, and each
@@ -40,9 +43,22 @@ export async function deliverNotice(app: App, transports: readonly ChatTransport
     if (message.version >= stored.version) continue;
     const transport = transports.find((t) => t.platform === message.platform);
     if (transport === undefined) continue;
+    const ref = { platform: transport.platform, chatId: message.chatId, messageId: message.messageId };
     try {
-      await transport.edit({ platform: transport.platform, chatId: message.chatId, messageId: message.messageId }, card);
-      await app.db.chatMessage.updateMany({ where: { id: message.id, version: { lt: stored.version } }, data: { version: stored.version } });
+      let shown = stored;
+      let text = card;
+      // Two card jobs may edit one message at once (a retry after a Redis hiccup, a slow chat API):
+      // an edit rendered earlier can land after a newer one. So after each edit the trade is read
+      // again, and if it moved on meanwhile the newest state is shown once more: the last edit to
+      // land is then always followed by a check that sees the latest version.
+      for (let round = 0; round < MAX_EDIT_ROUNDS; round += 1) {
+        await transport.edit(ref, text);
+        await app.db.chatMessage.updateMany({ where: { id: message.id, version: { lt: shown.version } }, data: { version: shown.version } });
+        const latest = await loadTrade(app.db, notice.proposalId);
+        if (latest === null || latest.version <= shown.version) break;
+        shown = latest;
+        text = renderProposal({ trade: latest.state, signal, now: app.clock(), mode: app.broker.mode });
+      }
     } catch (error) {
       app.logger.warn({ err: error, platform: message.platform, proposalId: notice.proposalId }, "could not update a proposal message");
       failures.push(message.platform);
