@@ -8,7 +8,6 @@ import { loadMarketView } from "./market-view";
 import { proposeTrade } from "./propose-trade";
 import { sendText } from "./send-text";
 
-
 export interface SignalOutcome {
   readonly symbol: string;
   readonly decision: EngineSignal;

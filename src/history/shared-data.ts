@@ -134,15 +134,20 @@ export function settledPrints(path: string, raw: readonly TimedRate[]): TimedRat
 
 export type Market = "spot" | "perp";
 
-/** Binance hourly candles (open-time stamps), 2018– for spot, 2019– for the USDⓈ-M perp. */
-export function loadBinanceCandles(asset: Asset, market: Market, dir = sharedDataDir()): Candle[] {
-  const name = market === "spot" ? `binance_spot_${asset}USDT_1h_ohlcv.csv` : `binance_usdm_${asset}USDT_perp_1h_ohlcv.csv`;
-  const path = dataPath(`binance_spot_perp_1h/${name}`, dir);
+/** One Binance hourly OHLCV file (ts_ms,time_utc,open,high,low,close,volume), checked ascending. */
+function readCandleFile(path: string): Candle[] {
   const candles = readCsv(path, "ts_ms,time_utc,open,high,low,close,volume", [0, 2, 3, 4, 5, 6]).map(([ts = 0, open = 0, high = 0, low = 0, close = 0, volume = 0]) => ({
     ts, open, high, low, close, volume,
   }));
   assertAscending(path, candles);
   return candles;
+}
+
+/** Binance hourly candles (open-time stamps), 2018– for spot, 2019– for the USDⓈ-M perp. */
+export function loadBinanceCandles(asset: Asset, market: Market, dir = sharedDataDir()): Candle[] {
+  const name = market === "spot" ? `binance_spot_${asset}USDT_1h_ohlcv.csv` : `binance_usdm_${asset}USDT_perp_1h_ohlcv.csv`;
+  const path = dataPath(`binance_spot_perp_1h/${name}`, dir);
+  return readCandleFile(path);
 }
 
 /** Binance USDⓈ-M settled funding prints, 2019–2026 (a superset of the multi-exchange Binance file). */
@@ -164,11 +169,7 @@ export const PANEL_COINS: readonly PanelCoin[] = ["SOL", "DOGE", "LINK", "ARB"];
 /** Hourly perp candles of a panel coin (open-time stamps). */
 export function loadPanelCandles(coin: PanelCoin, dir = sharedDataDir()): Candle[] {
   const path = dataPath(`binance_perp_panel_1h/binance_usdm_${coin}USDT_perp_1h_ohlcv.csv`, dir);
-  const candles = readCsv(path, "ts_ms,time_utc,open,high,low,close,volume", [0, 2, 3, 4, 5, 6]).map(([ts = 0, open = 0, high = 0, low = 0, close = 0, volume = 0]) => ({
-    ts, open, high, low, close, volume,
-  }));
-  assertAscending(path, candles);
-  return candles;
+  return readCandleFile(path);
 }
 
 /** Settled funding prints of a panel coin, as Binance publishes them (late and doubled stamps included), snapped. */

@@ -93,11 +93,10 @@ export function startReconciler(deps: {
     for (const m of messages) if (m.version < m.proposal.version) behind.set(m.proposalId, m.proposal.version);
     let queued = 0;
     for (const [proposalId, version] of behind) {
-      const row = { proposalId };
-      const id = `card-${row.proposalId}-${version}`;
+      const id = `card-${proposalId}-${version}`;
       const existing = await app.db.intent.findUnique({ where: { id }, select: { status: true } });
       if (existing !== null) continue; // pending (dispatched below) or already tried: not looped forever
-      await reopenIntent(app.db, { kind: "card", proposalId: row.proposalId }, now, version);
+      await reopenIntent(app.db, { kind: "card", proposalId }, now, version);
       queued += 1;
     }
     return queued;

@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DiscordTransport } from "../../src/chat/discord/discord-transport";
 import { TelegramTransport } from "../../src/chat/telegram/telegram-transport";
@@ -6,8 +5,9 @@ import { createCcxtMarketData } from "../../src/exchange/ccxt-market-data";
 import { QUEUE } from "../../src/queue/queues";
 import { startRuntime, type Runtime } from "../../src/runtime";
 import { DiscordStandIn } from "../stand-ins/discord-server";
-import { ExchangeServer, sharedDataPath } from "../stand-ins/exchange-server";
+import { ExchangeServer } from "../stand-ins/exchange-server";
 import { TelegramServer } from "../stand-ins/telegram-server";
+import { serveFundingAnomaly } from "../support/scenario-setup";
 import { freshPrefix, newRedis, silentLogger, tempDatabase, testSettings } from "../support/test-env";
 
 /**
@@ -21,7 +21,6 @@ const TG_ALICE = { id: 111, first_name: "Alice" };
 const TG_MALLORY = { id: 999, first_name: "Mallory" };
 const DESK = -100500;
 const DC_BOB = { id: "222", username: "bob" };
-const HOUR = 3_600_000;
 
 const exchange = new ExchangeServer();
 const telegram = new TelegramServer();
@@ -32,22 +31,8 @@ let runtime: Runtime;
 
 beforeAll(async () => {
   await Promise.all([exchange.start(), telegram.start(), discord.start()]);
-  // Real history: the last week of Binance BTC funding prints of 2023 (../shared/data), moved
-  // onto the 8-hour grid just before now, so the engine has a real, calm baseline …
-  const lastSettlement = Math.floor(Date.now() / (8 * HOUR)) * 8 * HOUR;
-  const realEnd = Date.UTC(2023, 11, 31, 16);
-  const prints = realFundingWeek(realEnd);
-  expect(prints).toHaveLength(21);
-  exchange.setFundingHistory("bybit", SYMBOL, prints.map((p) => ({ ts: p.ts - realEnd + lastSettlement, rate: p.rate })));
-  // … then a crowded long side right now: 0.15% per 8 h, far above anything in that week.
-  exchange.setCurrentFunding("bybit", SYMBOL, { rate: 0.0015, nextFundingTs: lastSettlement + 8 * HOUR, intervalHours: 8, markPrice: 42_000 });
-  exchange.setTicker("bybit", SYMBOL, { last: 42_000, bid: 41_999.5, ask: 42_000.5, baseVolume24h: 80_000, quoteVolume24h: 3.36e9 });
-  // Sellers lean on the book: twenty 1-BTC bids against asks with a 50-BTC wall 0.01% up. With
-  // the funding anomaly that is three streams (funding, walls, book imbalance) saying short.
-  exchange.setBook("bybit", SYMBOL, {
-    bids: Array.from({ length: 20 }, (_, i) => [41_999.5 - i, 1] as const),
-    asks: Array.from({ length: 20 }, (_, i) => [42_000.5 + i, i === 4 ? 50 : 1] as const),
-  });
+  // A calm real week of Binance BTC funding, then 0.15% per 8 h now and a book leaning short.
+  serveFundingAnomaly(exchange);
 
   database = await tempDatabase();
   const settings = testSettings({
@@ -70,13 +55,6 @@ afterAll(async () => {
   await database?.cleanup();
   await Promise.all([exchange.stop(), telegram.stop(), discord.stop()]);
 });
-
-function realFundingWeek(end: number): { ts: number; rate: number }[] {
-  const csv = readFileSync(sharedDataPath("binance_spot_perp_1h/binance_usdm_BTCUSDT_funding.csv"), "utf8");
-  return csv.trim().split("\n").slice(1).map((line) => line.split(","))
-    .map(([ts, , rate]) => ({ ts: Number(ts), rate: Number(rate) }))
-    .filter((p) => p.ts > end - 7 * 24 * HOUR && p.ts <= end);
-}
 
 describe("funding anomaly at the exchange → approved paper trade → /pnl", () => {
   it("runs the whole path on the real clients", async () => {

@@ -3,7 +3,14 @@ import path from "node:path";
 import type { VenueBookView } from "../../src/core/signals/types";
 import { sharedDataDir } from "../../src/history/shared-data";
 
+import { loadBinanceFunding } from "../../src/history/shared-data";
+
 export { loadBinanceCandles, loadBinanceFunding } from "../../src/history/shared-data";
+
+/** The real Binance BTC funding prints of the week ending at `end` (../shared/data). */
+export function realFundingWeek(end: number): { ts: number; rate: number }[] {
+  return loadBinanceFunding("BTC").filter((p) => p.ts > end - 7 * 24 * 3_600_000 && p.ts <= end);
+}
 
 /**
  * The real Binance BTCUSDT perp L2 books of 2024-08-08, top 20 levels a side, one per second

@@ -1,9 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { sharedDataPath, type ExchangeServer } from "../stand-ins/exchange-server";
+import type { ExchangeServer } from "../stand-ins/exchange-server";
 import type { TestUser } from "../stand-ins/telegram-server";
 import { killAllProcesses } from "./child-processes";
+import { realFundingWeek } from "./real-data";
 import { startPrivateRedis } from "./private-redis";
 import { describeExit, spawnRole } from "./role-process";
 
@@ -20,7 +21,7 @@ export const ALICE: TestUser = { id: 111, first_name: "Alice" };
 const HOUR = 3_600_000;
 
 /**
- * Serves what `test/e2e/signal-to-paper-fill.test.ts` serves: a calm week of real Binance BTC
+ * The funding anomaly the end-to-end and crash tests serve: a calm week of real Binance BTC
  * funding prints moved onto the 8 h grid just before now, then 0.15% per 8 h right now, and a
  * book leaning on the bid with an ask wall: funding, walls and book imbalance all say short, so
  * the first poll fires a signal and the bot posts a proposal card.
@@ -28,14 +29,13 @@ const HOUR = 3_600_000;
 export function serveFundingAnomaly(exchange: ExchangeServer): void {
   const lastSettlement = Math.floor(Date.now() / (8 * HOUR)) * 8 * HOUR;
   const realEnd = Date.UTC(2023, 11, 31, 16);
-  const csv = readFileSync(sharedDataPath("binance_spot_perp_1h/binance_usdm_BTCUSDT_funding.csv"), "utf8");
-  const prints = csv.trim().split("\n").slice(1).map((line) => line.split(","))
-    .map(([ts, , rate]) => ({ ts: Number(ts), rate: Number(rate) }))
-    .filter((p) => p.ts > realEnd - 7 * 24 * HOUR && p.ts <= realEnd);
+  const prints = realFundingWeek(realEnd);
   if (prints.length !== 21) throw new Error(`expected 21 real funding prints in the last week of 2023, found ${prints.length}`);
   exchange.setFundingHistory("bybit", SYMBOL, prints.map((p) => ({ ts: p.ts - realEnd + lastSettlement, rate: p.rate })));
   exchange.setCurrentFunding("bybit", SYMBOL, { rate: 0.0015, nextFundingTs: lastSettlement + 8 * HOUR, intervalHours: 8, markPrice: 42_000 });
   exchange.setTicker("bybit", SYMBOL, { last: 42_000, bid: 41_999.5, ask: 42_000.5, baseVolume24h: 80_000, quoteVolume24h: 3.36e9 });
+  // Sellers lean on the book: twenty 1-BTC bids against asks with a 50-BTC wall 0.01% up. With
+  // the funding anomaly that is three streams (funding, walls, book imbalance) saying short.
   exchange.setBook("bybit", SYMBOL, {
     bids: Array.from({ length: 20 }, (_, i) => [41_999.5 - i, 1] as const),
     asks: Array.from({ length: 20 }, (_, i) => [42_000.5 + i, i === 4 ? 50 : 1] as const),
