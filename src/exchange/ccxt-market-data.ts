@@ -1,6 +1,7 @@
-import { binanceusdm, bybit, okx, type Exchange, type FundingRate, type FundingRateHistory, type MarketInterface, type Ticker } from "ccxt";
+import { binanceusdm, bitget, bybit, okx, type Exchange, type FundingRate, type FundingRateHistory, type MarketInterface, type Ticker } from "ccxt";
 import type { Logger } from "../log";
 import { mapCcxtError, venueName } from "./ccxt-errors";
+import { pointAt } from "./ccxt-hosts";
 import { ExchangeError } from "./errors";
 import type { Candle } from "../core/signals/types";
 import type { BookLevel, FundingPrint, FundingSnapshot, MarketDataSource, OrderBookSnapshot, TickerSnapshot } from "./market-data";
@@ -15,7 +16,7 @@ import type { BookLevel, FundingPrint, FundingSnapshot, MarketDataSource, OrderB
  * of hammering it (Binance turns repeated 429s into an IP ban, HTTP 418).
  */
 
-export type CcxtVenue = "bybit" | "binanceusdm" | "okx";
+export type CcxtVenue = "bybit" | "binanceusdm" | "okx" | "bitget";
 
 export interface CcxtMarketDataOptions {
   readonly venue: CcxtVenue;
@@ -41,21 +42,32 @@ const MAX_AHEAD_MS = 60_000;
 /** No venue perpbot reads existed before 2015: an earlier stamp is a unit or parsing error. */
 const EARLIEST_TS = Date.UTC(2015, 0, 1);
 
-/** How each venue pages funding history: Binance forward from startTime, Bybit and OKX backward from the newest. */
-const HISTORY_PAGING: Readonly<Record<CcxtVenue, { readonly limit: number; readonly direction: "forward" | "backward" }>> = {
+/**
+ * How each venue pages funding history: Binance forward from startTime, Bybit and OKX backward
+ * from the newest by time, Bitget by page number (pageNo 1 is the newest; it takes no times).
+ */
+const HISTORY_PAGING: Readonly<Record<CcxtVenue, { readonly limit: number; readonly direction: "forward" | "backward" | "pages" }>> = {
   binanceusdm: { limit: 1000, direction: "forward" },
   bybit: { limit: 200, direction: "backward" },
   okx: { limit: 100, direction: "backward" },
+  bitget: { limit: 100, direction: "pages" },
 };
 
-/** Depth the venue accepts for a wanted depth: Binance only takes fixed sizes. */
-function bookLimitFor(venue: CcxtVenue, depth: number): number {
+/**
+ * Depth the venue accepts for a wanted depth: Binance and Bitget only take fixed sizes. Bitget's
+ * merge-depth gears are 1/5/15/50 and "max" (its default, without a limit, is 100 levels).
+ */
+function bookRequestFor(venue: CcxtVenue, depth: number): { readonly limit: number | undefined; readonly params: Record<string, unknown> } {
   const wanted = Math.max(1, Math.floor(depth));
-  if (venue === "binanceusdm") return [5, 10, 20, 50, 100, 500, 1000].find((n) => n >= wanted) ?? 1000;
-  return Math.min(wanted, venue === "bybit" ? 500 : 400);
+  if (venue === "binanceusdm") return { limit: [5, 10, 20, 50, 100, 500, 1000].find((n) => n >= wanted) ?? 1000, params: {} };
+  if (venue === "bitget") {
+    const gear = [1, 5, 15, 50].find((n) => n >= wanted);
+    return gear === undefined ? { limit: undefined, params: { limit: "max" } } : { limit: gear, params: {} };
+  }
+  return { limit: Math.min(wanted, venue === "bybit" ? 500 : 400), params: {} };
 }
 
-const CONSTRUCTORS = { bybit, binanceusdm, okx } as const;
+const CONSTRUCTORS = { bybit, binanceusdm, okx, bitget } as const;
 
 /**
  * A minimal but complete ccxt market for a linear perpetual, shaped like the venue's own
@@ -77,6 +89,7 @@ export function perpMarketFor(venue: CcxtVenue, symbol: string, options: { contr
   const info: Record<string, unknown> =
     venue === "bybit" ? { symbol: id, contractType: "LinearPerpetual", status: "Trading", baseCoin: base, quoteCoin: quote, settleCoin: settle, ...(hours === undefined ? {} : { fundingInterval: hours * 60 }) }
     : venue === "binanceusdm" ? { symbol: id, pair: id, contractType: "PERPETUAL", status: "TRADING", baseAsset: base, quoteAsset: quote, marginAsset: settle, orderTypes: ["LIMIT", "MARKET", "STOP", "STOP_MARKET", "TAKE_PROFIT", "TAKE_PROFIT_MARKET", "TRAILING_STOP_MARKET"] }
+    : venue === "bitget" ? { symbol: id, baseCoin: base, quoteCoin: quote, supportMarginCoins: [settle], symbolType: "perpetual", symbolStatus: "normal", ...(hours === undefined ? {} : { fundInterval: String(hours) }) }
     : { instId: id, instType: "SWAP", uly: `${base}-${quote}`, instFamily: `${base}-${quote}`, settleCcy: settle, ctVal: String(options.contractSize), ctType: "linear", state: "live" };
   return {
     id, symbol, base, quote, settle, baseId: base, quoteId: quote, settleId: settle,
@@ -94,15 +107,9 @@ const VENUE_OPTIONS: Readonly<Record<CcxtVenue, Record<string, unknown>>> = {
   bybit: { fetchMarkets: { types: ["linear"] } },
   binanceusdm: { fetchMarkets: { types: ["linear"] } },
   okx: { fetchMarkets: { types: ["swap"] } },
+  // The classic account's v2 mix endpoints; `uta: false` also spares an authenticated client the /api/v3 account probe.
+  bitget: { fetchMarkets: { types: ["swap"] }, defaultType: "swap", uta: false },
 };
-
-function rewriteHosts(api: unknown, origin: string): unknown {
-  if (typeof api === "string") return api.replace(/^https?:\/\/[^/]+/, origin);
-  if (api !== null && typeof api === "object") {
-    return Object.fromEntries(Object.entries(api).map(([key, value]) => [key, rewriteHosts(value, origin)]));
-  }
-  return api;
-}
 
 const finite = (value: unknown): number | null => {
   const n = typeof value === "string" && value.trim() !== "" ? Number(value) : value;
@@ -121,10 +128,7 @@ export function createCcxtMarketData(options: CcxtMarketDataOptions): MarketData
   const now = options.now ?? Date.now;
   const name = venueName(venue);
   const exchange: Exchange = new CONSTRUCTORS[venue]({ enableRateLimit: true, timeout: options.timeoutMs ?? 10_000, options: VENUE_OPTIONS[venue] });
-  if (options.hostOverride !== undefined) {
-    const origin = options.hostOverride.replace(/\/+$/, "");
-    exchange.urls = { ...exchange.urls, api: rewriteHosts(exchange.urls.api, origin) as typeof exchange.urls.api };
-  }
+  if (options.hostOverride !== undefined) pointAt(exchange, options.hostOverride);
   if (options.markets !== undefined) exchange.setMarkets([...options.markets]);
 
   let marketsLoading: Promise<void> | null = null;
@@ -180,6 +184,18 @@ export function createCcxtMarketData(options: CcxtMarketDataOptions): MarketData
     const first: unknown = Array.isArray(result.list) ? result.list[0] : undefined;
     const item = first !== null && typeof first === "object" ? (first as Record<string, unknown>) : {};
     return { ticker: exchange.parseTicker(item, market), envelopeTime: response["time"] };
+  }
+
+  /**
+   * Bitget's current-fund-rate item carries no time (and no prices); its envelope's requestTime is
+   * the venue's own stamp, kept beside ccxt's parse as for Bybit's ticker.
+   */
+  async function bitgetFunding(market: MarketInterface): Promise<{ rate: FundingRate; envelopeTime: unknown }> {
+    const raw = exchange as InstanceType<typeof bitget>;
+    const response = await raw.publicMixGetV2MixMarketCurrentFundRate({ symbol: market.id, productType: "USDT-FUTURES" });
+    const first: unknown = Array.isArray(response["data"]) ? (response["data"] as unknown[])[0] : undefined;
+    const item = first !== null && typeof first === "object" ? (first as Record<string, unknown>) : {};
+    return { rate: raw.parseFundingRate(item, market), envelopeTime: response["requestTime"] };
   }
 
   async function call<T>(what: string, request: () => Promise<T>): Promise<T> {
@@ -245,8 +261,11 @@ export function createCcxtMarketData(options: CcxtMarketDataOptions): MarketData
     const told = finite(info["fundingIntervalHour"]) ?? finite(info["fundingIntervalHours"]) ?? intervalHoursFrom(rate.interval);
     if (told !== null && told > 0) return told;
     if (venue === "binanceusdm") return binanceIntervalHours(symbol);
-    const minutes = finite((market.info as Record<string, unknown> | undefined)?.["fundingInterval"]);
+    const listing = (market.info ?? {}) as Record<string, unknown>;
+    const minutes = finite(listing["fundingInterval"]); // Bybit's instruments-info, in minutes
     if (minutes !== null && minutes > 0) return minutes / 60;
+    const hours = finite(listing["fundInterval"]); // Bitget's contracts listing, in hours
+    if (hours !== null && hours > 0) return hours;
     if (!assumedInterval.has(symbol)) {
       assumedInterval.add(symbol); // once per symbol: this runs on every poll
       logger.warn({ venue, symbol }, `${name} did not say how often ${symbol} pays funding; assuming every ${DEFAULT_INTERVAL_HOURS} h.`);
@@ -254,8 +273,9 @@ export function createCcxtMarketData(options: CcxtMarketDataOptions): MarketData
     return DEFAULT_INTERVAL_HOURS;
   }
 
-  async function historyPage(symbol: string, since: number, limit: number, until: number | null): Promise<FundingRateHistory[]> {
+  async function historyPage(symbol: string, since: number, limit: number, until: number | null, pageNo: number | null = null): Promise<FundingRateHistory[]> {
     const params: Record<string, unknown> = {};
+    if (pageNo !== null) params["pageNo"] = pageNo;
     if (until !== null) {
       if (venue === "okx") params["after"] = String(until + 1); // OKX: records strictly older than `after`
       else params["until"] = until;
@@ -268,14 +288,16 @@ export function createCcxtMarketData(options: CcxtMarketDataOptions): MarketData
 
     async fetchFunding(symbol: string): Promise<FundingSnapshot> {
       const market = await requireMarket(symbol);
-      const rate = await call("fetchFundingRate", () => exchange.fetchFundingRate(symbol));
+      const { rate, envelopeTime } = venue === "bitget"
+        ? await call("fetchFundingRate", () => bitgetFunding(market))
+        : { rate: await call("fetchFundingRate", () => exchange.fetchFundingRate(symbol)), envelopeTime: undefined };
       const value = finite(rate.fundingRate);
       if (value === null) throw new ExchangeError("unknown", venue, `${name} sent no funding rate for ${symbol}; retry later.`);
       const info = (rate.info ?? {}) as Record<string, unknown>;
       return {
         venue,
         symbol,
-        ts: stampOf("funding rate", symbol, rate.timestamp, info["ts"]),
+        ts: stampOf("funding rate", symbol, rate.timestamp, info["ts"], envelopeTime),
         rate: value,
         nextFundingTs: finite(rate.fundingTimestamp),
         intervalHours: await intervalHours(symbol, rate, market),
@@ -294,7 +316,9 @@ export function createCcxtMarketData(options: CcxtMarketDataOptions): MarketData
           logger.warn({ venue, symbol, sinceMs }, `stopped after ${MAX_HISTORY_PAGES} pages of ${name} funding history; ask for a shorter span.`);
           break;
         }
-        const rows = direction === "forward" ? await historyPage(symbol, cursor, limit, null) : await historyPage(symbol, sinceMs, limit, cursor);
+        const rows = direction === "forward" ? await historyPage(symbol, cursor, limit, null)
+          : direction === "backward" ? await historyPage(symbol, sinceMs, limit, cursor)
+          : await historyPage(symbol, sinceMs, limit, null, page + 1); // ccxt drops prints before sinceMs
         const stamps: number[] = [];
         for (const row of rows) {
           const ts = exchangeTime(row.timestamp, "funding history", symbol);
@@ -304,6 +328,13 @@ export function createCcxtMarketData(options: CcxtMarketDataOptions): MarketData
           if (ts >= sinceMs) byTs.set(ts, value);
         }
         if (rows.length < limit || stamps.length === 0) break;
+        if (direction === "pages") {
+          // Each page must be older than the last: a venue ignoring pageNo would repeat the newest.
+          const oldest = Math.min(...stamps);
+          if (oldest >= cursor) break;
+          cursor = oldest;
+          continue;
+        }
         const next = direction === "forward" ? Math.max(...stamps) + 1 : Math.min(...stamps) - 1;
         if (direction === "forward" ? next <= cursor : next >= cursor || next < sinceMs) break;
         cursor = next;
@@ -313,7 +344,8 @@ export function createCcxtMarketData(options: CcxtMarketDataOptions): MarketData
 
     async fetchOrderBook(symbol: string, depth: number): Promise<OrderBookSnapshot> {
       const market = await requireMarket(symbol);
-      const book = await call("fetchOrderBook", () => exchange.fetchOrderBook(symbol, bookLimitFor(venue, depth)));
+      const { limit, params } = bookRequestFor(venue, depth);
+      const book = await call("fetchOrderBook", () => exchange.fetchOrderBook(symbol, limit, params));
       // OKX counts book sizes in contracts; perpbot's levels are in base units.
       const perContract = finite(market.contractSize) ?? 1;
       const levels = (side: readonly (readonly [unknown, unknown])[]): BookLevel[] =>

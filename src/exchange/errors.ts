@@ -43,7 +43,7 @@ export class ExchangeError extends Error {
   }
 }
 
-const VENUE_NAMES: Readonly<Record<string, string>> = { bybit: "Bybit", binanceusdm: "Binance USD-M", binance: "Binance", okx: "OKX" };
+const VENUE_NAMES: Readonly<Record<string, string>> = { bybit: "Bybit", binanceusdm: "Binance USD-M", binance: "Binance", okx: "OKX", bitget: "Bitget" };
 
 export function venueName(venue: string): string {
   return VENUE_NAMES[venue] ?? venue;

@@ -1,7 +1,7 @@
 import ccxt, { binanceusdm } from "ccxt";
 import pino, { type Logger } from "pino";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { mapCcxtError } from "../../src/exchange/ccxt-errors";
+import { mapCcxtError, venueName } from "../../src/exchange/ccxt-errors";
 import { createCcxtMarketData, perpMarketFor, type CcxtVenue } from "../../src/exchange/ccxt-market-data";
 import { ExchangeError } from "../../src/exchange/errors";
 import type { MarketDataSource } from "../../src/exchange/market-data";
@@ -22,7 +22,9 @@ const PATHS: Record<CcxtVenue, { funding: RegExp; history: RegExp; book: RegExp;
   bybit: { funding: /\/v5\/market\/tickers$/, history: /\/v5\/market\/funding\/history$/, book: /\/v5\/market\/orderbook$/, ticker: /\/v5\/market\/tickers$/, listing: /\/v5\/market\/instruments-info$/ },
   binanceusdm: { funding: /\/fapi\/v1\/premiumIndex$/, history: /\/fapi\/v1\/fundingRate$/, book: /\/fapi\/v1\/depth$/, ticker: /\/fapi\/v1\/ticker\/24hr$/, listing: /\/fapi\/v1\/exchangeInfo$/ },
   okx: { funding: /\/api\/v5\/public\/funding-rate$/, history: /\/api\/v5\/public\/funding-rate-history$/, book: /\/api\/v5\/market\/books$/, ticker: /\/api\/v5\/market\/ticker$/, listing: /\/api\/v5\/public\/instruments$/ },
+  bitget: { funding: /\/api\/v2\/mix\/market\/current-fund-rate$/, history: /\/api\/v2\/mix\/market\/history-fund-rate$/, book: /\/api\/v2\/mix\/market\/merge-depth$/, ticker: /\/api\/v2\/mix\/market\/ticker$/, listing: /\/api\/v2\/mix\/market\/contracts$/ },
 };
+const VENUES = ["bybit", "binanceusdm", "okx", "bitget"] as const;
 const OKX_CONTRACT = 0.01; // BTC-USDT-SWAP's ctVal
 
 const server = new ExchangeServer();
@@ -52,13 +54,13 @@ beforeAll(() => server.start());
 afterAll(() => server.stop());
 beforeEach(() => {
   server.reset();
-  for (const venue of ["bybit", "binanceusdm", "okx"] as const) server.addMarket(venue, BTC, venue === "okx" ? { contractSize: OKX_CONTRACT } : {});
+  for (const venue of VENUES) server.addMarket(venue, BTC, venue === "okx" ? { contractSize: OKX_CONTRACT } : {});
 });
 afterEach(async () => {
   await Promise.all(open.splice(0).map((s) => s.close()));
 });
 
-describe.each(["bybit", "binanceusdm", "okx"] as const)("%s through real ccxt", (venue) => {
+describe.each(VENUES)("%s through real ccxt", (venue) => {
   const paths = PATHS[venue];
 
   it("loads markets from the venue's listing once, then reads current funding with the venue's interval", async () => {
@@ -68,13 +70,13 @@ describe.each(["bybit", "binanceusdm", "okx"] as const)("%s through real ccxt", 
     const second = await source.fetchFunding(BTC);
     expect(first).toMatchObject({ venue, symbol: BTC, rate: -0.00042, nextFundingTs: 1_767_240_000_000, intervalHours: 4 });
     expect(second.rate).toBe(-0.00042);
-    if (venue === "okx") {
-      expect(first.markPrice).toBeNull(); // OKX's funding-rate endpoint carries no prices
+    if (venue === "okx" || venue === "bitget") {
+      expect(first.markPrice).toBeNull(); // OKX's funding-rate and Bitget's current-fund-rate carry no prices
     } else {
       expect(first).toMatchObject({ markPrice: 94_321.5, indexPrice: 94_300.25 });
     }
-    // Bybit's linear listing is two requests (trading + pre-launch); one load either way.
-    expect(server.requestsTo(venue, paths.listing)).toHaveLength(venue === "bybit" ? 2 : 1);
+    // Bybit's linear listing is two requests (trading + pre-launch), Bitget's one per mix product type; one load either way.
+    expect(server.requestsTo(venue, paths.listing)).toHaveLength({ bybit: 2, binanceusdm: 1, okx: 1, bitget: 6 }[venue]);
     expect(server.requestsTo(venue, paths.funding)).toHaveLength(2);
     if (venue === "binanceusdm") expect(server.requestsTo(venue, /\/fapi\/v1\/fundingInfo$/)).toHaveLength(1); // cached for the hour
   });
@@ -97,10 +99,11 @@ describe.each(["bybit", "binanceusdm", "okx"] as const)("%s through real ccxt", 
     expect(prints.at(-1)).toEqual({ venue, symbol: BTC, ts: 1_743_436_800_000, rate: 1.845e-5 });
     expect(prints.every((p, i) => i === 0 || p.ts - (prints[i - 1]?.ts ?? 0) === 8 * 3_600_000)).toBe(true);
     const pages = server.requestsTo(venue, paths.history);
-    expect(pages).toHaveLength({ bybit: 7, binanceusdm: 2, okx: 6 }[venue]);
+    expect(pages).toHaveLength({ bybit: 7, binanceusdm: 2, okx: 6, bitget: 14 }[venue]);
     if (venue === "binanceusdm") expect(pages[1]?.query).toMatchObject({ symbol: "BTCUSDT", startTime: "1732838400001", limit: "1000" });
     if (venue === "bybit") expect(pages[1]?.query).toMatchObject({ category: "linear", startTime: String(JAN_2024), endTime: "1737705599999", limit: "200" });
     if (venue === "okx") expect(pages[1]?.query).toMatchObject({ instId: "BTC-USDT-SWAP", before: String(OCT_2024 - 1), after: "1740585600000", limit: "100" });
+    if (venue === "bitget") expect(pages[1]?.query).toEqual({ symbol: "BTCUSDT", productType: "USDT-FUTURES", pageSize: "100", pageNo: "2" });
   });
 
   it("honours sinceMs: only prints at or after it", async () => {
@@ -118,9 +121,9 @@ describe.each(["bybit", "binanceusdm", "okx"] as const)("%s through real ccxt", 
     expect(book.bids).toEqual(bids.slice(0, 7).map(([p, s]) => [p, s]));
     expect(book.asks[0]).toEqual([64_000.5, 1.5]);
     expect(book.asks).toHaveLength(7);
-    // Binance only accepts fixed depths (5, 10, 20 …): 7 must become 10, not be rejected.
+    // Binance and Bitget only accept fixed depths (5, 10, 20 … / 1, 5, 15, 50): 7 must become 10 / 15, not be rejected.
     const sent = server.requestsTo(venue, paths.book)[0]?.query;
-    expect(sent).toMatchObject(venue === "binanceusdm" ? { limit: "10" } : venue === "bybit" ? { limit: "7" } : { sz: "7" });
+    expect(sent).toMatchObject({ binanceusdm: { limit: "10" }, bybit: { limit: "7" }, okx: { sz: "7" }, bitget: { limit: "15" } }[venue]);
     expect(server.requestsTo(venue, paths.listing)).toHaveLength(0); // injected markets: no listing request
   });
 
@@ -139,7 +142,7 @@ describe.each(["bybit", "binanceusdm", "okx"] as const)("%s through real ccxt", 
     expect(error.kind).toBe("bad-symbol");
     expect(error.retryable).toBe(false);
     expect(error.message).toContain('"MNT/USDT:USDT"');
-    expect(error.message).toMatch(/Bybit|Binance USD-M|OKX/);
+    expect(error.message).toContain(venueName(venue));
     expect(error.message).toContain("Check SYMBOLS; use the ccxt unified form like MNT/USDT:USDT");
     expect(server.requestsTo(venue, paths.funding)).toHaveLength(0);
     const typo = await failure(source.fetchTicker("BTCUSDT"));
@@ -230,6 +233,47 @@ describe("rate limits", () => {
   });
 });
 
+describe("bitget specifics", () => {
+  it("Bitget's 429 (body code 429, ccxt DDoSProtection) is rate-limited, with its Retry-After", async () => {
+    server.rateLimitNext("bitget", PATHS.bitget.ticker, 3);
+    const error = await failure(adapter("bitget").fetchTicker(BTC));
+    expect(error.kind).toBe("rate-limited");
+    expect((error.cause as Error).name).toBe("DDoSProtection");
+    expect(error.retryAfterMs).toBe(3_000);
+    expect(error.message).toContain('"Too Many Requests"');
+  });
+
+  it("an unlisted symbol on the wire is Bitget's 40034, which ccxt leaves a plain ExchangeError", async () => {
+    server.replyNext("bitget", PATHS.bitget.ticker, 1, { status: 400, body: { code: "40034", msg: "Parameter BTCUSDT does not exist", requestTime: Date.now(), data: null } });
+    const error = await failure(adapter("bitget").fetchTicker(BTC));
+    expect(error.kind).toBe("unknown");
+    expect(error.message).toContain("code 40034");
+  });
+
+  it("asks Bitget's merge-depth for its max gear when more than 50 levels are wanted", async () => {
+    const bids = Array.from({ length: 80 }, (_, i) => [64_000 - i, 1] as const);
+    server.setBook("bitget", BTC, { bids, asks: [[64_001, 1]] });
+    const book = await adapter("bitget").fetchOrderBook(BTC, 60);
+    expect(book.bids).toHaveLength(60);
+    expect(server.requestsTo("bitget", PATHS.bitget.book)[0]?.query).toMatchObject({ limit: "max", productType: "USDT-FUTURES" });
+  });
+
+  it("reads the funding interval from the listing (fundInterval, hours) and pages history by pageNo until a short page", async () => {
+    server.setCurrentFunding("bitget", BTC, { rate: 0.00005, nextFundingTs: APR_2025, intervalHours: 4, markPrice: 80_000 });
+    server.setFundingHistory("bitget", BTC, [0, 1, 2].map((i) => ({ ts: JAN_2024 + i * 4 * 3_600_000, rate: 0.0001 * (i + 1) })));
+    const source = adapter("bitget", { inject: false });
+    // An answer without fundingRateInterval: the listing's fundInterval ("4") decides.
+    const item = { symbol: "BTCUSDT", fundingRate: "0.00005", nextUpdate: String(APR_2025), minFundingRate: "-0.003", maxFundingRate: "0.003" };
+    server.replyNext("bitget", PATHS.bitget.funding, 1, { status: 200, body: { code: "00000", msg: "success", requestTime: Date.now(), data: [item] } });
+    expect((await source.fetchFunding(BTC)).intervalHours).toBe(4);
+    expect(await source.fetchFundingHistory(BTC, JAN_2024 + 1)).toEqual([
+      { venue: "bitget", symbol: BTC, ts: JAN_2024 + 4 * 3_600_000, rate: 0.0002 },
+      { venue: "bitget", symbol: BTC, ts: JAN_2024 + 8 * 3_600_000, rate: 0.0003 },
+    ]);
+    expect(server.requestsTo("bitget", PATHS.bitget.history).map((r) => r.query["pageNo"])).toEqual(["1"]);
+  });
+});
+
 describe("mapCcxtError", () => {
   it.each([
     [new ccxt.RateLimitExceeded("bybit {}"), "rate-limited"],
@@ -273,7 +317,7 @@ describe("candle volume is in base units, from the adapter", () => {
     expect(server.requestsTo("okx", /candles$/)[0]?.query).toMatchObject({ instId: "BTC-USDT-SWAP", bar: "1H" });
   });
 
-  it.each(["bybit", "binanceusdm", "okx"] as const)("%s: the stand-in's base volume comes back unchanged", async (venue) => {
+  it.each(VENUES)("%s: the stand-in's base volume comes back unchanged", async (venue) => {
     const candles = [0, 1, 2].map((i) => ({ ts: T0 + i * 3_600_000, open: 42_283.5 + i, high: 42_400 + i, low: 42_100 + i, close: 42_300 + i, volume: 5_000.5 + i }));
     server.setCandles(venue, BTC, candles);
     expect(await adapter(venue).fetchPerpCandles(BTC, T0)).toEqual(candles);
@@ -323,6 +367,14 @@ describe("exchange timestamps", () => {
     expect(error.message).toMatch(/^OKX stamped the ticker for BTC\/USDT:USDT before 2015/);
   });
 
+  it("a Bitget funding rate carries the envelope's requestTime (its item has none)", async () => {
+    const item = { symbol: "BTCUSDT", fundingRate: "0.000068", fundingRateInterval: "8", nextUpdate: String(LOCAL + 3_600_000), minFundingRate: "-0.003", maxFundingRate: "0.003" };
+    server.replyNext("bitget", PATHS.bitget.funding, 1, { status: 200, body: { code: "00000", msg: "success", requestTime: LOCAL - 1_234, data: [item] } });
+    const funding = await adapter("bitget", { now: clock }).fetchFunding(BTC);
+    expect(funding).toMatchObject({ ts: LOCAL - 1_234, rate: 0.000068, intervalHours: 8, nextFundingTs: LOCAL + 3_600_000, markPrice: null });
+    expect(server.requestsTo("bitget", PATHS.bitget.funding)[0]?.query).toEqual({ symbol: "BTCUSDT", productType: "USDT-FUTURES" });
+  });
+
   it("without any venue time, falls back to the local clock and says so once", async () => {
     const lines: string[] = [];
     const capture = pino({ level: "debug" }, { write: (line: string) => void lines.push(line) });
@@ -337,7 +389,7 @@ describe("exchange timestamps", () => {
 });
 
 describe("stand-in candles through real ccxt fetchOHLCV", () => {
-  it.each(["bybit", "binanceusdm", "okx"] as const)("%s klines parse through real ccxt fetchOHLCV", async (venue) => {
+  it.each(VENUES)("%s klines parse through real ccxt fetchOHLCV", async (venue) => {
     const t0 = Date.UTC(2024, 0, 1);
     const candles = [0, 1, 2, 3].map((i) => ({ ts: t0 + i * 3_600_000, open: 42_283.5 + i, high: 42_400 + i, low: 42_100 + i, close: 42_300 + i, volume: 5_000 + i }));
     server.setCandles(venue, BTC, candles);

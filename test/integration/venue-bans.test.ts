@@ -20,12 +20,13 @@ import { useRecordingApps, type RecordingApp } from "../support/test-env";
 
 const BTC = "BTC/USDT:USDT";
 const VENUES: readonly CcxtVenue[] = ["bybit", "binanceusdm", "okx"];
+const ALL_VENUES: readonly CcxtVenue[] = [...VENUES, "bitget"];
 const OKX_CONTRACT = 0.01;
 const MIN = 60_000;
 /** Binance's "banned until" time from the brief: 2023-11-14 22:13:20 UTC. */
 const BANNED_UNTIL = 1_700_000_000_000;
 const START = BANNED_UNTIL - 10 * MIN;
-const FUNDING = /\/fapi\/v1\/premiumIndex$|\/v5\/market\/tickers$|\/api\/v5\/public\/funding-rate$/;
+const FUNDING = /\/fapi\/v1\/premiumIndex$|\/v5\/market\/tickers$|\/api\/v5\/public\/funding-rate$|\/api\/v2\/mix\/market\/current-fund-rate$/;
 
 const newApp = useRecordingApps();
 let clock = START;
@@ -36,7 +37,7 @@ beforeAll(() => server.start());
 afterAll(() => server.stop());
 beforeEach(() => {
   server.reset();
-  for (const venue of VENUES) {
+  for (const venue of ALL_VENUES) {
     server.addMarket(venue, BTC, venue === "okx" ? { contractSize: OKX_CONTRACT } : {});
     server.setCurrentFunding(venue, BTC, { rate: 0.0001, nextFundingTs: START + 60 * MIN, intervalHours: 8, markPrice: 37_000, indexPrice: 36_990 });
     server.setTicker(venue, BTC, { last: 37_000, bid: 36_999.5, ask: 37_000.5, baseVolume24h: 1_000, quoteVolume24h: 37_000_000 });
@@ -47,14 +48,14 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((s) => s.close()));
 });
 
-async function setup(): Promise<RecordingApp & { sources: MarketDataSource[]; at: (t: number) => void }> {
+async function setup(venues: readonly CcxtVenue[] = VENUES): Promise<RecordingApp & { sources: MarketDataSource[]; at: (t: number) => void }> {
   clock = START;
-  const env = await newApp({ now: START, settings: { symbols: [BTC], venues: [...VENUES] } });
+  const env = await newApp({ now: START, settings: { symbols: [BTC], venues: [...venues] } });
   const at = (t: number): void => {
     clock = t;
     env.setNow(t);
   };
-  const sources = VENUES.map((venue) =>
+  const sources = venues.map((venue) =>
     createCcxtMarketData({
       venue, logger: pino({ level: "silent" }), hostOverride: server.url, timeoutMs: 2_000, now: () => env.app.clock(),
       markets: [perpMarketFor(venue, BTC, venue === "okx" ? { contractSize: OKX_CONTRACT } : {})],
@@ -181,6 +182,38 @@ describe("venue bans through real ccxt", () => {
     expect((await recordMarket(env.app, env.sources)).cooling.map((c) => c.venue)).toEqual(["binanceusdm"]);
     expect(calls("binanceusdm")).toBe(held);
     expect(texts(env)).toEqual([expect.stringMatching(/^Binance USD-M is rate-limiting us \(HTTP 429, code -1003\).*; retry in 60 min\..* not polled for 60 min/)]);
+  });
+});
+
+describe("bitget pauses through real ccxt", () => {
+  it("Bitget's 429 with Retry-After: 900 pauses it 15 min (told once), the three others recorded in the same poll", async () => {
+    const env = await setup(ALL_VENUES);
+    server.rateLimitNext("bitget", FUNDING, 900);
+    const first = await recordMarket(env.app, env.sources);
+    expect(first.recorded).toBe(3);
+    expect(first.failures[0]?.error).toMatchObject({ kind: "rate-limited", venue: "bitget", retryAfterMs: 900_000 });
+    expect((first.failures[0]?.error.cause as Error).name).toBe("DDoSProtection"); // ccxt's class for Bitget's body code 429
+    expect(first.cooling).toMatchObject([{ venue: "bitget", until: START + 900_000, kind: "rate-limited" }]);
+    expect(texts(env)).toHaveLength(1); // 15 minutes is long enough to tell the operator
+    const before = calls("bitget");
+    env.at(START + 900_000 - 1);
+    expect((await recordMarket(env.app, env.sources)).cooling.map((c) => c.venue)).toEqual(["bitget"]);
+    expect(calls("bitget")).toBe(before);
+    env.at(START + 900_000);
+    expect((await recordMarket(env.app, env.sources)).recorded).toBe(4);
+    expect(await snapshots(env.app, "bitget")).toBe(1);
+  });
+
+  it("Bitget's 429 without Retry-After is a rate limit, not a ban: no cool-down, the next poll calls it again", async () => {
+    const env = await setup(ALL_VENUES);
+    server.failNext("bitget", FUNDING, 1, { status: 429, body: { code: "429", msg: "Too Many Requests", requestTime: START, data: null } });
+    const first = await recordMarket(env.app, env.sources);
+    expect(first.failures[0]?.error).toMatchObject({ kind: "rate-limited", venue: "bitget", retryAfterMs: null });
+    expect(first.cooling).toEqual([]);
+    const before = calls("bitget");
+    env.at(START + 15 * MIN);
+    expect((await recordMarket(env.app, env.sources)).recorded).toBe(4);
+    expect(calls("bitget")).toBeGreaterThan(before);
   });
 });
 

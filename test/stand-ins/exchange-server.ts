@@ -7,8 +7,19 @@ import {
   answer, banReply, rateLimitReply, venueOfPath,
   type BookState, type CandleState, type CurrentFundingState, type FundingPrintState, type SymbolState, type TickerState, type Venue, type VenueReply,
 } from "./exchange-venue-formats";
+import { StandInAccount, type Quote } from "./exchange-account";
+import { binanceusdmPrivate } from "./private-binanceusdm";
+import { bitgetPrivate } from "./private-bitget";
+import { bybitPrivate } from "./private-bybit";
+import { okxPrivate } from "./private-okx";
+import type { PrivateHandler } from "./private-wire";
 
 export type { BookState, CandleState, CurrentFundingState, FundingPrintState, TickerState, Venue, VenueReply };
+
+const PRIVATE: Readonly<Record<Venue, PrivateHandler>> = { bybit: bybitPrivate, binanceusdm: binanceusdmPrivate, okx: okxPrivate, bitget: bitgetPrivate };
+
+/** A gateway's 502 page, as venues' CDNs send when the order engine answered too late. */
+const BAD_GATEWAY = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n";
 export { rateLimitReply };
 
 /**
@@ -19,10 +30,11 @@ export { rateLimitReply };
  * into each venue's wire shape. Failures and delays are injected per venue and path.
  */
 
-export interface RecordedRequest { readonly venue: Venue | null; readonly method: string; readonly path: string; readonly query: Readonly<Record<string, string>> }
+export interface RecordedRequest { readonly venue: Venue | null; readonly method: string; readonly path: string; readonly query: Readonly<Record<string, string>>; readonly body: string }
 export interface FailSpec { readonly status: number; readonly body?: unknown; readonly headers?: Readonly<Record<string, string>> }
 
-interface Injection { readonly venue: Venue; readonly pattern: RegExp; times: number }
+/** `method`: only requests with this HTTP method (e.g. POST, so an order lookup on the same path is not hit). */
+interface Injection { readonly venue: Venue; readonly pattern: RegExp; times: number; readonly method?: string }
 interface Failure extends Injection { readonly reply: FailSpec }
 interface Delay extends Injection { readonly ms: number }
 
@@ -39,7 +51,9 @@ export class ExchangeServer {
   readonly requests: RecordedRequest[] = [];
 
   private readonly server: Server = createServer((req, res) => void this.handle(req, res));
-  private readonly state: Record<Venue, Map<string, SymbolState>> = { bybit: new Map(), binanceusdm: new Map(), okx: new Map() };
+  private readonly state: Record<Venue, Map<string, SymbolState>> = { bybit: new Map(), binanceusdm: new Map(), okx: new Map(), bitget: new Map() };
+  /** One trading account per venue (orders, positions, balance, keys); `reset` makes new ones. */
+  accounts: Record<Venue, StandInAccount>;
   private readonly failures: Failure[] = [];
   private readonly delays: Delay[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -48,6 +62,28 @@ export class ExchangeServer {
 
   constructor(options: { now?: () => number } = {}) {
     this.now = options.now ?? Date.now;
+    this.accounts = this.newAccounts();
+  }
+
+  private newAccounts(): Record<Venue, StandInAccount> {
+    const make = (venue: Venue): StandInAccount => new StandInAccount((symbol) => this.quote(venue, symbol), () => this.now());
+    return { bybit: make("bybit"), binanceusdm: make("binanceusdm"), okx: make("okx"), bitget: make("bitget") };
+  }
+
+  /** Best bid/ask and last of a listed symbol, from its book, ticker or current funding mark. */
+  quote(venue: Venue, symbol: string): Quote | undefined {
+    const s = this.state[venue].get(symbol);
+    if (s === undefined) return undefined;
+    const last = s.ticker?.last ?? s.current?.markPrice ?? s.book?.bids[0]?.[0] ?? 100;
+    return { bid: s.book?.bids[0]?.[0] ?? s.ticker?.bid ?? last, ask: s.book?.asks[0]?.[0] ?? s.ticker?.ask ?? last, last };
+  }
+
+  /** Moves the market of `symbol` to `last` (book around it cleared): stops and take-profits that cross it fire. */
+  movePrice(venue: Venue, symbol: string, last: number): void {
+    const s = this.symbol(venue, symbol);
+    s.ticker = { last, baseVolume24h: s.ticker?.baseVolume24h ?? 0, quoteVolume24h: s.ticker?.quoteVolume24h ?? 0 };
+    s.book = undefined;
+    this.accounts[venue].onPrice(symbol);
   }
 
   async start(): Promise<void> {
@@ -77,6 +113,7 @@ export class ExchangeServer {
     this.failures.length = 0;
     this.delays.length = 0;
     this.requests.length = 0;
+    this.accounts = this.newAccounts();
   }
 
   /** Lists a market (instruments-info, exchangeInfo, instruments); setting any state does too. */
@@ -131,8 +168,8 @@ export class ExchangeServer {
   }
 
   /** The next `times` requests of `venue` whose path matches get this answer instead. */
-  failNext(venue: Venue, pathPattern: RegExp, times: number, reply: FailSpec): void {
-    this.failures.push({ venue, pattern: pathPattern, times, reply });
+  failNext(venue: Venue, pathPattern: RegExp, times: number, reply: FailSpec, method?: string): void {
+    this.failures.push({ venue, pattern: pathPattern, times, reply, ...(method === undefined ? {} : { method }) });
   }
 
   /** The next `times` requests of `venue` whose path matches get this exact reply (e.g. a raw venue body, HTTP 200). */
@@ -141,13 +178,13 @@ export class ExchangeServer {
   }
 
   /** The venue's real rate-limit answer (Bybit retCode 10006, Binance 429/-1003, OKX 429/50011). */
-  rateLimitNext(venue: Venue, pathPattern: RegExp, retryAfterSeconds: number, times = 1): void {
-    this.failNext(venue, pathPattern, times, rateLimitReply(venue, retryAfterSeconds, this.now()));
+  rateLimitNext(venue: Venue, pathPattern: RegExp, retryAfterSeconds: number, times = 1, method?: string): void {
+    this.failNext(venue, pathPattern, times, rateLimitReply(venue, retryAfterSeconds, this.now()), method);
   }
 
   /** The venue's real IP-ban answer (Binance 418 "banned until", Bybit 403) for the next `times` matching requests. */
-  banNext(venue: Venue, pathPattern: RegExp, options: { bannedUntil?: number; retryAfterSeconds?: number } = {}, times = 1): void {
-    this.failNext(venue, pathPattern, times, banReply(venue, options, this.now()));
+  banNext(venue: Venue, pathPattern: RegExp, options: { bannedUntil?: number; retryAfterSeconds?: number } = {}, times = 1, method?: string): void {
+    this.failNext(venue, pathPattern, times, banReply(venue, options, this.now()), method);
   }
 
   /** Holds the next `times` matching requests for `ms` before answering (to provoke timeouts). */
@@ -170,8 +207,8 @@ export class ExchangeServer {
     return s;
   }
 
-  private take<T extends Injection>(list: T[], venue: Venue | null, path: string): T | undefined {
-    const hit = list.find((i) => i.venue === venue && i.times > 0 && i.pattern.test(path));
+  private take<T extends Injection>(list: T[], venue: Venue | null, path: string, method: string): T | undefined {
+    const hit = list.find((i) => i.venue === venue && i.times > 0 && i.pattern.test(path) && (i.method === undefined || i.method === method));
     if (hit !== undefined) hit.times -= 1;
     return hit;
   }
@@ -179,10 +216,12 @@ export class ExchangeServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     const venue = venueOfPath(url.pathname);
-    this.requests.push({ venue, method: req.method ?? "GET", path: url.pathname, query: Object.fromEntries(url.searchParams) });
-    req.resume();
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const rawBody = Buffer.concat(chunks).toString("utf8");
+    this.requests.push({ venue, method: req.method ?? "GET", path: url.pathname, query: Object.fromEntries(url.searchParams), body: rawBody });
 
-    const delay = this.take(this.delays, venue, url.pathname);
+    const delay = this.take(this.delays, venue, url.pathname, req.method ?? "GET");
     if (delay !== undefined) {
       await new Promise<void>((done) => {
         const timer = setTimeout(() => {
@@ -195,11 +234,17 @@ export class ExchangeServer {
     }
 
     let reply: VenueReply | null;
-    const failure = this.take(this.failures, venue, url.pathname);
+    const failure = this.take(this.failures, venue, url.pathname, req.method ?? "GET");
     if (failure !== undefined) reply = { status: failure.reply.status, body: failure.reply.body ?? "", headers: failure.reply.headers ?? {} };
     else if (venue === null) reply = null;
-    else if (req.method !== "GET") reply = { status: 405, body: { error: "the stand-in serves public GET endpoints only" } };
-    else reply = answer(venue, url.pathname, url.searchParams, [...this.state[venue].values()], this.now());
+    else {
+      const symbols = [...this.state[venue].values()];
+      reply = PRIVATE[venue]({ method: req.method ?? "GET", path: url.pathname, query: url.searchParams, body: rawBody, headers: req.headers }, { account: this.accounts[venue], symbols, now: this.now() });
+      if (reply === null && req.method === "GET") reply = answer(venue, url.pathname, url.searchParams, symbols, this.now());
+    }
+    // The order was booked; the answer is lost on the way (the client times out) or replaced by the gateway's 502.
+    if (reply?.transport === "hang") return;
+    if (reply?.transport === "5xx") reply = { status: 502, body: BAD_GATEWAY };
 
     const status = reply?.status ?? 404;
     const body = reply === null ? "<html><body><h1>404 Not Found</h1></body></html>" : typeof reply.body === "string" ? reply.body : JSON.stringify(reply.body ?? "");

@@ -5,7 +5,9 @@
  * OKX v5 as documented, because ccxt parses exactly those.
  */
 
-export type Venue = "bybit" | "binanceusdm" | "okx";
+import { bitgetPublic } from "./public-bitget";
+
+export type Venue = "bybit" | "binanceusdm" | "okx" | "bitget";
 
 export interface FundingPrintState { readonly ts: number; readonly rate: number }
 export interface CurrentFundingState { readonly rate: number; readonly nextFundingTs: number; readonly intervalHours: number; readonly markPrice: number; readonly indexPrice?: number }
@@ -26,19 +28,27 @@ export interface SymbolState {
   candles: CandleState[]; // oldest first
 }
 
-export interface VenueReply { readonly status: number; readonly body: unknown; readonly headers?: Readonly<Record<string, string>> }
+export interface VenueReply {
+  readonly status: number;
+  readonly body: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** How the server delivers it: normally (default), never (hang until the client gives up), or as a gateway 502. */
+  readonly transport?: "normal" | "hang" | "5xx";
+}
 
 const HOUR = 3_600_000;
 
 export function venueOfPath(path: string): Venue | null {
   if (path.startsWith("/v5/")) return "bybit";
   if (path.startsWith("/fapi/")) return "binanceusdm";
+  if (path.startsWith("/sapi/")) return "binanceusdm"; // Binance wallet calls ccxt makes with futures keys
   if (path.startsWith("/api/v5/")) return "okx";
+  if (path.startsWith("/api/v2/")) return "bitget";
   return null;
 }
 
 export function venueId(venue: Venue, s: Pick<SymbolState, "base" | "quote">): string {
-  return venue === "okx" ? `${s.base}-${s.quote}-SWAP` : `${s.base}${s.quote}`;
+  return venue === "okx" ? `${s.base}-${s.quote}-SWAP` : `${s.base}${s.quote}`; // Bitget v2 ids are BTCUSDT too
 }
 
 /** Binance prints rates with 8 decimals; keep a longer value exact rather than round it. */
@@ -133,14 +143,21 @@ function binance(path: string, q: URLSearchParams, find: (id: string) => SymbolS
     return ok({ timezone: "UTC", serverTime: now, futuresType: "U_MARGINED", rateLimits: [{ rateLimitType: "REQUEST_WEIGHT", interval: "MINUTE", intervalNum: 1, limit: 2400 }], exchangeFilters: [], assets: [], symbols: all.map((s) => ({
       symbol: venueId("binanceusdm", s), pair: venueId("binanceusdm", s), contractType: "PERPETUAL", deliveryDate: 4133404800000, onboardDate: 1569398400000, status: "TRADING",
       maintMarginPercent: "2.5000", requiredMarginPercent: "5.0000", baseAsset: s.base, quoteAsset: s.quote, marginAsset: s.quote,
-      pricePrecision: 2, quantityPrecision: 3, baseAssetPrecision: 8, quotePrecision: 8, underlyingType: "COIN", underlyingSubType: [], settlePlan: 0, triggerProtect: "0.0500",
+      pricePrecision: s.base === "BTC" ? 2 : 4, quantityPrecision: s.base === "BTC" ? 3 : 0, baseAssetPrecision: 8, quotePrecision: 8, underlyingType: "COIN", underlyingSubType: [], settlePlan: 0, triggerProtect: "0.0500",
       liquidationFee: "0.012500", marketTakeBound: "0.05", maxMoveOrderLimit: 10000,
       filters: [
-        { filterType: "PRICE_FILTER", minPrice: "0.10", maxPrice: "4529764", tickSize: "0.10" },
-        { filterType: "LOT_SIZE", stepSize: "0.001", maxQty: "1000", minQty: "0.001" },
-        { filterType: "MARKET_LOT_SIZE", stepSize: "0.001", maxQty: "120", minQty: "0.001" },
+        // BTCUSDT's real filters; other (low-priced) coins get MNTUSDT-like ones.
+        ...(s.base === "BTC" ? [
+          { filterType: "PRICE_FILTER", minPrice: "0.10", maxPrice: "4529764", tickSize: "0.10" },
+          { filterType: "LOT_SIZE", stepSize: "0.001", maxQty: "1000", minQty: "0.001" },
+          { filterType: "MARKET_LOT_SIZE", stepSize: "0.001", maxQty: "120", minQty: "0.001" },
+        ] : [
+          { filterType: "PRICE_FILTER", minPrice: "0.0001", maxPrice: "200", tickSize: "0.0001" },
+          { filterType: "LOT_SIZE", stepSize: "1", maxQty: "5000000", minQty: "1" },
+          { filterType: "MARKET_LOT_SIZE", stepSize: "1", maxQty: "1000000", minQty: "1" },
+        ]),
         { filterType: "MAX_NUM_ORDERS", limit: 200 }, { filterType: "MAX_NUM_ALGO_ORDERS", limit: 10 },
-        { filterType: "MIN_NOTIONAL", notional: "100" },
+        { filterType: "MIN_NOTIONAL", notional: s.base === "BTC" ? "100" : "5" },
         { filterType: "PERCENT_PRICE", multiplierUp: "1.0500", multiplierDown: "0.9500", multiplierDecimal: "4" },
       ],
       orderTypes: ["LIMIT", "MARKET", "STOP", "STOP_MARKET", "TAKE_PROFIT", "TAKE_PROFIT_MARKET", "TRAILING_STOP_MARKET"], timeInForce: ["GTC", "IOC", "FOK", "GTX", "GTD"], permissionSets: ["GRID", "COPY"],
@@ -205,7 +222,7 @@ function okx(path: string, q: URLSearchParams, find: (id: string) => SymbolState
     if (q.get("instType") !== "SWAP") return ok([]);
     return ok(all.map((s) => ({
       instType: "SWAP", instId: venueId("okx", s), uly: `${s.base}-${s.quote}`, instFamily: `${s.base}-${s.quote}`, baseCcy: "", quoteCcy: "", settleCcy: s.quote,
-      ctVal: str(s.contractSize), ctMult: "1", ctValCcy: s.base, optType: "", stk: "", listTime: "1611916828000", expTime: "", lever: "50", tickSz: "0.1",
+      ctVal: str(s.contractSize), ctMult: "1", ctValCcy: s.base, optType: "", stk: "", listTime: "1611916828000", expTime: "", lever: "50", tickSz: s.base === "BTC" ? "0.1" : "0.0001",
       lotSz: "0.01", minSz: "0.01", ctType: "linear", alias: "", state: "live", ruleType: "normal", maxLmtSz: "100000000", maxMktSz: "1000",
     })));
   }
@@ -246,7 +263,7 @@ function okx(path: string, q: URLSearchParams, find: (id: string) => SymbolState
   }
 }
 
-const ROUTERS = { bybit, binanceusdm: binance, okx } as const;
+const ROUTERS = { bybit, binanceusdm: binance, okx, bitget: bitgetPublic } as const;
 
 /** The venue's answer, or null for a path it does not have (the server then answers 404). */
 export function answer(venue: Venue, path: string, query: URLSearchParams, symbols: readonly SymbolState[], now: number): VenueReply | null {
@@ -263,6 +280,8 @@ export function rateLimitReply(venue: Venue, retryAfterSeconds: number, now: num
       return { status: 429, body: { code: -1003, msg: "Too many requests; current limit of IP(127.0.0.1) is 2400 requests per minute. Please use WebSocket Streams for live updates to avoid bans." }, headers: { "Retry-After": String(retryAfterSeconds) } };
     case "okx":
       return { status: 429, body: { msg: "Too Many Requests", code: "50011" }, headers: { "Retry-After": String(retryAfterSeconds) } };
+    case "bitget":
+      return { status: 429, body: { code: "429", msg: "Too Many Requests", requestTime: now, data: null }, headers: { "Retry-After": String(retryAfterSeconds) } };
   }
 }
 
@@ -283,5 +302,7 @@ export function banReply(venue: Venue, options: { bannedUntil?: number; retryAft
       return { status: 403, body: "access too frequent", headers };
     case "okx":
       return { status: 429, body: { msg: "Too Many Requests", code: "50011" }, headers };
+    case "bitget":
+      return { status: 429, body: { code: "429", msg: "Too Many Requests", requestTime: now, data: null }, headers };
   }
 }
