@@ -16,6 +16,8 @@ export interface BrokerOrder {
   readonly fee: Decimal;
   /** The venue's words when it rejected or cancelled. */
   readonly reason: string | null;
+  /** The venue's own order id, when it has one. */
+  readonly exchangeOrderId?: string | null;
 }
 
 export interface OrderRequest {
@@ -44,6 +46,70 @@ export interface Broker {
   /** Places a market order. A client id the venue already holds returns that order, unfilled twice never. */
   placeOrder(request: OrderRequest): Promise<BrokerOrder>;
 }
+
+/** A position as the venue reports it, in base units. */
+export interface VenuePosition {
+  readonly symbol: string;
+  readonly side: "long" | "short";
+  readonly quantity: Decimal;
+  readonly entryPrice: Decimal;
+}
+
+/** One execution on the venue. */
+export interface VenueFill {
+  readonly id: string;
+  readonly orderId: string | null;
+  readonly side: "buy" | "sell";
+  readonly quantity: Decimal;
+  readonly price: Decimal;
+  readonly fee: Decimal;
+  readonly ts: number;
+}
+
+export interface VenueFundingPayment { readonly ts: number; readonly amount: Decimal }
+
+export type ProtectionKind = "stop-loss" | "take-profit";
+
+export interface ProtectionRequest {
+  readonly venue: string;
+  readonly symbol: string;
+  /** The exit side: sell for a long. */
+  readonly side: "buy" | "sell";
+  readonly quantity: Decimal;
+  readonly orders: readonly { readonly kind: ProtectionKind; readonly clientOrderId: string; readonly triggerPrice: number }[];
+}
+
+/** What the venue holds for one protective order after `protect`: placed now, already there, or missing with the reason. */
+export interface ProtectionState {
+  readonly kind: ProtectionKind;
+  readonly clientOrderId: string;
+  readonly outcome: "placed" | "present" | "filled" | "missing";
+  readonly exchangeOrderId: string | null;
+  readonly error: string | null;
+}
+
+/**
+ * A live venue: beyond orders, it holds the position's stops, and the reconciler compares its
+ * positions, fills and funding with the journal.
+ */
+export interface LiveBroker extends Broker {
+  readonly mode: "live";
+  /** Places the missing reduce-only stop-loss / take-profit (looked up first by client id), then verifies each is there. */
+  protect(request: ProtectionRequest): Promise<ProtectionState[]>;
+  /** Cancels whichever of these protective orders are still open. */
+  cancelProtection(venue: string, symbol: string, clientOrderIds: readonly string[]): Promise<void>;
+  /** A stop-loss or take-profit by our client id (filled once it fired), or null. */
+  findProtectiveOrder(venue: string, symbol: string, clientOrderId: string): Promise<BrokerOrder | null>;
+  positions(venue: string): Promise<VenuePosition[]>;
+  /** Executions of `symbol` since `since` (ms), oldest first. */
+  fills(venue: string, symbol: string, since: number): Promise<VenueFill[]>;
+  /** Funding paid or received on `symbol` since `since` (positive = received). */
+  fundingPayments(venue: string, symbol: string, since: number): Promise<VenueFundingPayment[]>;
+  /** A harmless authenticated call (the balance) and what the key may do. */
+  checkAccess(venue: string): Promise<{ readonly equityUsd: Decimal; readonly canWithdraw: boolean | null }>;
+}
+
+export const isLive = (broker: Broker): broker is LiveBroker => broker.mode === "live";
 
 /** The placement's outcome is not known (timeout, network error, 5xx): look it up, never re-send. */
 export class OrderOutcomeUnknownError extends Error {

@@ -1,0 +1,266 @@
+import Decimal from "decimal.js";
+import { DDoSProtection, DuplicateOrderId, NetworkError, RateLimitExceeded, type Exchange, type Order, type Position, type Trade } from "ccxt";
+import type { Logger } from "../../log";
+import {
+  OrderOutcomeUnknownError, type BrokerOrder, type LiveBroker, type OrderRequest, type ProtectionRequest, type ProtectionState,
+  type VenueFill, type VenueFundingPayment, type VenuePosition,
+} from "../broker";
+import { mapCcxtError, scrubSecrets } from "../ccxt-errors";
+import type { VenueDialect } from "./venue-dialect";
+
+/**
+ * The live broker: real orders through ccxt on the trading venue. It never sends an order twice on
+ * its own: a placement whose answer is lost (timeout, network error, 5xx) is reported as unknown,
+ * to be resolved by looking the client order id up; a "duplicate client id" answer means the
+ * order exists and is looked up. Amounts cross this boundary in base units; ccxt counts
+ * contracts where the market has a contract size (OKX), so every amount is converted here.
+ */
+export interface CcxtBrokerOptions {
+  readonly exchange: Exchange;
+  readonly dialect: VenueDialect;
+  readonly logger: Logger;
+  readonly leverage: number;
+  readonly marginMode: "isolated" | "cross";
+  /** Values never to show in a message (keys). */
+  readonly secrets: readonly string[];
+  /** Waits between look-ups right after a placement (eventual consistency); tests shorten them. */
+  readonly settleDelaysMs?: readonly number[];
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+const D = (n: number | string | undefined | null): Decimal => new Decimal(n ?? 0);
+
+/** ccxt order → the broker's report, in base units. */
+function reportOf(order: Order, ours: string, contractSize: Decimal, fallbackFee: Decimal | null): BrokerOrder {
+  const filled = D(order.filled).times(contractSize);
+  const fee = order.fee?.cost !== undefined ? D(order.fee.cost) : fallbackFee ?? D(0);
+  const status: BrokerOrder["status"] = order.status === "closed" ? "filled"
+    : order.status === "canceled" || order.status === "expired" ? "cancelled"
+    : order.status === "rejected" ? "rejected"
+    : filled.gt(0) ? "partially-filled" : "open";
+  const price = order.average ?? order.price;
+  return {
+    clientOrderId: ours, status, filledQty: filled, avgPrice: filled.gt(0) && price !== undefined ? D(price) : null, fee: fee.abs(),
+    reason: status === "cancelled" || status === "rejected" ? `the venue ${status === "cancelled" ? "cancelled" : "rejected"} it (${order.status ?? "no status"})` : null,
+    exchangeOrderId: order.id ?? null,
+  };
+}
+
+export function createCcxtBroker(options: CcxtBrokerOptions): LiveBroker {
+  const { exchange, dialect, logger } = options;
+  const venue = dialect.venue;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const settleDelays = options.settleDelaysMs ?? [150, 400, 1000];
+  const prepared = new Set<string>();
+  dialect.adaptClient?.(exchange, options.marginMode);
+  let marketsLoaded: Promise<unknown> | null = null;
+
+  const fail = (error: unknown): Error => mapCcxtError(error, venue, { secrets: options.secrets, responseHeaders: exchange.last_response_headers as Record<string, string> | undefined });
+  async function markets(): Promise<void> {
+    marketsLoaded ??= exchange.loadMarkets().catch((error: unknown) => {
+      marketsLoaded = null;
+      throw error;
+    });
+    await marketsLoaded;
+  }
+  const contractSize = (symbol: string): Decimal => D(exchange.market(symbol).contractSize ?? 1);
+  const marketContractSize = (symbol: string | undefined): number => {
+    const market: { contractSize?: number } | undefined = symbol === undefined ? undefined : (exchange.markets as Record<string, { contractSize?: number } | undefined> | undefined)?.[symbol];
+    return market?.contractSize ?? 1;
+  };
+  /** Base units → the venue's unit, rounded down to its step (never more than asked). */
+  function venueAmount(symbol: string, base: Decimal): number {
+    return Number(exchange.amountToPrecision(symbol, base.div(contractSize(symbol)).toNumber()));
+  }
+  function assertVenue(asked: string): void {
+    if (asked !== venue) throw new Error(`the live broker trades on ${venue}, not ${asked}`);
+  }
+
+  /** Fees from the fills when the order endpoint carries none (Binance's does not). */
+  async function feeFromFills(symbol: string, order: Order): Promise<Decimal | null> {
+    if (order.fee?.cost !== undefined || !(D(order.filled).gt(0))) return null;
+    const trades = await exchange.fetchMyTrades(symbol, (order.timestamp ?? Date.now()) - 60_000);
+    return trades.filter((t) => t.order === order.id).reduce((sum, t) => sum.plus(D(t.fee?.cost)), D(0));
+  }
+
+  async function find(symbol: string, ours: string, conditional: boolean): Promise<Order | null> {
+    await markets();
+    return dialect.findOrder(exchange, symbol, dialect.clientOrderId(ours), conditional);
+  }
+
+  async function findReport(symbol: string, ours: string, conditional = false): Promise<BrokerOrder | null> {
+    const order = await find(symbol, ours, conditional);
+    return order === null ? null : reportOf(order, ours, contractSize(symbol), await feeFromFills(symbol, order));
+  }
+
+  /** After an accepted placement: the order as the venue shows it, waiting out a short visibility lag. */
+  async function settle(symbol: string, ours: string, accepted: string | undefined): Promise<BrokerOrder> {
+    for (const delay of [0, ...settleDelays]) {
+      if (delay > 0) await sleep(delay);
+      const report = await findReport(symbol, ours);
+      if (report !== null && (report.status !== "open" && report.status !== "partially-filled")) return report;
+      if (report !== null && delay === settleDelays.at(-1)) return report;
+    }
+    throw new OrderOutcomeUnknownError(`${venue} accepted order ${ours}${accepted ? ` (id ${accepted})` : ""} but does not show it yet`);
+  }
+
+  async function prepare(symbol: string): Promise<void> {
+    if (prepared.has(symbol)) return;
+    await dialect.prepareSymbol(exchange, symbol, options.leverage, options.marginMode);
+    prepared.add(symbol);
+    logger.info({ venue, symbol, leverage: options.leverage, marginMode: options.marginMode }, "leverage and margin mode set");
+  }
+
+  async function place(request: OrderRequest): Promise<BrokerOrder> {
+    assertVenue(request.venue);
+    try {
+      await markets();
+      if (!request.reduceOnly) await prepare(request.symbol);
+    } catch (error) {
+      throw fail(error);
+    }
+    const amount = venueAmount(request.symbol, request.quantity);
+    const id = dialect.clientOrderId(request.clientOrderId);
+    let created: Order;
+    try {
+      created = await exchange.createOrder(request.symbol, "market", request.side, amount, undefined, dialect.marketOrderParams(id, request.reduceOnly));
+    } catch (error) {
+      if (error instanceof DuplicateOrderId || dialect.isDuplicateClientOrderId?.(error) === true) {
+        // The venue holds this client id: the order exists. Report it; never send another.
+        const existing = await findReport(request.symbol, request.clientOrderId);
+        if (existing !== null) return existing;
+        throw new OrderOutcomeUnknownError(`${venue} says order ${request.clientOrderId} exists but does not show it yet`);
+      }
+      // Refused before it reached the book: nothing was placed.
+      if (error instanceof DDoSProtection || error instanceof RateLimitExceeded) throw fail(error);
+      // No answer, or a gateway error after the request left: the order may exist.
+      if (error instanceof NetworkError) throw new OrderOutcomeUnknownError(scrubSecrets(`${venue}: ${error.constructor.name}: ${error.message}`, options.secrets).slice(0, 300));
+      const mapped = fail(error);
+      logger.warn({ venue, clientOrderId: request.clientOrderId, error: mapped.message }, "order refused by the venue");
+      return { clientOrderId: request.clientOrderId, status: "rejected", filledQty: D(0), avgPrice: null, fee: D(0), reason: mapped.message, exchangeOrderId: null };
+    }
+    return settle(request.symbol, request.clientOrderId, created.id);
+  }
+
+  async function protectOne(request: ProtectionRequest, spec: ProtectionRequest["orders"][number], amount: number): Promise<ProtectionState> {
+    const base = { kind: spec.kind, clientOrderId: spec.clientOrderId };
+    const existing = await find(request.symbol, spec.clientOrderId, true);
+    if (existing !== null && existing.status === "open") return { ...base, outcome: "present", exchangeOrderId: existing.id ?? null, error: null };
+    if (existing !== null && existing.status === "closed") return { ...base, outcome: "filled", exchangeOrderId: existing.id ?? null, error: null };
+    if (existing !== null) return { ...base, outcome: "missing", exchangeOrderId: existing.id ?? null, error: `the ${spec.kind} order is ${existing.status ?? "gone"}` };
+    // The venue's tick: a trigger off the tick is refused.
+    const trigger = Number(exchange.priceToPrecision(request.symbol, spec.triggerPrice));
+    const { type, params } = dialect.protectiveOrder(spec.kind, dialect.clientOrderId(spec.clientOrderId), trigger);
+    try {
+      await exchange.createOrder(request.symbol, type, request.side, amount, undefined, params);
+    } catch (error) {
+      if (!(error instanceof DuplicateOrderId) && dialect.isDuplicateClientOrderId?.(error) !== true) return { ...base, outcome: "missing", exchangeOrderId: null, error: fail(error).message };
+    }
+    // Verify: an answer of success is not proof the venue keeps the order.
+    for (const delay of [0, ...settleDelays]) {
+      if (delay > 0) await sleep(delay);
+      const found = await find(request.symbol, spec.clientOrderId, true);
+      if (found !== null && found.status === "open") return { ...base, outcome: "placed", exchangeOrderId: found.id ?? null, error: null };
+    }
+    return { ...base, outcome: "missing", exchangeOrderId: null, error: `${venue} answered the ${spec.kind} order but does not show it` };
+  }
+
+  return {
+    mode: "live",
+    lookupIsAuthoritative: false,
+    async findOrder(asked, symbol, clientOrderId) {
+      assertVenue(asked);
+      try {
+        return await findReport(symbol, clientOrderId);
+      } catch (error) {
+        throw fail(error);
+      }
+    },
+    placeOrder: place,
+    async findProtectiveOrder(asked, symbol, clientOrderId) {
+      assertVenue(asked);
+      try {
+        return await findReport(symbol, clientOrderId, true);
+      } catch (error) {
+        throw fail(error);
+      }
+    },
+    async protect(request) {
+      assertVenue(request.venue);
+      try {
+        await markets();
+        const amount = venueAmount(request.symbol, request.quantity);
+        const states: ProtectionState[] = [];
+        for (const spec of request.orders) states.push(await protectOne(request, spec, amount));
+        return states;
+      } catch (error) {
+        throw fail(error);
+      }
+    },
+    async cancelProtection(asked, symbol, clientOrderIds) {
+      assertVenue(asked);
+      try {
+        await markets();
+        const ids = new Set(clientOrderIds.map((id) => dialect.clientOrderId(id)));
+        for (const order of await dialect.openProtectiveOrders(exchange, symbol)) {
+          if (order.clientOrderId !== undefined && ids.has(order.clientOrderId)) await dialect.cancelProtectiveOrder(exchange, symbol, order);
+        }
+      } catch (error) {
+        throw fail(error);
+      }
+    },
+    async positions(asked) {
+      assertVenue(asked);
+      try {
+        await markets();
+        let all: Position[] = await exchange.fetchPositions();
+        // A position in a market listed after our market list was loaded: reload once and read again.
+        if (all.some((p) => p.symbol === undefined || exchange.markets?.[p.symbol] === undefined)) {
+          await exchange.loadMarkets(true);
+          all = await exchange.fetchPositions();
+        }
+        return all.filter((p) => D(p.contracts).gt(0)).map((p): VenuePosition => ({
+          symbol: p.symbol ?? "", side: p.side === "short" ? "short" : "long",
+          quantity: D(p.contracts).times(D(p.contractSize ?? marketContractSize(p.symbol))), entryPrice: D(p.entryPrice),
+        }));
+      } catch (error) {
+        throw fail(error);
+      }
+    },
+    async fills(asked, symbol, since) {
+      assertVenue(asked);
+      try {
+        await markets();
+        const size = contractSize(symbol);
+        const trades: Trade[] = await exchange.fetchMyTrades(symbol, since);
+        return trades.map((t): VenueFill => ({
+          id: String(t.id), orderId: t.order ?? null,
+          side: t.side === "sell" ? "sell" : "buy", quantity: D(t.amount).times(size), price: D(t.price), fee: D(t.fee?.cost).abs(), ts: t.timestamp ?? since,
+        })).sort((a, b) => a.ts - b.ts);
+      } catch (error) {
+        throw fail(error);
+      }
+    },
+    async fundingPayments(asked, symbol, since) {
+      assertVenue(asked);
+      try {
+        await markets();
+        const history = await exchange.fetchFundingHistory(symbol, since);
+        const sign = dialect.fundingSign ?? 1;
+        return history.map((h): VenueFundingPayment => ({ ts: h.timestamp ?? since, amount: D(h.amount).times(sign) })).sort((a, b) => a.ts - b.ts);
+      } catch (error) {
+        throw fail(error);
+      }
+    },
+    async checkAccess(asked) {
+      assertVenue(asked);
+      try {
+        const balance = await exchange.fetchBalance();
+        const usdt = (balance as unknown as Record<string, { total?: number } | undefined>)["USDT"];
+        return { equityUsd: D(usdt?.total), canWithdraw: await dialect.canWithdraw(exchange) };
+      } catch (error) {
+        throw fail(error);
+      }
+    },
+  };
+}
