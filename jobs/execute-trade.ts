@@ -1,6 +1,7 @@
 import { UnrecoverableError, type Job } from "bullmq";
 import type { App } from "../src/app/context";
 import { closeTrade, executeProposal, giveUpExecution, RetryableExecutionError, type ExecutionResult } from "../src/app/execute-proposal";
+import { protectPosition } from "../src/app/live-positions";
 import type { JobData, QUEUE } from "../src/queue/queues";
 
 /**
@@ -15,6 +16,7 @@ export function executeTradeJob(deps: { app: App }) {
   return async (job: Job<JobData[typeof QUEUE.execution]>): Promise<ExecutionResult> => {
     const { proposalId, action } = job.data;
     try {
+      if (action === "protect") return await protectPosition(deps.app, proposalId);
       return action === "close" ? await closeTrade(deps.app, proposalId) : await executeProposal(deps.app, proposalId);
     } catch (error) {
       const attempt = job.attemptsMade + 1;
@@ -22,7 +24,7 @@ export function executeTradeJob(deps: { app: App }) {
       // Only our own plain-words reasons reach the chat; anything else stays in the log.
       const reason = error instanceof RetryableExecutionError ? detail : "an internal error (the details are in the bot's log)";
       deps.app.logger.warn({ proposalId, action, attempt, error: detail.slice(0, 300) }, "order job failed; it will be retried");
-      if (action !== "close" && attempt >= (job.opts.attempts ?? 1)) {
+      if ((action === "execute" || action === "resolve") && attempt >= (job.opts.attempts ?? 1)) {
         deps.app.logger.error({ proposalId, action, attempt }, "order job gave up");
         await giveUpExecution(deps.app, proposalId, `Not executed: gave up after ${attempt} attempt(s): ${reason}.`);
         throw new UnrecoverableError(reason);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { LiveCredentials } from "./exchange/live/ccxt-client";
 
 /**
  * All configuration comes from the environment, parsed once at start. A bad value stops the
@@ -12,7 +13,7 @@ const bool = z.enum(["true", "false", "1", "0", "yes", "no"]).transform((v) => v
 const positive = z.coerce.number().positive();
 const optionalText = z.string().trim().optional().transform((v) => (v === "" ? undefined : v));
 
-const VENUES = ["bybit", "binanceusdm", "okx"] as const;
+const VENUES = ["bybit", "binanceusdm", "okx", "bitget"] as const;
 
 const schema = z.object({
   SYMBOLS: csv.pipe(z.array(z.string().regex(/^[A-Z0-9]+\/[A-Z0-9]+:[A-Z0-9]+$/, "must be ccxt perp symbols like MNT/USDT:USDT")).min(1)).default(["MNT/USDT:USDT"]),
@@ -43,6 +44,24 @@ const schema = z.object({
   /** How often the reconciler re-checks the outbox, stuck trades and the job schedulers. */
   RECONCILE_INTERVAL_SECONDS: positive.default(60),
   LIVE_TRADING: bool.default(false),
+  /** Live only: the margin mode set before a symbol's first order. */
+  LIVE_MARGIN_MODE: z.enum(["isolated", "cross"]).default("isolated"),
+  /** Live only: minutes an entry that may have been sent is looked up before it is declared never placed. */
+  LIVE_UNKNOWN_ORDER_GIVE_UP_MINUTES: positive.default(15),
+  /** Live only: a venue position the journal does not know is reported (adoption into the journal is not built yet). */
+  LIVE_UNKNOWN_POSITIONS: z.enum(["report"]).default("report"),
+  /** Live only: start without 14 days of paper journal. You accept trading an untried setup. */
+  LIVE_SKIP_PAPER_PERIOD: bool.default(false),
+  BYBIT_API_KEY: optionalText,
+  BYBIT_API_SECRET: optionalText,
+  BINANCE_API_KEY: optionalText,
+  BINANCE_API_SECRET: optionalText,
+  OKX_API_KEY: optionalText,
+  OKX_API_SECRET: optionalText,
+  OKX_API_PASSPHRASE: optionalText,
+  BITGET_API_KEY: optionalText,
+  BITGET_API_SECRET: optionalText,
+  BITGET_API_PASSPHRASE: optionalText,
 
   DATABASE_URL: z.string().startsWith("file:", "must be a SQLite file URL like file:./data/perpbot.db").default("file:./data/perpbot.db"),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, "must look like redis://127.0.0.1:6379").default("redis://127.0.0.1:6379"),
@@ -100,7 +119,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const config = parsed.data;
   const problems: string[] = [];
-  if (config.LIVE_TRADING) problems.push("LIVE_TRADING=true is not available in this version: perpbot places paper trades only. Remove LIVE_TRADING or set it to false.");
   if (config.TELEGRAM_BOT_TOKEN && config.TELEGRAM_CHAT_IDS.length === 0) problems.push("TELEGRAM_CHAT_IDS is empty: set the chat id(s) where alerts go (see README, 'Telegram').");
   if (config.DISCORD_BOT_TOKEN && config.DISCORD_CHANNEL_IDS.length === 0) problems.push("DISCORD_CHANNEL_IDS is empty: set the channel id(s) where alerts go (see README, 'Discord').");
   if (config.TELEGRAM_WEBHOOK_DOMAIN && !config.TELEGRAM_WEBHOOK_SECRET) problems.push("TELEGRAM_WEBHOOK_SECRET must be set with TELEGRAM_WEBHOOK_DOMAIN, so forged updates are refused.");
@@ -121,5 +139,27 @@ function isSafeToEcho(name: string, value: string): boolean {
 
 /** Every secret the process holds, for log and chat redaction. */
 export function secretsOf(config: Config): string[] {
-  return [config.TELEGRAM_BOT_TOKEN, config.DISCORD_BOT_TOKEN, config.TELEGRAM_WEBHOOK_SECRET].filter((s): s is string => typeof s === "string");
+  return [
+    config.TELEGRAM_BOT_TOKEN, config.DISCORD_BOT_TOKEN, config.TELEGRAM_WEBHOOK_SECRET,
+    config.BYBIT_API_KEY, config.BYBIT_API_SECRET, config.BINANCE_API_KEY, config.BINANCE_API_SECRET,
+    config.OKX_API_KEY, config.OKX_API_SECRET, config.OKX_API_PASSPHRASE, config.BITGET_API_KEY, config.BITGET_API_SECRET, config.BITGET_API_PASSPHRASE,
+  ].filter((s): s is string => typeof s === "string");
+}
+
+/** The trading venue's API credentials from the environment, and the variables that are missing. */
+export function tradingCredentials(config: Config): { readonly credentials: LiveCredentials | null; readonly missing: readonly string[] } {
+  const names: Record<Config["TRADING_VENUE"], readonly [string, string, string | null]> = {
+    bybit: ["BYBIT_API_KEY", "BYBIT_API_SECRET", null],
+    binanceusdm: ["BINANCE_API_KEY", "BINANCE_API_SECRET", null],
+    okx: ["OKX_API_KEY", "OKX_API_SECRET", "OKX_API_PASSPHRASE"],
+    bitget: ["BITGET_API_KEY", "BITGET_API_SECRET", "BITGET_API_PASSPHRASE"],
+  };
+  const [keyName, secretName, passName] = names[config.TRADING_VENUE];
+  const value = (name: string | null): string | undefined => (name === null ? undefined : (config as Record<string, unknown>)[name] as string | undefined);
+  const missing = [keyName, secretName, ...(passName === null ? [] : [passName])].filter((name) => value(name) === undefined);
+  const apiKey = value(keyName);
+  const secret = value(secretName);
+  const passphrase = value(passName);
+  if (missing.length > 0 || apiKey === undefined || secret === undefined) return { credentials: null, missing };
+  return { credentials: { apiKey, secret, ...(passphrase === undefined ? {} : { passphrase }) }, missing };
 }

@@ -5,7 +5,8 @@ import { settingsFromConfig } from "./app/settings-from-config";
 import { ConsoleTransport } from "./chat/console/console-transport";
 import type { TelegramTransport } from "./chat/telegram/telegram-transport";
 import type { ChatTransport } from "./chat/transport";
-import { ConfigError, loadConfig, secretsOf, type Config } from "./config";
+import { ConfigError, loadConfig, secretsOf, tradingCredentials, type Config } from "./config";
+import type { LiveBroker } from "./exchange/broker";
 import type { MarketDataSource } from "./exchange/market-data";
 import { createLogger, type Logger } from "./log";
 import { ensureRedis, RedisUnavailableError } from "./queue/redis";
@@ -54,6 +55,27 @@ async function chatTransports(config: Config, logger: Logger, roles: readonly Ro
   return { transports, telegramWebhook };
 }
 
+/**
+ * LIVE_TRADING=true: the live broker, after the gate (keys, paper period, no open paper trade, a
+ * working key that cannot withdraw). Any failed condition stops the start, each one named.
+ */
+async function liveBroker(config: Config, db: Awaited<ReturnType<typeof openDatabase>>, logger: Logger): Promise<LiveBroker> {
+  const { createLiveBroker } = await import("./exchange/live/live-broker");
+  const { checkLiveGate } = await import("./app/live-gate");
+  const { credentials, missing } = tradingCredentials(config);
+  const broker = credentials === null ? null : createLiveBroker({
+    venue: config.TRADING_VENUE, credentials, logger, leverage: config.LEVERAGE, marginMode: config.LIVE_MARGIN_MODE, timeoutMs: config.EXCHANGE_TIMEOUT_MS,
+    ...(config.EXCHANGE_HOST_OVERRIDE ? { hostOverride: config.EXCHANGE_HOST_OVERRIDE } : {}),
+  });
+  const gate = await checkLiveGate({ db, venue: config.TRADING_VENUE, missingCredentials: missing, skipPaperPeriod: config.LIVE_SKIP_PAPER_PERIOD, broker, now: Date.now() });
+  if (gate.problems.length > 0 || broker === null) {
+    throw new ConfigError(gate.problems.map((p) => `LIVE_TRADING=true refused: ${p}`));
+  }
+  if (config.LIVE_SKIP_PAPER_PERIOD) logger.warn("LIVE_SKIP_PAPER_PERIOD=true: live trading without the 14-day paper period");
+  logger.info({ venue: config.TRADING_VENUE, equityUsd: gate.equityUsd }, "live gate passed: the API key works and cannot withdraw");
+  return broker;
+}
+
 async function main(): Promise<void> {
   const roles = parseRoles(process.argv[2]);
   // A .env file in the working directory is read if present; real environment variables win.
@@ -61,6 +83,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.LOG_LEVEL, secrets: secretsOf(config), pretty: (config.LOG_FORMAT ?? (process.stdout.isTTY ? "pretty" : "json")) === "pretty" });
   const db = await openDatabase(config.DATABASE_URL);
+  const broker = config.LIVE_TRADING ? await liveBroker(config, db, logger) : undefined;
   const redisHandle = await ensureRedis({ url: config.REDIS_URL, autostart: config.REDIS_AUTOSTART, dataDir: path.resolve("data"), logger });
   const redis = new Redis(redisHandle.url, { maxRetriesPerRequest: null });
   // Only the worker polls the exchanges, so only it loads ccxt.
@@ -100,11 +123,13 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   runtime = await startRuntime({
     roles, db, logger, redis, sources, transports, schedule: true, reconcileIntervalMs: config.RECONCILE_INTERVAL_SECONDS * 1_000,
+    ...(broker === undefined ? {} : { broker }),
     settings: settingsFromConfig(config),
     queuePrefix: config.QUEUE_PREFIX,
     startWeb: ({ app, queues }) => startHttpServer({ app, queues, port: config.PORT, ...(webhook ? { telegramWebhook: webhook } : {}) }),
   });
-  logger.info({ roles, symbols: config.SYMBOLS, venues: config.VENUES, mode: "paper" }, "perpbot started (paper trading)");
+  const mode = broker === undefined ? "paper" : "live";
+  logger.info({ roles, symbols: config.SYMBOLS, venues: config.VENUES, mode, tradingVenue: config.TRADING_VENUE }, mode === "live" ? `perpbot started: LIVE trading on ${config.TRADING_VENUE}` : "perpbot started (paper trading)");
 
   if (stopRequested !== null) await shutdown(stopRequested);
 }

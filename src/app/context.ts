@@ -46,6 +46,16 @@ export interface AppSettings {
   readonly market: MarketSpec;
   /** Numeric user ids allowed to act, per platform. The console operator is always allowed. */
   readonly allowedUsers: { readonly telegram: readonly string[]; readonly discord: readonly string[] };
+  readonly live: LiveSettings;
+}
+
+/** Live trading only (paper ignores them). */
+export interface LiveSettings {
+  readonly marginMode: "isolated" | "cross";
+  /** How long an entry that may have been sent is looked up before it is declared never placed. */
+  readonly unknownOrderGiveUpMs: number;
+  /** A position on the venue that the journal does not know: adopted into the journal, or only reported. */
+  readonly unknownPositions: "report";
 }
 
 /**

@@ -1,20 +1,18 @@
 import Decimal from "decimal.js";
 import { crashPoint } from "../crash-points";
-import type { Closing, OrderState, TradeEvent, TradeState } from "../core/trading/types";
-import { OrderOutcomeUnknownError, type BrokerOrder } from "../exchange/broker";
+import type { Closing, OrderState, TradeEvent } from "../core/trading/types";
+import { isLive, OrderOutcomeUnknownError, type BrokerOrder } from "../exchange/broker";
+import { stopClientOrderId, takeProfitClientOrderId } from "../core/trading/orders";
+import { closeFromVenue } from "./live-positions";
+import { ExchangeError } from "../exchange/errors";
 import type { App } from "./context";
 import { isFresh, latestSnapshot, parseBook } from "./market-view";
 import { applyTradeEvent } from "./trade-flow";
 import { tradingGate } from "./trading-state";
 
-export type ExecutionResult =
-  | { readonly kind: "done"; readonly status: TradeState["status"] }
-  | { readonly kind: "nothing-to-do"; readonly status: TradeState["status"] };
+import { RetryableExecutionError, type ExecutionResult } from "./execution-errors";
 
-/** Thrown when the order may succeed later (no fresh price yet, the venue not answering): the job retries with backoff. */
-export class RetryableExecutionError extends Error {
-  override readonly name = "RetryableExecutionError";
-}
+export { RetryableExecutionError, type ExecutionResult };
 
 /**
  * What the order we sent did, as the lifecycle's fill event. The order's own record tells what is
@@ -30,7 +28,8 @@ function fillEvent(kind: "entry-filled" | "exit-filled", recorded: OrderState, f
   // Value and fee of the new part only: totals minus what the record already holds.
   const value = (found.avgPrice ?? new Decimal(0)).times(found.filledQty).minus((recorded.avgPrice ?? new Decimal(0)).times(recorded.filledQty));
   const price = qty.gt(0) ? value.div(qty) : found.avgPrice ?? new Decimal(0);
-  return { kind, qty: Decimal.max(qty, 0), price, fee: found.fee.minus(recorded.fee), final };
+  const exchangeOrderId = found.exchangeOrderId ?? undefined;
+  return { kind, qty: Decimal.max(qty, 0), price, fee: found.fee.minus(recorded.fee), final, ...(exchangeOrderId === undefined ? {} : { exchangeOrderId }) };
 }
 
 async function marketFor(app: App, venue: string, symbol: string): Promise<{ referencePrice: number; book: ReturnType<typeof parseBook> }> {
@@ -63,8 +62,9 @@ export async function executeProposal(app: App, proposalId: string): Promise<Exe
   const found = await app.broker.findOrder(terms.venue, terms.symbol, entry.clientOrderId);
   let report = found;
   if (report === null) {
-    if (state.status === "unknown" && !app.broker.lookupIsAuthoritative) {
-      throw new RetryableExecutionError(`order ${entry.clientOrderId} is not visible on ${terms.venue} yet; looking again`);
+    // Where a lookup may lag, an order that may have been sent is only ever looked up again.
+    if (!app.broker.lookupIsAuthoritative && (state.status === "unknown" || entry.sentAt !== null)) {
+      return await lookupAgain(app, proposalId, state.status === "unknown" ? state.since : entry.sentAt ?? app.clock(), entry.clientOrderId);
     }
     const gate = await tradingGate(app);
     if (!gate.open) {
@@ -72,11 +72,18 @@ export async function executeProposal(app: App, proposalId: string): Promise<Exe
       return { kind: "done", status: outcome.state.status };
     }
     const market = await marketFor(app, terms.venue, terms.symbol);
+    // The send time is committed before the request leaves: a crash after this never re-sends.
+    if (!app.broker.lookupIsAuthoritative) await applyTradeEvent(app, proposalId, (s) => (s.status === "submitting" ? { kind: "order-sent", at: app.clock() } : null));
     try {
       report = await app.broker.placeOrder({
         clientOrderId: entry.clientOrderId, venue: terms.venue, symbol: terms.symbol, side: entry.side, quantity: entry.requestedQty, reduceOnly: false, market,
       });
     } catch (error) {
+      if (error instanceof ExchangeError && (error.kind === "rate-limited" || error.kind === "banned")) {
+        // Refused at the door: nothing reached the book, so the next attempt may send again.
+        await applyTradeEvent(app, proposalId, (s) => (s.status === "submitting" ? { kind: "order-sent", at: null } : null));
+        throw new RetryableExecutionError(error.message);
+      }
       if (!(error instanceof OrderOutcomeUnknownError)) throw error;
       await applyTradeEvent(app, proposalId, (s) => (s.status === "submitting" || s.status === "unknown" ? { kind: "entry-unknown", error: error.message } : null));
       throw new RetryableExecutionError(`the ${terms.venue} order ${entry.clientOrderId} may or may not exist: ${error.message}`);
@@ -92,6 +99,27 @@ export async function executeProposal(app: App, proposalId: string): Promise<Exe
   }
   return { kind: "done", status: outcome.state.status };
 }
+
+/**
+ * An entry that may exist but is not visible: look again later (the job retries with backoff).
+ * After UNKNOWN_ORDER_GIVE_UP_MINUTES of look-ups that never find it — order endpoint, open
+ * orders, history, trades — it was never placed: the trade fails, and nothing is ever re-sent.
+ * (Should the venue show it after all, the position reconciler finds the position.)
+ */
+async function lookupAgain(app: App, proposalId: string, since: number, clientOrderId: string): Promise<ExecutionResult> {
+  const waited = app.clock() - since;
+  if (waited < app.settings.live.unknownOrderGiveUpMs) {
+    await applyTradeEvent(app, proposalId, (s) => (s.status === "submitting" ? { kind: "entry-unknown", error: "sent, but the venue does not show it yet" } : null));
+    throw new RetryableExecutionError(`order ${clientOrderId} is not visible yet; looking again`);
+  }
+  const minutes = Math.round(waited / 60_000);
+  const outcome = await applyTradeEvent(app, proposalId, (s) => (s.status === "submitting" || s.status === "unknown"
+    ? { kind: "entry-rejected", reason: `The entry order ${clientOrderId} was not found on the exchange after ${minutes} min of look-ups, so it was never placed. Nothing was traded; it will not be sent again.` }
+    : null));
+  return { kind: "done", status: outcome.state.status };
+}
+
+const EXIT_RESEND_AFTER_MS = 60_000;
 
 /** The price a paper exit starts from: a stop triggers at its price and fills beyond it, as a stop-market would. */
 function exitReference(state: Closing, mark: number): number {
@@ -109,9 +137,21 @@ export async function closeTrade(app: App, proposalId: string): Promise<Executio
   const state = loaded.state;
   if (state.status !== "closing") return { kind: "nothing-to-do", status: state.status };
   const { terms, exit } = state;
-  let report = await app.broker.findOrder(terms.venue, terms.symbol, exit.clientOrderId);
+  const broker = app.broker;
+  let report = await broker.findOrder(terms.venue, terms.symbol, exit.clientOrderId);
+  if (report === null && isLive(broker)) {
+    // The venue may have closed the position already (its stop, a liquidation, a hand on the exchange UI).
+    const held = (await broker.positions(terms.venue)).find((p) => p.symbol === terms.symbol);
+    if (held === undefined) {
+      if (!(await closeFromVenue(app, broker, state))) throw new RetryableExecutionError(`the ${terms.symbol} position is gone from ${terms.venue}; waiting for its closing fills`);
+      return { kind: "done", status: "closed" };
+    }
+    // An exit sent a moment ago may not show yet; it is reduce-only, so a later re-send can never open a position.
+    if (exit.sentAt !== null && app.clock() - exit.sentAt < EXIT_RESEND_AFTER_MS) throw new RetryableExecutionError(`exit ${exit.clientOrderId} is not visible yet; looking again`);
+  }
   if (report === null) {
     const market = await marketFor(app, terms.venue, terms.symbol);
+    if (!broker.lookupIsAuthoritative) await applyTradeEvent(app, proposalId, (s) => (s.status === "closing" ? { kind: "order-sent", at: app.clock() } : null));
     const stopLike = state.reason === "stop-loss" || state.reason === "liquidation";
     report = await app.broker.placeOrder({
       clientOrderId: exit.clientOrderId, venue: terms.venue, symbol: terms.symbol, side: exit.side, quantity: exit.requestedQty.minus(exit.filledQty),
@@ -125,6 +165,8 @@ export async function closeTrade(app: App, proposalId: string): Promise<Executio
   });
   if (outcome.ok && outcome.changed && outcome.state.status === "closed") {
     app.logger.info({ proposalId, reason: outcome.state.reason, pnl: outcome.state.realizedPnl.toString() }, `${app.broker.mode} position closed`);
+    // The venue-held stop and take-profit have nothing left to protect.
+    if (isLive(broker)) await broker.cancelProtection(terms.venue, terms.symbol, [stopClientOrderId(proposalId), takeProfitClientOrderId(proposalId)]);
   }
   return { kind: "done", status: outcome.state.status };
 }

@@ -29,7 +29,8 @@ export async function monitorTrades(app: App): Promise<MonitorOutcome> {
   for (const { state } of await loadTrades(app.db, ["open", "closing"])) {
     const trade = state as Open | Closing;
     const { terms, position } = trade;
-    const prints = await app.db.fundingPrint.findMany({
+    // Live funding is booked from the venue's own payments (the reconciler), not computed from prints.
+    const prints = app.broker.mode === "live" ? [] : await app.db.fundingPrint.findMany({
       where: { venue: terms.venue, symbol: terms.symbol, ts: { gt: new Date(position.entryTs), lte: new Date(now + 1_000) } }, orderBy: { ts: "asc" },
     });
     for (const print of fundingDue(position, prints.map((p) => ({ ts: p.ts.getTime(), rate: p.rate })), now)) {

@@ -27,5 +27,9 @@ export function settingsFromConfig(config: Config): AppSettings {
     maxSpreadFraction: config.MAX_SPREAD_PCT / 100,
     market: { lotSize: config.LOT_SIZE, minQty: config.LOT_SIZE, minNotional: config.MIN_NOTIONAL_USD, tickSize: 0, maintenanceMarginRate: config.MAINTENANCE_MARGIN_PCT / 100 },
     allowedUsers: { telegram: config.TELEGRAM_ALLOWED_USER_IDS, discord: config.DISCORD_ALLOWED_USER_IDS },
+    live: {
+      marginMode: config.LIVE_MARGIN_MODE, unknownOrderGiveUpMs: config.LIVE_UNKNOWN_ORDER_GIVE_UP_MINUTES * 60_000,
+      unknownPositions: config.LIVE_UNKNOWN_POSITIONS,
+    },
   };
 }

@@ -17,7 +17,8 @@ export type Decide = (state: TradeState, tx: Tx) => Promise<TradeEvent | null> |
 const MAX_CONFLICTS = 5;
 
 export function lifecycleParams(app: App): LifecycleParams {
-  return app.settings.market.tickSize > 0 ? { tickSize: app.settings.market.tickSize } : {};
+  const venueStops = app.broker.mode === "live" ? { venueStops: true } : {};
+  return app.settings.market.tickSize > 0 ? { tickSize: app.settings.market.tickSize, ...venueStops } : venueStops;
 }
 
 /**

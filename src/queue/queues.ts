@@ -25,7 +25,7 @@ export interface JobData {
     readonly intentId: string;
     readonly proposalId: string;
     /** execute: send the entry; resolve: look an unknown entry up; close: send the exit. */
-    readonly action: "execute" | "resolve" | "close";
+    readonly action: "execute" | "resolve" | "close" | "protect";
     readonly reason?: ExitReason;
   };
   [QUEUE.monitor]: { readonly reason: string };

@@ -1,5 +1,8 @@
 import type { App } from "../app/context";
 import { sendText } from "../app/send-text";
+import { reconcileLivePositions } from "../app/live-positions";
+import type { Closing, Open } from "../core/trading/types";
+import { loadTrades } from "../store/trade-repo";
 import type { Intent } from "../core/trading/intents";
 import { pendingIntents, reopenIntent, type StoredIntent } from "../store/outbox";
 import { dispatchIntents, ensureJob } from "./dispatcher";
@@ -102,6 +105,18 @@ export function startReconciler(deps: {
     return queued;
   }
 
+  /** Live only: the venue's positions, stops, closes and funding against the journal. A venue error waits for the next pass. */
+  async function reconcileLive(): Promise<void> {
+    try {
+      const live = new Set((await app.db.position.findMany({ where: { mode: "live", status: { in: ["open", "closing"] } }, select: { proposalId: true } })).map((p) => p.proposalId));
+      const trades = (await loadTrades(app.db, ["open", "closing"])).map((t) => t.state as Open | Closing).filter((t) => live.has(t.terms.id));
+      const report = await reconcileLivePositions(app, trades);
+      if (report.closedOnVenue + report.stopsReplaced + report.unknownPositions > 0) app.logger.warn(report, "live positions reconciled with the venue");
+    } catch (error) {
+      app.logger.warn({ error: error instanceof Error ? error.message : String(error) }, "could not compare positions with the venue; trying again next pass");
+    }
+  }
+
   async function requeue(): Promise<number> {
     const now = app.clock();
     const pending: StoredIntent[] = await pendingIntents(app.db, now - GRACE_MS);
@@ -119,6 +134,7 @@ export function startReconciler(deps: {
 
   async function pass(): Promise<ReconcileReport> {
     const schedulersRestored = await restoreSchedulers();
+    if (app.broker.mode === "live") await reconcileLive();
     const repaired = await repairTrades();
     const cards = await staleCards();
     const requeued = await requeue();

@@ -40,6 +40,7 @@ function orderOf(row: Order): OrderState {
   return {
     clientOrderId: row.clientOrderId, side: row.side === "buy" ? "buy" : "sell", requestedQty: D(row.requestedQty), filledQty: D(row.filledQty),
     avgPrice: row.avgPrice === null ? null : D(row.avgPrice), fee: D(row.fee), status: row.status as OrderState["status"], lastError: row.lastError,
+    exchangeOrderId: row.exchangeOrderId, sentAt: row.sentAt?.getTime() ?? null,
   };
 }
 
@@ -58,7 +59,7 @@ export function tradeOf(row: ProposalRow): TradeState {
   const terms = termsOf(row);
   const decision: Decision | null = row.decidedBy === null ? null : { by: row.decidedBy, at: row.decidedAt?.getTime() ?? row.createdAt.getTime(), auto: row.autoApproved };
   const entryRow = row.orders.find((o) => o.purpose === "entry");
-  const exitRow = row.orders.find((o) => o.purpose !== "entry");
+  const exitRow = row.orders.find((o) => o.purpose === "exit");
   const entry = entryRow ? orderOf(entryRow) : null;
   const need = <T>(value: T | null | undefined, what: string): T => {
     if (value === null || value === undefined) throw new Error(`trade ${row.id} is ${row.status} but has no ${what}`);
@@ -127,6 +128,7 @@ async function saveOrder(tx: Tx, state: TradeState, order: OrderState, purpose: 
   const data = {
     filledQty: money(order.filledQty), avgPrice: order.avgPrice === null ? null : money(order.avgPrice), fee: money(order.fee),
     status: order.status, lastError: order.lastError, updatedAt: new Date(now),
+    exchangeOrderId: order.exchangeOrderId, sentAt: order.sentAt === null ? null : new Date(order.sentAt),
   };
   const row = await tx.order.upsert({
     where: { clientOrderId: order.clientOrderId },

@@ -23,7 +23,7 @@ export async function seedSnapshot(app: App, input: { venue?: string; symbol?: s
  * same price is stored too, so an approval's market re-check passes.
  */
 export async function seedProposal(
-  app: App, input: { side?: "long" | "short"; price?: number; status?: string; expiresInMinutes?: number; quote?: boolean; symbol?: string } = {},
+  app: App, input: { side?: "long" | "short"; price?: number; status?: string; expiresInMinutes?: number; quote?: boolean; symbol?: string; venue?: string; quantity?: Decimal } = {},
 ): Promise<string> {
   const id = newProposalId();
   const now = app.clock();
@@ -31,10 +31,11 @@ export async function seedProposal(
   const side = input.side ?? "short";
   const sign = side === "long" ? 1 : -1;
   const symbol = input.symbol ?? "MNT/USDT:USDT";
-  if (input.quote !== false) await seedSnapshot(app, { price, symbol });
+  const venue = input.venue ?? "bybit";
+  if (input.quote !== false) await seedSnapshot(app, { price, symbol, venue });
   await app.db.$transaction(async (tx) => {
     await insertProposal(tx, {
-      id, symbol, venue: "bybit", side, signalId: null, refPrice: price, quantity: new Decimal(5000).div(price).toDecimalPlaces(3, Decimal.ROUND_DOWN),
+      id, symbol, venue, side, signalId: null, refPrice: price, quantity: input.quantity ?? new Decimal(5000).div(price).toDecimalPlaces(3, Decimal.ROUND_DOWN),
       notionalUsd: new Decimal(5000), marginUsd: new Decimal(1000), leverage: 5, stopPrice: price * (1 - sign * 0.02), takeProfitPrice: price * (1 + sign * 0.03),
       liquidationPrice: price * (1 - sign * 0.195), expectedFeesUsd: new Decimal("7.5"), expectedFundingUsd: new Decimal(0), horizonHours: 8,
       createdAt: now, expiresAt: now + (input.expiresInMinutes ?? 30) * 60_000, autoExecute: false,

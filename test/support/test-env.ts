@@ -49,6 +49,7 @@ export function testSettings(overrides: Partial<AppSettings> = {}): AppSettings 
     maxSpreadFraction: 0.002,
     market: { lotSize: 0.001, minQty: 0.001, minNotional: 5, tickSize: 0, maintenanceMarginRate: 0.005 },
     allowedUsers: { telegram: ["111"], discord: ["222"] },
+    live: { marginMode: "isolated", unknownOrderGiveUpMs: 15 * 60_000, unknownPositions: "report" },
     ...overrides,
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig, secretsOf } from "../../src/config";
+import { ConfigError, loadConfig, secretsOf, tradingCredentials } from "../../src/config";
 
 const TOKEN = "7012345678:AAH-very-secret-token_value";
 const DISCORD_TOKEN = "MTA5.discord-secret.token";
@@ -99,12 +99,15 @@ describe("loadConfig", () => {
     expect(error.problems).toEqual(['SYMBOLS must be ccxt perp symbols like MNT/USDT:USDT (got "MNTUSDT,BTCUSDT")']);
   });
 
-  it("refuses LIVE_TRADING=true in this version", () => {
-    for (const value of ["true", "1", "yes"]) {
-      const error = refuse({ LIVE_TRADING: value });
-      expect(error.problems).toHaveLength(1);
-      expect(error.problems[0]).toMatch(/^LIVE_TRADING=true is not available/);
-    }
+  it("leaves LIVE_TRADING=true to the live gate, and names the trading venue's missing key variables", () => {
+    for (const value of ["true", "1", "yes"]) expect(loadConfig({ LIVE_TRADING: value }).LIVE_TRADING).toBe(true);
+    expect(tradingCredentials(loadConfig({ LIVE_TRADING: "true" })).missing).toEqual(["BYBIT_API_KEY", "BYBIT_API_SECRET"]);
+    const okx = loadConfig({ VENUES: "okx", TRADING_VENUE: "okx", OKX_API_KEY: "k-123456", OKX_API_SECRET: "s-123456" });
+    expect(tradingCredentials(okx)).toEqual({ credentials: null, missing: ["OKX_API_PASSPHRASE"] });
+    const bitget = loadConfig({ VENUES: "bitget", TRADING_VENUE: "bitget", BITGET_API_KEY: "k-123456", BITGET_API_SECRET: "s-123456", BITGET_API_PASSPHRASE: "p-123456" });
+    expect(tradingCredentials(bitget)).toEqual({ credentials: { apiKey: "k-123456", secret: "s-123456", passphrase: "p-123456" }, missing: [] });
+    // Every key is a secret: redacted from logs and chat.
+    expect(secretsOf(bitget)).toEqual(expect.arrayContaining(["k-123456", "s-123456", "p-123456"]));
   });
 
   it("refuses a Telegram token without chat ids, and a Discord token without channels", () => {
@@ -129,7 +132,7 @@ describe("loadConfig", () => {
     // The schema error came first; the cross-checks only run on a config that parsed.
     expect(error.problems).toHaveLength(1);
     const crossChecks = refuse({ TELEGRAM_BOT_TOKEN: TOKEN, DISCORD_BOT_TOKEN: DISCORD_TOKEN, LIVE_TRADING: "true", TELEGRAM_WEBHOOK_DOMAIN: "bot.example.com" });
-    expect(crossChecks.problems).toHaveLength(4);
+    expect(crossChecks.problems).toHaveLength(3);
     expect(crossChecks.message).not.toContain(TOKEN);
     expect(crossChecks.message).not.toContain(DISCORD_TOKEN);
   });

@@ -34,7 +34,7 @@ describe("proposal card", () => {
 
   it("shows one stop once a position is open: the fill-anchored one", () => {
     const decision = { by: "alice (telegram)", at: now, auto: false };
-    const entry = { clientOrderId: "pabc-e", side: "sell" as const, requestedQty: terms.quantity, filledQty: terms.quantity, avgPrice: new Decimal("0.5985"), fee: new Decimal("2.74"), status: "filled" as const, lastError: null };
+    const entry = { clientOrderId: "pabc-e", side: "sell" as const, requestedQty: terms.quantity, filledQty: terms.quantity, avgPrice: new Decimal("0.5985"), fee: new Decimal("2.74"), status: "filled" as const, lastError: null, exchangeOrderId: null, sentAt: null };
     const open: TradeState = {
       status: "open", terms, decision, entry,
       position: {

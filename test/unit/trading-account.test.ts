@@ -97,7 +97,7 @@ describe("equityOf", () => {
       expectedFundingUsd: D(0), horizonHours: 8, createdAt: T0, expiresAt: T0 + H, autoExecute: false,
     } satisfies ProposalTerms;
     let s: TradeState = { status: "submitting", terms, decision: { by: "a", at: T0, auto: false },
-      entry: { clientOrderId: "p0123456789ab-e", side: "sell", requestedQty: D(2), filledQty: D(0), avgPrice: null, fee: D(0), status: "submitting", lastError: null } };
+      entry: { clientOrderId: "p0123456789ab-e", side: "sell", requestedQty: D(2), filledQty: D(0), avgPrice: null, fee: D(0), status: "submitting", lastError: null, exchangeOrderId: null, sentAt: null } };
     const r = step(s, { kind: "entry-filled", qty: D(2), price: D("100.1"), fee: D("0.1"), final: true }, T0);
     if (!r.ok) throw new Error(r.reason);
     s = r.state;

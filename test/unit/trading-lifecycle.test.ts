@@ -98,7 +98,7 @@ describe("approval", () => {
 
 describe("entry", () => {
   it("submit records the entry order with its deterministic id", () => {
-    expect(submitting("short").entry).toEqual({ clientOrderId: "p0123456789ab-e", side: "sell", requestedQty: D(1), filledQty: D(0), avgPrice: null, fee: D(0), status: "submitting", lastError: null });
+    expect(submitting("short").entry).toEqual({ clientOrderId: "p0123456789ab-e", side: "sell", requestedQty: D(1), filledQty: D(0), avgPrice: null, fee: D(0), status: "submitting", lastError: null, exchangeOrderId: null, sentAt: null });
   });
   it.each([
     ["partial, not final", [fill("0.4", 100, "0.04", false)], "submitting", "partially-filled", "0.4"],

@@ -4,7 +4,7 @@ import { snapSettlement } from "./funding";
 import type { ExitReason, Intent } from "./intents";
 import {
   addFill, entryClientOrderId, entrySide, exitClientOrderId, exitSide, fillProblem, heldQuantity,
-  liquidationOrderId, newOrder, openPosition, tradePnl,
+  liquidationOrderId, newOrder, openPosition, tradePnl, venueCloseOrderId,
 } from "./orders";
 import type {
   Approved, Closed, Closing, Decision, Expired, Failed, Fill, LifecycleParams, Open, Pending, Rejected,
@@ -26,6 +26,8 @@ const card = (state: TradeState): Intent => ({ kind: "card", proposalId: state.t
 const iso = (ts: number): string => new Date(ts).toISOString();
 const ok = <S extends TradeState>(state: S, intents: readonly Intent[]): { ok: true; state: S; intents: readonly Intent[] } => ({ ok: true, state, intents });
 const no = (reason: string): { ok: false; reason: string } => ({ ok: false, reason });
+/** A position just opened: its card, and on a venue that holds stops, the request to place them. */
+const opened = (state: Open, params: LifecycleParams): Intent[] => (params.venueStops ? [{ kind: "protect", proposalId: state.terms.id }, card(state)] : [card(state)]);
 
 export function approve(state: Pending, event: { by: string; auto: boolean; check: ApprovalCheck }, now: number): Result<Approved> {
   if (now >= state.terms.expiresAt) return no(`This proposal expired at ${iso(state.terms.expiresAt)} and can no longer be approved.`);
@@ -68,7 +70,7 @@ export function applyEntryFill(state: Submitting | Unknown, fill: Fill, now: num
   const { terms, decision } = state;
   if (entry.status === "filled" || (fill.final && entry.filledQty.gt(0))) {
     const next: Open = { status: "open", terms, decision, entry, position: openPosition(terms, entry, now, params.tickSize) };
-    return ok(next, [card(next)]);
+    return ok(next, opened(next, params));
   }
   if (fill.final) {
     const next: Failed = { status: "failed", terms, decision, reason: "The entry order ended with nothing filled.", at: now, entry };
@@ -76,6 +78,19 @@ export function applyEntryFill(state: Submitting | Unknown, fill: Fill, now: num
   }
   const next: Submitting = { status: "submitting", terms, decision, entry };
   return ok(next, [card(next)]);
+}
+
+/**
+ * The entry (or exit) is about to be sent: its send time is recorded first, and kept from the
+ * first attempt. No card: nothing a person needs to see has changed.
+ */
+export function markSent<S extends Submitting | Closing>(state: S, event: { at: number | null }): Transition<S> {
+  const order = state.status === "submitting" ? state.entry : state.exit;
+  // The first attempt's time is kept; only a refusal before the book clears it.
+  if (event.at !== null ? order.sentAt !== null : order.sentAt === null) return { state, intents: [] };
+  const marked = { ...order, sentAt: event.at };
+  const next: S = state.status === "submitting" ? { ...state, entry: marked } : { ...state, exit: marked };
+  return { state: next, intents: [] };
 }
 
 /** The placement timed out or the venue answered 5xx: the order may exist. Look it up, never re-send. */
@@ -96,7 +111,7 @@ export function rejectEntry(state: Submitting | Unknown, event: { reason: string
   if (state.entry.filledQty.gt(0)) {
     const entry = { ...state.entry, status: "cancelled" as const, lastError: event.reason };
     const next: Open = { status: "open", terms, decision, entry, position: openPosition(terms, entry, now, params.tickSize) };
-    return { state: next, intents: [card(next)] };
+    return { state: next, intents: opened(next, params) };
   }
   const entry = { ...state.entry, status: "rejected" as const, lastError: event.reason };
   const next: Failed = { status: "failed", terms, decision, reason: event.reason, at: now, entry };
@@ -133,14 +148,14 @@ export function requestClose(state: Open, _event: { by: string }, _now: number):
 }
 
 /** Books one settlement, once: a settlement already booked (after snapping) changes nothing. */
-export function bookFunding(state: Open | Closing, event: { settlementTs: number; rate: number; markPrice: number }, now: number): Result<Open | Closing> {
+export function bookFunding(state: Open | Closing, event: { settlementTs: number; rate: number; markPrice: number; amount?: Decimal }, now: number): Result<Open | Closing> {
   const ts = snapSettlement(event.settlementTs);
   const p = state.position;
   if (p.fundingSettlements.includes(ts)) return ok(state, []);
   if (ts <= p.entryTs) return no(`Funding not booked: the settlement at ${iso(ts)} is not after the entry at ${iso(p.entryTs)}.`);
   if (ts > now) return no(`Funding not booked: the settlement at ${iso(ts)} has not happened yet.`);
   if (!Number.isFinite(event.rate) || !(event.markPrice > 0)) return no(`Funding not booked: rate ${event.rate} at mark ${event.markPrice} is not a settlement.`);
-  const amount = heldQuantity(state).times(event.markPrice).times(event.rate).times(-sideSign(state.terms.side));
+  const amount = event.amount ?? heldQuantity(state).times(event.markPrice).times(event.rate).times(-sideSign(state.terms.side));
   const position = { ...p, funding: p.funding.plus(amount), fundingSettlements: [...p.fundingSettlements, ts].sort((a, b) => a - b) };
   const next = { ...state, position };
   return ok(next, [card(next)]);
@@ -172,15 +187,29 @@ export function applyExitFill(state: Closing, fill: Fill, now: number): Result<C
   return ok(next, [card(next)]);
 }
 
-/** The venue closed the position itself: what is still held went at `price`. */
+/** The venue liquidated the position: what is still held went at `price`. */
 export function liquidate(state: Open | Closing, event: { price: Decimal; fee: Decimal }, now: number): Transition<Closed> {
+  return closeByVenue(state, { ...event, reason: "liquidation" }, now);
+}
+
+/** The exit record of a close the venue made; its own orders (stop, take-profit) keep their own records. */
+function venueOrderId(proposalId: string, reason: ExitReason): string {
+  return reason === "liquidation" ? liquidationOrderId(proposalId) : venueCloseOrderId(proposalId);
+}
+
+/**
+ * The venue closed what is still held, at `price` on average: its stop-loss or take-profit fired,
+ * it liquidated, or someone closed the position in the exchange's UI. The journal takes the
+ * venue's fill and fee as they are.
+ */
+export function closeByVenue(state: Open | Closing, event: { price: Decimal; fee: Decimal; reason: ExitReason }, now: number): Transition<Closed> {
   const held = heldQuantity(state);
-  const prior = state.status === "closing" ? state.exit : newOrder(liquidationOrderId(state.terms.id), exitSide(state.terms.side), state.position.quantity);
+  const prior = state.status === "closing" ? state.exit : newOrder(venueOrderId(state.terms.id, event.reason), exitSide(state.terms.side), state.position.quantity);
   const value = (prior.avgPrice ?? new Decimal(0)).times(prior.filledQty).plus(event.price.times(held));
   const exit = { ...prior, filledQty: state.position.quantity, avgPrice: value.div(state.position.quantity), fee: prior.fee.plus(event.fee), status: "filled" as const };
   const position = { ...state.position, fees: state.position.fees.plus(event.fee) };
-  const closing: Closing = state.status === "closing" ? state : { ...state, status: "closing", exit: prior, reason: "liquidation" };
-  const next = close(closing, exit, position, "liquidation", now);
+  const closing: Closing = state.status === "closing" ? state : { ...state, status: "closing", exit: prior, reason: event.reason };
+  const next = close(closing, exit, position, event.reason, now);
   return { state: next, intents: [card(next)] };
 }
 
@@ -228,6 +257,7 @@ export function step(state: TradeState, event: TradeEvent, now: number, params: 
     case "expire": if (s.status === "pending") return expire(s, now); break;
     case "fail": if (s.status === "pending" || s.status === "approved") return wrap(fail(s, event, now)); break;
     case "submit": if (s.status === "approved") return wrap(submit(s, now)); break;
+    case "order-sent": if (s.status === "submitting" || s.status === "closing") return wrap(markSent(s, event)); break;
     case "entry-filled": if (s.status === "submitting" || s.status === "unknown") return applyEntryFill(s, event, now, params); break;
     case "entry-unknown": if (s.status === "submitting" || s.status === "unknown") return wrap(markEntryUnknown(s, event, now)); break;
     case "entry-rejected": if (s.status === "submitting" || s.status === "unknown") return wrap(rejectEntry(s, event, now, params)); break;
@@ -236,6 +266,7 @@ export function step(state: TradeState, event: TradeEvent, now: number, params: 
     case "close-request": if (s.status === "open") return wrap(requestClose(s, event, now)); break;
     case "exit-filled": if (s.status === "closing") return applyExitFill(s, event, now); break;
     case "liquidated": if (s.status === "open" || s.status === "closing") return wrap(liquidate(s, event, now)); break;
+    case "venue-closed": if (s.status === "open" || s.status === "closing") return wrap(closeByVenue(s, event, now)); break;
   }
   return no(refusal(state, event));
 }

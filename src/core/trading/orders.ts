@@ -17,11 +17,16 @@ export const entryClientOrderId = (proposalId: string): string => orderId(propos
 export const exitClientOrderId = (proposalId: string): string => orderId(proposalId, "x");
 /** Names the venue's forced close in the record; we never send an order with it. */
 export const liquidationOrderId = (proposalId: string): string => orderId(proposalId, "l");
+/** The reduce-only stop-loss and take-profit a live venue holds for the position. */
+export const stopClientOrderId = (proposalId: string): string => orderId(proposalId, "s");
+export const takeProfitClientOrderId = (proposalId: string): string => orderId(proposalId, "t");
+/** Names, in the record, a close the venue made (its stop, the exchange UI); we never send an order with it. */
+export const venueCloseOrderId = (proposalId: string): string => orderId(proposalId, "c");
 
 export const ZERO = new Decimal(0);
 
 export function newOrder(clientOrderId: string, side: "buy" | "sell", qty: Decimal): OrderState {
-  return { clientOrderId, side, requestedQty: qty, filledQty: ZERO, avgPrice: null, fee: ZERO, status: "submitting", lastError: null };
+  return { clientOrderId, side, requestedQty: qty, filledQty: ZERO, avgPrice: null, fee: ZERO, status: "submitting", lastError: null, exchangeOrderId: null, sentAt: null };
 }
 
 export const entrySide = (side: Side): "buy" | "sell" => (side === "long" ? "buy" : "sell");
@@ -46,7 +51,7 @@ export function addFill(order: OrderState, fill: Fill): OrderState {
   const avgPrice = filledQty.gt(0) ? value.div(filledQty) : null;
   const complete = filledQty.eq(order.requestedQty);
   const status = complete ? "filled" : fill.final ? "cancelled" : filledQty.gt(0) ? "partially-filled" : order.status === "unknown" ? "submitting" : order.status;
-  return { ...order, filledQty, avgPrice, fee: order.fee.plus(fill.fee), status };
+  return { ...order, filledQty, avgPrice, fee: order.fee.plus(fill.fee), status, exchangeOrderId: fill.exchangeOrderId ?? order.exchangeOrderId };
 }
 
 function roundTowards(price: number, anchor: number, tick: number | undefined): number {

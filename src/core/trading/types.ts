@@ -63,6 +63,14 @@ export interface OrderState {
   readonly fee: Decimal;
   readonly status: OrderStatus;
   readonly lastError: string | null;
+  /** The venue's own id, once known. */
+  readonly exchangeOrderId: string | null;
+  /**
+   * When a send of this order was first attempted (committed BEFORE the request leaves). On a venue
+   * whose lookup may lag, an order with a send time that a lookup does not find is only ever looked
+   * up again: it may exist. Without one, nothing was sent.
+   */
+  readonly sentAt: number | null;
 }
 
 export interface PositionState {
@@ -118,6 +126,8 @@ export type TradeStatus = TradeState["status"];
 
 /** One fill of an order: INCREMENTAL (each event adds to what is filled). */
 export interface Fill {
+  /** The venue's order id, when the report carries it. */
+  readonly exchangeOrderId?: string;
   readonly qty: Decimal;
   readonly price: Decimal;
   readonly fee: Decimal;
@@ -132,14 +142,23 @@ export type TradeEvent =
   /** Nothing was (or will be) sent: e.g. the gate closed before the entry order. */
   | { readonly kind: "fail"; readonly reason: string }
   | { readonly kind: "submit" }
+  /**
+   * The order is about to be sent (entry while submitting, exit while closing): its send time is
+   * recorded first. `at: null` withdraws it: the venue refused the request before it reached the
+   * order book (a 429, a ban), so nothing can exist.
+   */
+  | { readonly kind: "order-sent"; readonly at: number | null }
   | ({ readonly kind: "entry-filled" } & Fill)
   | { readonly kind: "entry-unknown"; readonly error: string }
   | { readonly kind: "entry-rejected"; readonly reason: string }
   | { readonly kind: "mark"; readonly price: number; readonly ts: number }
-  | { readonly kind: "funding"; readonly settlementTs: number; readonly rate: number; readonly markPrice: number }
+  /** `amount`: the venue's own figure for this position (live); without it the amount is computed from rate and mark. */
+  | { readonly kind: "funding"; readonly settlementTs: number; readonly rate: number; readonly markPrice: number; readonly amount?: Decimal }
   | { readonly kind: "close-request"; readonly by: string }
   | ({ readonly kind: "exit-filled" } & Fill)
-  | { readonly kind: "liquidated"; readonly price: Decimal; readonly fee: Decimal };
+  | { readonly kind: "liquidated"; readonly price: Decimal; readonly fee: Decimal }
+  /** The venue closed what is still held (its stop or take-profit order, the exchange UI, a liquidation), at `price` on average. */
+  | { readonly kind: "venue-closed"; readonly price: Decimal; readonly fee: Decimal; readonly reason: ExitReason };
 
 export type TradeEventKind = TradeEvent["kind"];
 
@@ -159,4 +178,6 @@ export interface LifecycleParams {
    * entry (the stop never moves further away than the terms' distance).
    */
   readonly tickSize?: number;
+  /** The venue holds the position's stop-loss and take-profit (live): opening a position asks for them (a `protect` intent). */
+  readonly venueStops?: boolean;
 }
