@@ -12,6 +12,8 @@
 export const CRASH_POINTS = [
   /** Bot: the approval is committed (with its intents); nothing has reached Redis yet. */
   "after-approval-commit",
+  /** Worker, live: the entry's send time is committed; the order has not been sent. */
+  "after-send-recorded",
   /** Worker: the entry order was sent to the broker; the journal has not recorded its outcome. */
   "after-order-submit",
   /** Worker: the fill is committed (with its intents); the card update has not been queued. */

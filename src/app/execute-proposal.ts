@@ -73,7 +73,10 @@ export async function executeProposal(app: App, proposalId: string): Promise<Exe
     }
     const market = await marketFor(app, terms.venue, terms.symbol);
     // The send time is committed before the request leaves: a crash after this never re-sends.
-    if (!app.broker.lookupIsAuthoritative) await applyTradeEvent(app, proposalId, (s) => (s.status === "submitting" ? { kind: "order-sent", at: app.clock() } : null));
+    if (!app.broker.lookupIsAuthoritative) {
+      await applyTradeEvent(app, proposalId, (s) => (s.status === "submitting" ? { kind: "order-sent", at: app.clock() } : null));
+      crashPoint("after-send-recorded");
+    }
     try {
       report = await app.broker.placeOrder({
         clientOrderId: entry.clientOrderId, venue: terms.venue, symbol: terms.symbol, side: entry.side, quantity: entry.requestedQty, reduceOnly: false, market,

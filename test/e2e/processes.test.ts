@@ -54,6 +54,17 @@ describe("npm start (src/main.ts)", () => {
     expect(result.output).not.toMatch(/SECRET-TOKEN-VALUE/);
   });
 
+  it("refuses LIVE_TRADING=true without keys or paper journal, naming each missing condition, and exits non-zero", async () => {
+    const result = await run("src/main.ts", {
+      DATABASE_URL: `file:${path.join(scratch, "live.db")}`, REDIS_URL, QUEUE_PREFIX: `proc${Date.now()}`, PORT: "0", LIVE_TRADING: "true",
+      VENUES: "okx", TRADING_VENUE: "okx", OKX_API_KEY: "key-value-123456",
+    });
+    expect(result.code).toBe(1);
+    expect(result.output).toMatch(/LIVE_TRADING=true refused: OKX_API_SECRET, OKX_API_PASSPHRASE are not set/);
+    expect(result.output).toMatch(/LIVE_TRADING=true refused: there is no paper journal yet/);
+    expect(result.output).not.toMatch(/key-value-123456/);
+  });
+
   it("says plainly when no exchange answers, points to the demo, and stops cleanly on SIGTERM", async () => {
     const { port, server } = await deadPort();
     try {

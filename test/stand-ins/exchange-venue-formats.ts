@@ -82,10 +82,13 @@ function bybit(path: string, q: URLSearchParams, find: (id: string) => SymbolSta
   if (path === "/v5/market/instruments-info") {
     const list = q.get("status") === "PreLaunch" ? [] : all.map((s) => ({
       symbol: venueId("bybit", s), contractType: "LinearPerpetual", status: "Trading", baseCoin: s.base, quoteCoin: s.quote,
-      launchTime: "1585526400000", deliveryTime: "0", deliveryFeeRate: "", priceScale: "4",
+      launchTime: "1585526400000", deliveryTime: "0", deliveryFeeRate: "", priceScale: s.base === "BTC" ? "2" : "4",
       leverageFilter: { minLeverage: "1", maxLeverage: "50.00", leverageStep: "0.01" },
-      priceFilter: { minPrice: "0.0001", maxPrice: "1999999.9998", tickSize: "0.0001" },
-      lotSizeFilter: { maxOrderQty: "1000000", minOrderQty: "1", qtyStep: "1", postOnlyMaxOrderQty: "1000000", maxMktOrderQty: "200000", minNotionalValue: "5" },
+      // BTCUSDT's real filters; other (low-priced) coins get MNTUSDT-like ones.
+      priceFilter: s.base === "BTC" ? { minPrice: "0.10", maxPrice: "1999999.80", tickSize: "0.10" } : { minPrice: "0.0001", maxPrice: "1999999.9998", tickSize: "0.0001" },
+      lotSizeFilter: s.base === "BTC"
+        ? { maxOrderQty: "1190", minOrderQty: "0.001", qtyStep: "0.001", postOnlyMaxOrderQty: "1190", maxMktOrderQty: "119", minNotionalValue: "5" }
+        : { maxOrderQty: "1000000", minOrderQty: "1", qtyStep: "1", postOnlyMaxOrderQty: "1000000", maxMktOrderQty: "200000", minNotionalValue: "5" },
       unifiedMarginTrade: true, fundingInterval: currentOf(s, now).intervalHours * 60, settleCoin: s.quote, copyTrading: "both", upperFundingRate: "0.02", lowerFundingRate: "-0.02",
     }));
     return ok({ category: "linear", list, nextPageCursor: "" });
