@@ -48,8 +48,8 @@ const schema = z.object({
   LIVE_MARGIN_MODE: z.enum(["isolated", "cross"]).default("isolated"),
   /** Live only: minutes an entry that may have been sent is looked up before it is declared never placed. */
   LIVE_UNKNOWN_ORDER_GIVE_UP_MINUTES: positive.default(15),
-  /** Live only: a venue position the journal does not know is reported (adoption into the journal is not built yet). */
-  LIVE_UNKNOWN_POSITIONS: z.enum(["report"]).default("report"),
+  /** Live only: a venue position the journal does not know is reported, or adopted into the journal (and reported). */
+  LIVE_UNKNOWN_POSITIONS: z.enum(["report", "adopt"]).default("report"),
   /** Live only: start without 14 days of paper journal. You accept trading an untried setup. */
   LIVE_SKIP_PAPER_PERIOD: bool.default(false),
   BYBIT_API_KEY: optionalText,

@@ -55,7 +55,7 @@ export interface LiveSettings {
   /** How long an entry that may have been sent is looked up before it is declared never placed. */
   readonly unknownOrderGiveUpMs: number;
   /** A position on the venue that the journal does not know: adopted into the journal, or only reported. */
-  readonly unknownPositions: "report";
+  readonly unknownPositions: "report" | "adopt";
 }
 
 /**

@@ -3,7 +3,11 @@ import { snapSettlement } from "../core/trading/funding";
 import type { ExitReason } from "../core/trading/intents";
 import { exitSide, heldQuantity, stopClientOrderId, takeProfitClientOrderId } from "../core/trading/orders";
 import type { Closing, Open } from "../core/trading/types";
-import { isLive, type LiveBroker, type ProtectionState, type VenueFill } from "../exchange/broker";
+import { adoptionTerms } from "../core/trading/adoption";
+import { isLive, type LiveBroker, type ProtectionState, type VenueFill, type VenuePosition } from "../exchange/broker";
+import { transact } from "../store/database";
+import { insertProposal } from "../store/trade-repo";
+import { newProposalId } from "./compute-signals";
 import { recordProtection } from "../store/protection-repo";
 import type { App } from "./context";
 import { RetryableExecutionError, type ExecutionResult } from "./execution-errors";
@@ -146,8 +150,29 @@ export async function reconcileLivePositions(app: App, openTrades: readonly (Ope
   }
   for (const position of positions.filter((p) => !known.has(p.symbol))) {
     report.unknownPositions += 1;
+    const what = `${venue} holds a ${position.side} ${position.symbol} position of ${position.quantity.toString()} at ${position.entryPrice.toString()} that perpbot's journal did not know`;
+    if (app.settings.live.unknownPositions === "adopt") {
+      const adopted = await adoptPosition(app, venue, position);
+      await sendText(app, `adopted-${adopted.terms.id}`, `⚠️ ${what}. Adopted as ${adopted.terms.id} (LIVE_UNKNOWN_POSITIONS=adopt): perpbot now manages it with a stop at ${adopted.position.stopPrice}, a take-profit at ${adopted.position.takeProfitPrice} and an exit due ${new Date(adopted.position.exitDueTs).toISOString()}.`);
+      continue;
+    }
     await sendText(app, `unknown-position-${venue}-${position.symbol}-${position.side}-${position.quantity.toString()}`,
-      `⚠️ ${venue} holds a ${position.side} ${position.symbol} position of ${position.quantity.toString()} at ${position.entryPrice.toString()} that perpbot's journal does not know. perpbot leaves it alone: manage it on the exchange, or close it there.`);
+      `⚠️ ${what}. perpbot leaves it alone: manage it on the exchange, or close it there.`);
   }
   return report;
+}
+
+/** Takes a venue position over as a new trade: terms from the bot's rules at its entry, then open (its stops follow). */
+async function adoptPosition(app: App, venue: string, position: VenuePosition): Promise<Open> {
+  const now = app.clock();
+  const terms = adoptionTerms({
+    id: newProposalId(), symbol: position.symbol, venue, side: position.side, quantity: position.quantity, entryPrice: position.entryPrice.toNumber(),
+    risk: app.settings.risk, rewardToRisk: app.settings.rewardToRisk, maintenanceMarginRate: app.settings.market.maintenanceMarginRate,
+    horizonHours: app.settings.engine.ensemble.horizonHours, now,
+  });
+  await transact(app.db, (tx) => insertProposal(tx, terms, [], now));
+  const outcome = await applyTradeEvent(app, terms.id, (s) => (s.status === "pending" ? { kind: "adopt", by: "reconciler (adopted from the venue)" } : null));
+  if (!outcome.ok || outcome.state.status !== "open") throw new Error(`could not adopt the ${position.symbol} position: ${outcome.ok ? outcome.state.status : outcome.reason}`);
+  app.logger.warn({ venue, symbol: position.symbol, proposalId: terms.id }, "adopted a venue position the journal did not know");
+  return outcome.state;
 }

@@ -39,10 +39,13 @@ beforeEach(() => {
   offset = 0;
 });
 
-async function live(venue: LiveVenue) {
+async function live(venue: LiveVenue, unknownPositions: "report" | "adopt" = "report") {
   server.addMarket(venue, SYMBOL, venue === "okx" ? { contractSize: 10 } : {});
   server.setTicker(venue, SYMBOL, { last: PRICE, bid: PRICE - 0.0001, ask: PRICE + 0.0001, baseVolume24h: 1e7, quoteVolume24h: 5e6 });
-  const env = await setup({ now: Date.now(), settings: { tradingVenue: venue, venues: [venue] } });
+  const env = await setup({
+    now: Date.now(),
+    settings: { tradingVenue: venue, venues: [venue], live: { marginMode: "isolated", unknownOrderGiveUpMs: 15 * 60_000, unknownPositions } },
+  });
   const broker = createLiveBroker({
     venue, logger: silentLogger, leverage: 5, marginMode: "isolated", timeoutMs: 1_500, hostOverride: server.url, settleDelaysMs: [20, 60],
     credentials: { apiKey: "stand-in-key", secret: "stand-in-secret", passphrase: "stand-in-pass" },
@@ -213,6 +216,28 @@ describe.each(VENUES)("live trading on %s (real ccxt, stand-in venue)", (venue) 
     account.placeOrder({ clientOrderId: "byhand1", symbol: "DOGE/USDT:USDT", side: "sell", type: "market", amount: 1000, reduceOnly: false, triggerPrice: null });
     expect((await reconcileLivePositions(app, await openTrades())).unknownPositions).toBe(1);
     expect(texts().some((t) => t.includes("DOGE/USDT:USDT") && t.includes("does not know"))).toBe(true);
+  });
+
+  it("adopts a position it does not know when told to, and gives it the bot's stop and take-profit on the venue", async () => {
+    const { app, account, openTrades, texts } = await live(venue, "adopt");
+    // Opened by hand in the margin mode perpbot uses (on OKX a stop in the other mode is refused, and reported).
+    account.setMarginMode(SYMBOL, "isolated");
+    account.placeOrder({ clientOrderId: "byhand2", symbol: SYMBOL, side: "sell", type: "market", amount: 3000, reduceOnly: false, triggerPrice: null });
+    const entry = account.positions.get(SYMBOL)?.entryPrice ?? 0;
+    expect((await reconcileLivePositions(app, await openTrades())).unknownPositions).toBe(1);
+    const [adopted] = await openTrades();
+    if (adopted?.status !== "open") throw new Error("no adopted trade");
+    expect(adopted.terms.side).toBe("short");
+    expect(adopted.position.quantity.toNumber()).toBeCloseTo(3000, 6);
+    expect(adopted.position.entryPrice.toNumber()).toBeCloseTo(entry, 9);
+    // 2% above a short entry, on the venue's tick (rounded towards the entry).
+    expect(adopted.position.stopPrice).toBeCloseTo(entry * 1.02, 3);
+    expect(adopted.position.stopPrice).toBeLessThanOrEqual(entry * 1.02);
+    expect(texts().some((t) => t.includes(`Adopted as ${adopted.terms.id}`))).toBe(true);
+    await protectPosition(app, adopted.terms.id);
+    expect(account.openOrders(SYMBOL).filter((o) => o.reduceOnly && o.triggerPrice !== null && o.side === "buy")).toHaveLength(2);
+    // Known from now on: the next pass neither reports nor adopts it again.
+    expect((await reconcileLivePositions(app, await openTrades())).unknownPositions).toBe(0);
   });
 
   it("books funding as the venue paid it, once", async () => {

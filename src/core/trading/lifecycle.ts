@@ -4,7 +4,7 @@ import { snapSettlement } from "./funding";
 import type { ExitReason, Intent } from "./intents";
 import {
   addFill, entryClientOrderId, entrySide, exitClientOrderId, exitSide, fillProblem, heldQuantity,
-  liquidationOrderId, newOrder, openPosition, tradePnl, venueCloseOrderId,
+  adoptedOrderId, liquidationOrderId, newOrder, openPosition, tradePnl, venueCloseOrderId,
 } from "./orders";
 import type {
   Approved, Closed, Closing, Decision, Expired, Failed, Fill, LifecycleParams, Open, Pending, Rejected,
@@ -46,6 +46,17 @@ export function expire(state: Pending, now: number): Result<Expired> {
   if (now < state.terms.expiresAt) return no(`This proposal is valid until ${iso(state.terms.expiresAt)}; it has not expired.`);
   const next: Expired = { status: "expired", terms: state.terms, at: now };
   return ok(next, [card(next)]);
+}
+
+/**
+ * A position already on the venue, opened outside perpbot, becomes this trade: its entry is what
+ * the venue holds (no fee known), and from here it is managed like any other, stops included.
+ */
+export function adopt(state: Pending, event: { by: string }, now: number, params: LifecycleParams = {}): Transition<Open> {
+  const { terms } = state;
+  const entry = { ...newOrder(adoptedOrderId(terms.id), entrySide(terms.side), terms.quantity), filledQty: terms.quantity, avgPrice: new Decimal(terms.refPrice), status: "filled" as const };
+  const next: Open = { status: "open", terms, decision: { by: event.by, at: now, auto: true }, entry, position: openPosition(terms, entry, now, params.tickSize) };
+  return { state: next, intents: opened(next, params) };
 }
 
 /** Nothing was sent: e.g. the gate closed between approval and the entry order. */
@@ -254,6 +265,7 @@ export function step(state: TradeState, event: TradeEvent, now: number, params: 
   switch (event.kind) {
     case "approve": if (s.status === "pending") return approve(s, event, now); break;
     case "reject": if (s.status === "pending") return wrap(reject(s, event, now)); break;
+    case "adopt": if (s.status === "pending") return wrap(adopt(s, event, now, params)); break;
     case "expire": if (s.status === "pending") return expire(s, now); break;
     case "fail": if (s.status === "pending" || s.status === "approved") return wrap(fail(s, event, now)); break;
     case "submit": if (s.status === "approved") return wrap(submit(s, now)); break;

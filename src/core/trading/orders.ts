@@ -22,6 +22,8 @@ export const stopClientOrderId = (proposalId: string): string => orderId(proposa
 export const takeProfitClientOrderId = (proposalId: string): string => orderId(proposalId, "t");
 /** Names, in the record, a close the venue made (its stop, the exchange UI); we never send an order with it. */
 export const venueCloseOrderId = (proposalId: string): string => orderId(proposalId, "c");
+/** Names, in the record, the entry of an adopted position (opened outside perpbot). */
+export const adoptedOrderId = (proposalId: string): string => orderId(proposalId, "a");
 
 export const ZERO = new Decimal(0);
 

@@ -139,6 +139,8 @@ export type TradeEvent =
   | { readonly kind: "approve"; readonly by: string; readonly auto: boolean; readonly check: ApprovalCheck }
   | { readonly kind: "reject"; readonly by: string }
   | { readonly kind: "expire" }
+  /** A venue position the journal did not know is taken over as this trade (filled at the terms' reference price). */
+  | { readonly kind: "adopt"; readonly by: string }
   /** Nothing was (or will be) sent: e.g. the gate closed before the entry order. */
   | { readonly kind: "fail"; readonly reason: string }
   | { readonly kind: "submit" }
