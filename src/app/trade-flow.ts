@@ -1,4 +1,5 @@
 import { transact } from "../store/database";
+import { isLive } from "../exchange/broker";
 import { crashPoint, type CrashPoint } from "../crash-points";
 import { step } from "../core/trading/lifecycle";
 import type { Intent } from "../core/trading/intents";
@@ -16,9 +17,17 @@ export type Decide = (state: TradeState, tx: Tx) => Promise<TradeEvent | null> |
 
 const MAX_CONFLICTS = 5;
 
-export function lifecycleParams(app: App): LifecycleParams {
-  const venueStops = app.broker.mode === "live" ? { venueStops: true } : {};
-  return app.settings.market.tickSize > 0 ? { tickSize: app.settings.market.tickSize, ...venueStops } : venueStops;
+/**
+ * Paper: the configured tick. Live: the venue's tick for the trade's symbol (known to the broker
+ * once its market list is loaded, which every order call does first); none when it is not at hand,
+ * never the configured guess — the venue rounds the protective triggers to its tick anyway.
+ */
+export function lifecycleParams(app: App, trade?: { readonly venue: string; readonly symbol: string }): LifecycleParams {
+  if (isLive(app.broker)) {
+    const tick = trade === undefined ? undefined : app.broker.tickSize(trade.venue, trade.symbol);
+    return tick !== undefined && tick > 0 ? { tickSize: tick, venueStops: true } : { venueStops: true };
+  }
+  return app.settings.market.tickSize > 0 ? { tickSize: app.settings.market.tickSize } : {};
 }
 
 /**
@@ -35,7 +44,7 @@ export async function applyTradeEvent(app: App, proposalId: string, decide: Deci
       if (stored === null) throw new UserError(`There is no proposal ${proposalId}. It may belong to another perpbot database.`);
       const event = await decide(stored.state, tx);
       if (event === null) return { kind: "done" as const, result: unchanged(stored) };
-      const result = step(stored.state, event, now, lifecycleParams(app));
+      const result = step(stored.state, event, now, lifecycleParams(app, stored.state.terms));
       if (!result.ok) return { kind: "done" as const, result: { ok: false as const, reason: result.reason, state: stored.state } };
       if (result.state === stored.state && result.intents.length === 0) return { kind: "done" as const, result: unchanged(stored) };
       const saved = await saveTrade(tx, stored, result.state, event, result.intents, now, app.broker.mode);

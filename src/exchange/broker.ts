@@ -1,4 +1,5 @@
 import type Decimal from "decimal.js";
+import type { MarketSpec } from "../core/trading/proposal-terms";
 import type { BookLevel } from "./market-data";
 
 /**
@@ -107,6 +108,19 @@ export interface LiveBroker extends Broker {
   fundingPayments(venue: string, symbol: string, since: number): Promise<VenueFundingPayment[]>;
   /** A harmless authenticated call (the balance) and what the key may do. */
   checkAccess(venue: string): Promise<{ readonly equityUsd: Decimal; readonly canWithdraw: boolean | null }>;
+  /**
+   * What the venue allows for `symbol`, in base units: its amount step (lot), minimum amount and
+   * minimum order value, and its price tick, from the venue's market listing (cached per symbol).
+   * What the venue does not state comes from `configured`: the minimum order value when the
+   * listing has none, and always the maintenance margin rate. Throws ExchangeError when the venue
+   * cannot be asked or does not list the market.
+   */
+  marketSpec(venue: string, symbol: string, configured: Pick<MarketSpec, "minNotional" | "maintenanceMarginRate">): Promise<MarketSpec>;
+  /**
+   * The venue's price tick for `symbol`, read without a request: from a spec already fetched or
+   * the market list already loaded (every order call loads it); undefined when neither is at hand.
+   */
+  tickSize(venue: string, symbol: string): number | undefined;
 }
 
 export const isLive = (broker: Broker): broker is LiveBroker => broker.mode === "live";

@@ -6,6 +6,7 @@ import {
   type VenueFill, type VenueFundingPayment, type VenuePosition,
 } from "../broker";
 import { mapCcxtError, scrubSecrets } from "../ccxt-errors";
+import { ExchangeError, venueName } from "../errors";
 import type { VenueDialect } from "./venue-dialect";
 
 /**
@@ -46,6 +47,20 @@ function reportOf(order: Order, ours: string, contractSize: Decimal, fallbackFee
   };
 }
 
+/** ccxt's precision modes (base/functions/number): a step per market, or a count of decimals. */
+const DECIMAL_PLACES = 2;
+const TICK_SIZE = 4;
+
+/** What the venue's listing says about one market, in base units; `minNotional` null when it states none. */
+interface ListedSpec {
+  readonly lotSize: number;
+  readonly minQty: number;
+  readonly minNotional: number | null;
+  readonly tickSize: number;
+}
+
+const positive = (n: number | undefined): n is number => n !== undefined && Number.isFinite(n) && n > 0;
+
 export function createCcxtBroker(options: CcxtBrokerOptions): LiveBroker {
   const { exchange, dialect, logger } = options;
   const venue = dialect.venue;
@@ -54,11 +69,14 @@ export function createCcxtBroker(options: CcxtBrokerOptions): LiveBroker {
   const prepared = new Set<string>();
   dialect.adaptClient?.(exchange, options.marginMode);
   let marketsLoaded: Promise<unknown> | null = null;
+  /** ccxt keeps a failed load's rejected promise and hands it out again unless asked to reload. */
+  let marketsFailed = false;
 
   const fail = (error: unknown): Error => mapCcxtError(error, venue, { secrets: options.secrets, responseHeaders: exchange.last_response_headers as Record<string, string> | undefined });
   async function markets(): Promise<void> {
-    marketsLoaded ??= exchange.loadMarkets().catch((error: unknown) => {
+    marketsLoaded ??= exchange.loadMarkets(marketsFailed).catch((error: unknown) => {
       marketsLoaded = null;
+      marketsFailed = true;
       throw error;
     });
     await marketsLoaded;
@@ -71,6 +89,32 @@ export function createCcxtBroker(options: CcxtBrokerOptions): LiveBroker {
   /** Base units → the venue's unit, rounded down to its step (never more than asked). */
   function venueAmount(symbol: string, base: Decimal): number {
     return Number(exchange.amountToPrecision(symbol, base.div(contractSize(symbol)).toNumber()));
+  }
+  /** A precision as a step: ccxt gives the step itself (TICK_SIZE, these venues) or a number of decimals. */
+  function stepOf(value: number | undefined, what: string, symbol: string): Decimal {
+    const mode = exchange.precisionMode;
+    if (mode === TICK_SIZE && positive(value)) return D(value);
+    if (mode === DECIMAL_PLACES && value !== undefined && Number.isInteger(value) && value >= 0) return D(10).pow(-value);
+    const why = mode === TICK_SIZE || mode === DECIMAL_PLACES ? `lists no usable ${what} for ${symbol} (got ${String(value)})` : `has precision mode ${mode} in ccxt, which gives no ${what} step for ${symbol}`;
+    throw new ExchangeError("unknown", venue, `${venueName(venue)} ${why}.`);
+  }
+  /** The loaded market's steps and minimums, contracts converted to base units (OKX: × contract size). */
+  const listed = new Map<string, ListedSpec>();
+  function listedSpec(symbol: string): ListedSpec {
+    const known = listed.get(symbol);
+    if (known !== undefined) return known;
+    const market = exchange.market(symbol);
+    const size = D(market.contractSize ?? 1);
+    const lot = stepOf(market.precision.amount, "amount step", symbol).times(size);
+    const tick = stepOf(market.precision.price, "price tick", symbol);
+    // A market order must also meet the market-order minimum where the venue has one (Binance MARKET_LOT_SIZE).
+    const limits = market.limits as typeof market.limits & { readonly market?: { readonly min?: number } };
+    const minContracts = Math.max(...[limits.amount?.min, limits.market?.min].filter(positive), 0);
+    const minQty = minContracts > 0 ? D(minContracts).times(size) : lot;
+    const minCost = limits.cost?.min;
+    const spec: ListedSpec = { lotSize: lot.toNumber(), minQty: minQty.toNumber(), minNotional: positive(minCost) ? minCost : null, tickSize: tick.toNumber() };
+    listed.set(symbol, spec);
+    return spec;
   }
   function assertVenue(asked: string): void {
     if (asked !== venue) throw new Error(`the live broker trades on ${venue}, not ${asked}`);
@@ -260,6 +304,30 @@ export function createCcxtBroker(options: CcxtBrokerOptions): LiveBroker {
         return { equityUsd: D(usdt?.total), canWithdraw: await dialect.canWithdraw(exchange) };
       } catch (error) {
         throw fail(error);
+      }
+    },
+    async marketSpec(asked, symbol, configured) {
+      assertVenue(asked);
+      try {
+        await markets();
+        const spec = listedSpec(symbol);
+        return {
+          lotSize: spec.lotSize, minQty: spec.minQty, minNotional: spec.minNotional ?? configured.minNotional, tickSize: spec.tickSize,
+          maintenanceMarginRate: configured.maintenanceMarginRate,
+        };
+      } catch (error) {
+        throw fail(error);
+      }
+    },
+    tickSize(asked, symbol) {
+      if (asked !== venue) return undefined;
+      const cached = listed.get(symbol);
+      if (cached !== undefined) return cached.tickSize;
+      if (exchange.markets?.[symbol] === undefined) return undefined;
+      try {
+        return listedSpec(symbol).tickSize;
+      } catch {
+        return undefined;
       }
     },
   };
