@@ -1,7 +1,8 @@
-import { binanceusdm, bitget, bybit, okx, type Exchange, type FundingRate, type FundingRateHistory, type MarketInterface, type Ticker } from "ccxt";
+import type { Exchange, FundingRate, FundingRateHistory, MarketInterface } from "ccxt";
 import type { Logger } from "../log";
 import { mapCcxtError, venueName } from "./ccxt-errors";
 import { pointAt } from "./ccxt-hosts";
+import { bitgetFunding, bookRequestFor, bybitTicker, CONSTRUCTORS, finite, HISTORY_PAGING, intervalHoursFrom, listedFundingIntervalHours, VENUE_OPTIONS, type CcxtVenue } from "./ccxt-venues";
 import { ExchangeError } from "./errors";
 import type { Candle } from "../core/signals/types";
 import type { BookLevel, FundingPrint, FundingSnapshot, MarketDataSource, OrderBookSnapshot, TickerSnapshot } from "./market-data";
@@ -13,10 +14,12 @@ import type { BookLevel, FundingPrint, FundingSnapshot, MarketDataSource, OrderB
  * can help; the caller (a BullMQ job) retries by kind with backoff. The adapter only keeps the
  * pace: ccxt's throttler spaces requests (enableRateLimit), and after a venue answers "too many
  * requests" with a Retry-After, calls fail fast as "rate-limited" until that pause is over instead
- * of hammering it (Binance turns repeated 429s into an IP ban, HTTP 418).
+ * of hammering it (Binance turns repeated 429s into an IP ban, HTTP 418). What differs per venue
+ * (ccxt class and options, paging, book depths, listings) is described in ccxt-venues.ts.
  */
 
-export type CcxtVenue = "bybit" | "binanceusdm" | "okx" | "bitget";
+// Callers take the venue names and perpMarketFor from here, beside the adapter they feed.
+export { perpMarketFor, type CcxtVenue } from "./ccxt-venues";
 
 export interface CcxtMarketDataOptions {
   readonly venue: CcxtVenue;
@@ -41,87 +44,6 @@ const MAX_COOLDOWN_MS = 5 * 60 * 1000;
 const MAX_AHEAD_MS = 60_000;
 /** No venue perpbot reads existed before 2015: an earlier stamp is a unit or parsing error. */
 const EARLIEST_TS = Date.UTC(2015, 0, 1);
-
-/**
- * How each venue pages funding history: Binance forward from startTime, Bybit and OKX backward
- * from the newest by time, Bitget by page number (pageNo 1 is the newest; it takes no times).
- */
-const HISTORY_PAGING: Readonly<Record<CcxtVenue, { readonly limit: number; readonly direction: "forward" | "backward" | "pages" }>> = {
-  binanceusdm: { limit: 1000, direction: "forward" },
-  bybit: { limit: 200, direction: "backward" },
-  okx: { limit: 100, direction: "backward" },
-  bitget: { limit: 100, direction: "pages" },
-};
-
-/**
- * Depth the venue accepts for a wanted depth: Binance and Bitget only take fixed sizes. Bitget's
- * merge-depth gears are 1/5/15/50 and "max" (its default, without a limit, is 100 levels).
- */
-function bookRequestFor(venue: CcxtVenue, depth: number): { readonly limit: number | undefined; readonly params: Record<string, unknown> } {
-  const wanted = Math.max(1, Math.floor(depth));
-  if (venue === "binanceusdm") return { limit: [5, 10, 20, 50, 100, 500, 1000].find((n) => n >= wanted) ?? 1000, params: {} };
-  if (venue === "bitget") {
-    const gear = [1, 5, 15, 50].find((n) => n >= wanted);
-    return gear === undefined ? { limit: undefined, params: { limit: "max" } } : { limit: gear, params: {} };
-  }
-  return { limit: Math.min(wanted, venue === "bybit" ? 500 : 400), params: {} };
-}
-
-const CONSTRUCTORS = { bybit, binanceusdm, okx, bitget } as const;
-
-/**
- * A minimal but complete ccxt market for a linear perpetual, shaped like the venue's own
- * instrument listing, so `setMarkets` can stand in for `loadMarkets` (tests, offline use).
- * OKX counts sizes in contracts: its `contractSize` (ctVal, e.g. 0.01 for BTC-USDT-SWAP) is
- * required. `fundingIntervalHours` is left out unless given, so the venue's answer decides.
- */
-export function perpMarketFor(venue: CcxtVenue, symbol: string, options: { contractSize?: number; fundingIntervalHours?: number } = {}): MarketInterface {
-  const parts = /^([A-Z0-9]+)\/([A-Z0-9]+):([A-Z0-9]+)$/.exec(symbol);
-  const [, base, quote, settle] = parts ?? [];
-  if (base === undefined || quote === undefined || settle === undefined || settle !== quote) {
-    throw new Error(`"${symbol}" is not a linear perpetual in ccxt's unified form; write it like MNT/USDT:USDT.`);
-  }
-  if (venue === "okx" && options.contractSize === undefined) {
-    throw new Error(`OKX sizes ${symbol} in contracts: pass its contractSize (ctVal from /api/v5/public/instruments).`);
-  }
-  const hours = options.fundingIntervalHours;
-  const id = venue === "okx" ? `${base}-${quote}-SWAP` : `${base}${quote}`;
-  const info: Record<string, unknown> =
-    venue === "bybit" ? { symbol: id, contractType: "LinearPerpetual", status: "Trading", baseCoin: base, quoteCoin: quote, settleCoin: settle, ...(hours === undefined ? {} : { fundingInterval: hours * 60 }) }
-    : venue === "binanceusdm" ? { symbol: id, pair: id, contractType: "PERPETUAL", status: "TRADING", baseAsset: base, quoteAsset: quote, marginAsset: settle, orderTypes: ["LIMIT", "MARKET", "STOP", "STOP_MARKET", "TAKE_PROFIT", "TAKE_PROFIT_MARKET", "TRAILING_STOP_MARKET"] }
-    : venue === "bitget" ? { symbol: id, baseCoin: base, quoteCoin: quote, supportMarginCoins: [settle], symbolType: "perpetual", symbolStatus: "normal", ...(hours === undefined ? {} : { fundInterval: String(hours) }) }
-    : { instId: id, instType: "SWAP", uly: `${base}-${quote}`, instFamily: `${base}-${quote}`, settleCcy: settle, ctVal: String(options.contractSize), ctType: "linear", state: "live" };
-  return {
-    id, symbol, base, quote, settle, baseId: base, quoteId: quote, settleId: settle,
-    type: "swap", subType: "linear", spot: false, margin: false, swap: true, future: false, option: false,
-    active: true, contract: true, linear: true, inverse: false, contractSize: options.contractSize ?? 1,
-    expiry: undefined, expiryDatetime: undefined, strike: undefined, optionType: undefined, created: undefined,
-    precision: { amount: undefined, price: undefined },
-    limits: { amount: { min: undefined, max: undefined }, price: { min: undefined, max: undefined }, cost: { min: undefined, max: undefined }, leverage: { min: undefined, max: undefined } },
-    info,
-  };
-}
-
-/** Only linear swaps: fetching every market type would cost several large requests per start. */
-const VENUE_OPTIONS: Readonly<Record<CcxtVenue, Record<string, unknown>>> = {
-  bybit: { fetchMarkets: { types: ["linear"] } },
-  binanceusdm: { fetchMarkets: { types: ["linear"] } },
-  okx: { fetchMarkets: { types: ["swap"] } },
-  // The classic account's v2 mix endpoints; `uta: false` also spares an authenticated client the /api/v3 account probe.
-  bitget: { fetchMarkets: { types: ["swap"] }, defaultType: "swap", uta: false },
-};
-
-const finite = (value: unknown): number | null => {
-  const n = typeof value === "string" && value.trim() !== "" ? Number(value) : value;
-  return typeof n === "number" && Number.isFinite(n) ? n : null;
-};
-
-/** "8h", "4h", or "3600000" (ms: what ccxt leaves for an OKX gap it has no name for) → hours. */
-function intervalHoursFrom(interval: unknown): number | null {
-  if (typeof interval === "string" && /^\d+(\.\d+)?h$/.test(interval)) return Number(interval.slice(0, -1));
-  const ms = finite(interval);
-  return ms !== null && ms >= 3_600_000 ? ms / 3_600_000 : null;
-}
 
 export function createCcxtMarketData(options: CcxtMarketDataOptions): MarketDataSource {
   const { venue, logger } = options;
@@ -169,33 +91,6 @@ export function createCcxtMarketData(options: CcxtMarketDataOptions): MarketData
       logger.info({ venue, what, symbol }, `${name} sends no timestamp with its ${what}; using the local clock for it.`);
     }
     return now();
-  }
-
-  /**
-   * Bybit's /v5/market/tickers stamps only the envelope ({ retCode, result: { list }, time }), and
-   * ccxt's bybit parseTicker reads `time` from the list item, where it never is: its ticker has no
-   * timestamp. So the endpoint is called directly and the envelope's `time` kept beside ccxt's parse.
-   * (exchange.last_json_response would also hold it, but concurrent calls share that field.)
-   */
-  async function bybitTicker(market: MarketInterface): Promise<{ ticker: Ticker; envelopeTime: unknown }> {
-    const raw = exchange as InstanceType<typeof bybit>;
-    const response = await raw.publicGetV5MarketTickers({ category: "linear", symbol: market.id });
-    const result = (response["result"] ?? {}) as { list?: unknown };
-    const first: unknown = Array.isArray(result.list) ? result.list[0] : undefined;
-    const item = first !== null && typeof first === "object" ? (first as Record<string, unknown>) : {};
-    return { ticker: exchange.parseTicker(item, market), envelopeTime: response["time"] };
-  }
-
-  /**
-   * Bitget's current-fund-rate item carries no time (and no prices); its envelope's requestTime is
-   * the venue's own stamp, kept beside ccxt's parse as for Bybit's ticker.
-   */
-  async function bitgetFunding(market: MarketInterface): Promise<{ rate: FundingRate; envelopeTime: unknown }> {
-    const raw = exchange as InstanceType<typeof bitget>;
-    const response = await raw.publicMixGetV2MixMarketCurrentFundRate({ symbol: market.id, productType: "USDT-FUTURES" });
-    const first: unknown = Array.isArray(response["data"]) ? (response["data"] as unknown[])[0] : undefined;
-    const item = first !== null && typeof first === "object" ? (first as Record<string, unknown>) : {};
-    return { rate: raw.parseFundingRate(item, market), envelopeTime: response["requestTime"] };
   }
 
   async function call<T>(what: string, request: () => Promise<T>): Promise<T> {
@@ -261,11 +156,8 @@ export function createCcxtMarketData(options: CcxtMarketDataOptions): MarketData
     const told = finite(info["fundingIntervalHour"]) ?? finite(info["fundingIntervalHours"]) ?? intervalHoursFrom(rate.interval);
     if (told !== null && told > 0) return told;
     if (venue === "binanceusdm") return binanceIntervalHours(symbol);
-    const listing = (market.info ?? {}) as Record<string, unknown>;
-    const minutes = finite(listing["fundingInterval"]); // Bybit's instruments-info, in minutes
-    if (minutes !== null && minutes > 0) return minutes / 60;
-    const hours = finite(listing["fundInterval"]); // Bitget's contracts listing, in hours
-    if (hours !== null && hours > 0) return hours;
+    const listed = listedFundingIntervalHours(market);
+    if (listed !== null) return listed;
     if (!assumedInterval.has(symbol)) {
       assumedInterval.add(symbol); // once per symbol: this runs on every poll
       logger.warn({ venue, symbol }, `${name} did not say how often ${symbol} pays funding; assuming every ${DEFAULT_INTERVAL_HOURS} h.`);
@@ -289,7 +181,7 @@ export function createCcxtMarketData(options: CcxtMarketDataOptions): MarketData
     async fetchFunding(symbol: string): Promise<FundingSnapshot> {
       const market = await requireMarket(symbol);
       const { rate, envelopeTime } = venue === "bitget"
-        ? await call("fetchFundingRate", () => bitgetFunding(market))
+        ? await call("fetchFundingRate", () => bitgetFunding(exchange, market))
         : { rate: await call("fetchFundingRate", () => exchange.fetchFundingRate(symbol)), envelopeTime: undefined };
       const value = finite(rate.fundingRate);
       if (value === null) throw new ExchangeError("unknown", venue, `${name} sent no funding rate for ${symbol}; retry later.`);
@@ -360,7 +252,7 @@ export function createCcxtMarketData(options: CcxtMarketDataOptions): MarketData
     async fetchTicker(symbol: string): Promise<TickerSnapshot> {
       const market = await requireMarket(symbol);
       const { ticker, envelopeTime } = venue === "bybit"
-        ? await call("fetchTicker", () => bybitTicker(market))
+        ? await call("fetchTicker", () => bybitTicker(exchange, market))
         : { ticker: await call("fetchTicker", () => exchange.fetchTicker(symbol)), envelopeTime: undefined };
       const last = finite(ticker.last);
       if (last === null) throw new ExchangeError("unknown", venue, `${name} sent no last price for ${symbol}; retry later.`);

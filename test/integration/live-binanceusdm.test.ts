@@ -1,63 +1,16 @@
-import {
-  AuthenticationError, BadSymbol, binanceusdm, DDoSProtection, ExchangeError, ExchangeNotAvailable, InsufficientFunds, InvalidNonce, InvalidOrder,
-  MarginModeAlreadySet, OrderImmediatelyFillable, RateLimitExceeded, RequestTimeout, type Exchange, type Order,
-} from "ccxt";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { AuthenticationError, InvalidNonce, MarginModeAlreadySet, type Order } from "ccxt";
+import { describe, expect, it } from "vitest";
 import { binanceusdmDialect as dialect } from "../../src/exchange/live/binanceusdm";
-import { createLiveExchange, type LiveCredentials } from "../../src/exchange/live/ccxt-client";
-import type { OrderFault } from "../stand-ins/exchange-account";
-import { ExchangeServer } from "../stand-ins/exchange-server";
+import { BTC, ENTRY, KEYS, STOP, TAKE, buy, protect, refusal, useBinanceusdmStandIn, venueBody } from "../support/live-binanceusdm-setup";
 
 /**
  * The real ccxt 4.5.84 binanceusdm client, through the Binance dialect, against the stand-in
  * speaking Binance USD-M's private wire (signed /fapi, the algo service for conditional orders,
- * the /sapi key restrictions). Each test pins what the venue does and what ccxt makes of it.
+ * the /sapi key restrictions). Each test pins what the venue does and what ccxt makes of it. What
+ * the venue refuses and the injected faults are in live-binanceusdm-faults.test.ts.
  */
 
-const BTC = "BTC/USDT:USDT";
-const KEYS: LiveCredentials = { apiKey: "stand-in-key", secret: "stand-in-secret" };
-const ENTRY = "p0123456789ab-e";
-const STOP = "p0123456789ab-s";
-const TAKE = "p0123456789ab-t";
-
-let offset = 0; // the venue's clock runs ahead of ours by this much (ccxt signs with the real time)
-const server = new ExchangeServer({ now: () => Date.now() + offset });
-const account = () => server.accounts.binanceusdm;
-
-function client(credentials: LiveCredentials = KEYS): binanceusdm {
-  const exchange: Exchange = createLiveExchange("binanceusdm", credentials, { hostOverride: server.url, timeoutMs: 1_500 });
-  if (!(exchange instanceof binanceusdm)) throw new Error("expected ccxt's binanceusdm");
-  return exchange;
-}
-
-async function refusal(promise: Promise<unknown>): Promise<Error> {
-  const error = await promise.then(() => null, (e: unknown) => e);
-  expect(error).toBeInstanceOf(Error);
-  return error as Error;
-}
-
-/** The venue's JSON error body inside a ccxt error message ("binanceusdm {"code":…}"). */
-const venueBody = (error: Error): string => error.message.slice(error.message.indexOf("{"));
-
-const buy = (ex: Exchange, amount = 0.01, id = ENTRY): Promise<Order> =>
-  ex.createOrder(BTC, "market", "buy", amount, undefined, dialect.marketOrderParams(dialect.clientOrderId(id), false));
-
-async function protect(ex: Exchange, kind: "stop-loss" | "take-profit", id: string, trigger: number): Promise<Order> {
-  const { type, params } = dialect.protectiveOrder(kind, dialect.clientOrderId(id), trigger);
-  return ex.createOrder(BTC, type, "sell", 0.01, undefined, params);
-}
-
-const ordersWithId = (id: string) => account().orders.filter((o) => o.clientOrderId.replace(/#\d+$/, "") === id);
-
-beforeAll(() => server.start());
-afterAll(() => server.stop());
-beforeEach(() => {
-  server.reset();
-  offset = 0;
-  server.addMarket("binanceusdm", BTC);
-  server.setTicker("binanceusdm", BTC, { last: 50_000, baseVolume24h: 1_000, quoteVolume24h: 50_000_000 });
-  server.setBook("binanceusdm", BTC, { bids: [[50_000, 5]], asks: [[50_000.1, 5]] });
-});
+const { server, client, account, ordersWithId, setServerClockAhead } = useBinanceusdmStandIn();
 
 describe("binanceusdm signed requests", () => {
   it("refuses a bad secret (-1022), an unknown key (-2015) and an expired timestamp (-1021) with ccxt's classes", async () => {
@@ -67,11 +20,11 @@ describe("binanceusdm signed requests", () => {
     const badKey = await refusal(client({ ...KEYS, apiKey: "someone-else" }).fetchBalance());
     expect(badKey).toBeInstanceOf(AuthenticationError);
     expect(venueBody(badKey)).toContain('"code":-2015');
-    offset = 60_000; // ccxt's timestamp is now older than its recvWindow (10 s)
+    setServerClockAhead(60_000); // ccxt's timestamp is now older than its recvWindow (10 s)
     const late = await refusal(client().fetchBalance());
     expect(late).toBeInstanceOf(InvalidNonce);
     expect(venueBody(late)).toContain('"code":-1021');
-    offset = 0;
+    setServerClockAhead(0);
     expect((await client().fetchBalance())["USDT"]?.total).toBeCloseTo(10_000, 6);
     account().credentials = { ...account().credentials, canTrade: false }; // a read-only key may read, not trade
     const readOnly = await refusal(buy(client()));
@@ -194,108 +147,5 @@ describe("binanceusdm dialect", () => {
     expect(fired).toMatchObject({ clientOrderId: STOP, status: "closed", filled: 0.01, average: 48_900 });
     expect(fired?.fee?.cost).toBeCloseTo(0.01 * 48_900 * 0.00055, 8);
     expect((await dialect.findOrder(ex, BTC, STOP, false))?.id).toBe(fired?.id); // the same client id, now in the engine
-  });
-});
-
-describe("binanceusdm strictness", () => {
-  it("refuses what Binance refuses, in its codes", async () => {
-    const ex = client();
-    const raw = (params: Record<string, string>) => ex.fapiPrivatePostOrder({ symbol: "BTCUSDT", side: "BUY", type: "MARKET", quantity: "0.01", ...params });
-    const codeOf = async (promise: Promise<unknown>) => JSON.parse(venueBody(await refusal(promise))) as { code: number };
-    expect(await codeOf(raw({ quantity: "0.0105" }))).toMatchObject({ code: -1111 }); // more decimals than the lot
-    expect(await codeOf(raw({ quantity: "0.001" }))).toMatchObject({ code: -4164 }); // 50 USDT < the 100 USDT minimum
-    expect(await codeOf(raw({ quantity: "121" }))).toMatchObject({ code: -4005 }); // above MARKET_LOT_SIZE
-    const unknown = await refusal(raw({ symbol: "NOPEUSDT" }));
-    expect(unknown).toBeInstanceOf(BadSymbol);
-    expect(venueBody(unknown)).toContain('"code":-1121');
-    expect(await codeOf(raw({ type: "STOP_MARKET", stopPrice: "49000" }))).toMatchObject({ code: -4120 }); // conditionals: algo API only
-    expect(await codeOf(raw({ newClientOrderId: "p0123456789ab#e" }))).toMatchObject({ code: -4015 });
-    const reduce = await refusal(ex.createOrder(BTC, "market", "sell", 0.01, undefined, dialect.marketOrderParams(ENTRY, true)));
-    expect(venueBody(reduce)).toContain('"code":-2022'); // reduce-only with nothing to reduce
-    expect(account().orders).toHaveLength(0);
-  });
-
-  it("maps the venue's order refusals to ccxt classes by host: generic on the stand-in, specific on fapi.binance.com", async () => {
-    const ex = client();
-    await buy(ex);
-    await protect(ex, "stop-loss", STOP, 49_000);
-    account().injectFault({ kind: "reject" });
-    const refusals = [
-      await refusal(buy(ex, 0.01, "p0123456789ab-x")), // -2019
-      await refusal(protect(ex, "stop-loss", STOP, 48_000)), // -4116
-      await refusal(protect(ex, "take-profit", TAKE, 49_000)), // -2021: a sell take-profit below the market fires at once
-    ];
-    // ccxt picks its linear-futures error table from the URL's host, which the stand-in's is not.
-    for (const error of refusals) expect(error.constructor).toBe(ExchangeError);
-    const production = refusals.map((error) => {
-      try {
-        ex.handleErrors(400, "Bad Request", "https://fapi.binance.com/fapi/v1/order", "POST", {}, venueBody(error), JSON.parse(venueBody(error)), {}, "");
-        return null;
-      } catch (e) {
-        return (e as Error).constructor;
-      }
-    });
-    expect(production).toEqual([InsufficientFunds, InvalidOrder, OrderImmediatelyFillable]);
-  });
-});
-
-describe("binanceusdm faults", () => {
-  const place = async (fault: OrderFault): Promise<unknown> => {
-    account().injectFault(fault);
-    return buy(client()).then(() => null, (e: unknown) => e);
-  };
-
-  it("accept-then-timeout: RequestTimeout, and the order exists once", async () => {
-    expect(await place({ kind: "accept-then-timeout" })).toBeInstanceOf(RequestTimeout);
-    expect(ordersWithId(ENTRY)).toHaveLength(1);
-    expect(await dialect.findOrder(client(), BTC, ENTRY, false)).toMatchObject({ status: "closed", filled: 0.01 });
-  });
-
-  it("5xx-after-accept: ExchangeNotAvailable, and the order exists once", async () => {
-    expect(await place({ kind: "5xx-after-accept" })).toBeInstanceOf(ExchangeNotAvailable);
-    expect(ordersWithId(ENTRY)).toHaveLength(1);
-    expect(await dialect.findOrder(client(), BTC, ENTRY, false)).toMatchObject({ status: "closed" });
-  });
-
-  it("reject: -2019 Margin is insufficient, nothing booked", async () => {
-    const error = await place({ kind: "reject" });
-    expect((error as Error).constructor).toBe(ExchangeError); // InsufficientFunds on fapi.binance.com: see the mapping test
-    expect(venueBody(error as Error)).toBe('{"code":-2019,"msg":"Margin is insufficient."}');
-    expect(account().orders).toHaveLength(0);
-  });
-
-  it("partial-fill: half filled, the rest EXPIRED", async () => {
-    expect(await place({ kind: "partial-fill", fraction: 0.5 })).toBeNull();
-    expect(await dialect.findOrder(client(), BTC, ENTRY, false)).toMatchObject({ status: "expired", filled: 0.005, amount: 0.01 });
-  });
-
-  it("invisible: not found until the venue shows it", async () => {
-    expect(await place({ kind: "invisible", ms: 3_000 })).toBeNull();
-    const ex = client();
-    expect(await dialect.findOrder(ex, BTC, ENTRY, false)).toBeNull();
-    offset = 3_000;
-    expect(await dialect.findOrder(ex, BTC, ENTRY, false)).toMatchObject({ status: "closed", filled: 0.01 });
-  });
-
-  it("stop-not-placed: answered as accepted, yet never found", async () => {
-    const ex = client();
-    await buy(ex);
-    account().injectFault({ kind: "stop-not-placed" });
-    expect(await protect(ex, "stop-loss", STOP, 49_000)).toMatchObject({ status: "open", clientOrderId: STOP });
-    expect(await dialect.findOrder(ex, BTC, STOP, true)).toBeNull();
-    expect(await dialect.openProtectiveOrders(ex, BTC)).toHaveLength(0);
-  });
-
-  it("429 and 418 on the order path are DDoSProtection (not RateLimitExceeded); nothing is booked", async () => {
-    server.rateLimitNext("binanceusdm", /^\/fapi\/v1\/order$/, 5);
-    const limited = await refusal(buy(client()));
-    expect(limited).toBeInstanceOf(DDoSProtection);
-    expect(limited).not.toBeInstanceOf(RateLimitExceeded);
-    expect(limited.message).toContain("429");
-    server.banNext("binanceusdm", /^\/fapi\/v1\/order$/, { bannedUntil: Date.now() + 600_000 });
-    const banned = await refusal(buy(client()));
-    expect(banned).toBeInstanceOf(DDoSProtection);
-    expect(banned.message).toMatch(/418.*IP banned until \d+/);
-    expect(account().orders).toHaveLength(0);
   });
 });

@@ -1,69 +1,16 @@
-import {
-  AuthenticationError, BadRequest, DDoSProtection, ExchangeError, ExchangeNotAvailable, InsufficientFunds, InvalidNonce, InvalidOrder,
-  OrderNotFound, PermissionDenied, RequestTimeout, type bitget, type Exchange, type Market,
-} from "ccxt";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { AuthenticationError, BadRequest, ExchangeError, InsufficientFunds, InvalidNonce, InvalidOrder, PermissionDenied, type bitget } from "ccxt";
+import { describe, expect, it } from "vitest";
 import { bitgetDialect as dialect, isDuplicateClientOrderId } from "../../src/exchange/live/bitget";
-import { createLiveExchange } from "../../src/exchange/live/ccxt-client";
-import { ExchangeServer } from "../stand-ins/exchange-server";
+import { ASK, BTC, DOGE, ENTRY, KEY, SIZE, STOP, TAKE, TAKER, rejection, useBitgetStandIn } from "../support/live-bitget-setup";
 
 /**
  * The real ccxt 4.5.84 bitget client, through the Bitget dialect, against the stand-in speaking
  * Bitget v2's mix wire (USDT-FUTURES, one-way position mode, sizes in BTC). Every assertion is on
- * what ccxt parsed from the wire, on what it sent, or on the stand-in's account.
+ * what ccxt parsed from the wire, on what it sent, or on the stand-in's account. The injected
+ * faults are in live-bitget-faults.test.ts.
  */
 
-const BTC = "BTC/USDT:USDT";
-const DOGE = "DOGE/USDT:USDT";
-const KEY = { apiKey: "stand-in-key", secret: "stand-in-secret", passphrase: "stand-in-pass" };
-const ENTRY = "p0123456789ab-e";
-const STOP = "p0123456789ab-s";
-const TAKE = "p0123456789ab-t";
-const TAKER = 0.00055;
-const SIZE = 0.05;
-const ASK = 60_000.1;
-
-let skew = 0; // the server's clock runs ahead of the client's by this much (ms)
-const server = new ExchangeServer({ now: () => Date.now() + skew });
-const clients: Exchange[] = [];
-
-/** The listing as ccxt parsed it once: later clients skip the eight requests of loadMarkets. */
-let markets: Market[] | undefined;
-
-function client(credentials: typeof KEY = KEY): Exchange {
-  const exchange = createLiveExchange("bitget", credentials, { hostOverride: server.url, timeoutMs: 1500 });
-  if (markets !== undefined) exchange.setMarkets(markets);
-  clients.push(exchange);
-  return exchange;
-}
-const account = () => server.accounts.bitget;
-const rejection = (promise: Promise<unknown>): Promise<unknown> => promise.then(() => new Error("resolved"), (e: unknown) => e);
-const bodies = (path: RegExp) => server.requestsTo("bitget", path).map((r) => JSON.parse(r.body) as Record<string, unknown>);
-const placed = (id: string) => account().orders.filter((o) => o.clientOrderId === id);
-
-async function enter(exchange: Exchange, amount = SIZE, id = ENTRY): Promise<void> {
-  await exchange.createOrder(BTC, "market", "buy", amount, undefined, dialect.marketOrderParams(dialect.clientOrderId(id), false));
-}
-async function protect(exchange: Exchange, kind: "stop-loss" | "take-profit", id: string, price: number, amount = SIZE): Promise<void> {
-  const { type, params } = dialect.protectiveOrder(kind, dialect.clientOrderId(id), price);
-  await exchange.createOrder(BTC, type, "sell", amount, undefined, params);
-}
-
-beforeAll(() => server.start());
-afterAll(() => server.stop());
-beforeEach(async () => {
-  server.reset();
-  skew = 0;
-  server.setTicker("bitget", BTC, { last: 60_000, bid: 59_999.9, ask: ASK, baseVolume24h: 5000, quoteVolume24h: 300_000_000 });
-  server.setTicker("bitget", DOGE, { last: 0.1, baseVolume24h: 5000, quoteVolume24h: 500 });
-  const first = client();
-  markets ??= Object.values(await first.loadMarkets()).filter((m): m is Market => m !== undefined);
-  await dialect.prepareSymbol(first, BTC, 10, "isolated"); // every test trades isolated, as perpbot does
-  server.requests.length = 0;
-});
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-});
+const { server, client, account, bodies, placed, enter, protect } = useBitgetStandIn();
 
 describe("bitget authentication and account setup", () => {
   it("refuses a bad secret, an unknown key, a wrong passphrase and a stale timestamp in Bitget's codes", async () => {
@@ -260,85 +207,5 @@ describe("bitget positions, balance, fills and funding", () => {
     expect(close?.order).not.toBe(stop?.id); // the fill belongs to the market order the stop placed
     // Cancelling a fired stop is not an error: there is nothing left to cancel.
     if (stop !== null) await dialect.cancelProtectiveOrder(exchange, BTC, stop);
-  });
-});
-
-describe("bitget faults", () => {
-  it("accept-then-timeout: ccxt times out, the order exists once and is found", async () => {
-    const exchange = client();
-    await exchange.loadMarkets();
-    account().injectFault({ kind: "accept-then-timeout" });
-    expect(await rejection(enter(exchange))).toBeInstanceOf(RequestTimeout);
-    expect(placed(ENTRY)).toHaveLength(1);
-    expect(await dialect.findOrder(exchange, BTC, ENTRY, false)).toMatchObject({ status: "closed", filled: SIZE });
-  });
-
-  it("5xx-after-accept: the gateway's 502, the order exists once and is found", async () => {
-    const exchange = client();
-    account().injectFault({ kind: "5xx-after-accept" });
-    expect(await rejection(enter(exchange))).toBeInstanceOf(ExchangeNotAvailable);
-    expect(placed(ENTRY)).toHaveLength(1);
-    expect(await dialect.findOrder(exchange, BTC, ENTRY, false)).toMatchObject({ status: "closed", filled: SIZE });
-  });
-
-  it("reject: Bitget's 40762 (InsufficientFunds), nothing booked", async () => {
-    const exchange = client();
-    account().injectFault({ kind: "reject" });
-    const refused = await rejection(enter(exchange));
-    expect(refused).toBeInstanceOf(InsufficientFunds);
-    expect(String(refused)).toContain('"code":"40762"');
-    expect(placed(ENTRY)).toHaveLength(0);
-    expect(await dialect.findOrder(exchange, BTC, ENTRY, false)).toBeNull();
-  });
-
-  it("partial-fill: found with the filled part, the rest cancelled", async () => {
-    const exchange = client();
-    account().injectFault({ kind: "partial-fill", fraction: 0.4 });
-    await enter(exchange);
-    const found = await dialect.findOrder(exchange, BTC, ENTRY, false);
-    expect(found).toMatchObject({ status: "canceled", amount: SIZE, average: ASK });
-    expect(found?.filled).toBeCloseTo(0.02, 12);
-  });
-
-  it("invisible: not found at first, found once the venue shows it", async () => {
-    const exchange = client();
-    account().injectFault({ kind: "invisible", ms: 2000 });
-    await enter(exchange);
-    expect(await dialect.findOrder(exchange, BTC, ENTRY, false)).toBeNull();
-    expect(server.requestsTo("bitget", /\/orders-(pending|history)$/)).toHaveLength(2); // looked everywhere
-    skew = 2500; // still inside Bitget's 30 s timestamp window
-    expect(await dialect.findOrder(exchange, BTC, ENTRY, false)).toMatchObject({ status: "closed", filled: SIZE });
-  });
-
-  it("stop-not-placed: acknowledged, then nowhere", async () => {
-    const exchange = client();
-    await enter(exchange);
-    account().injectFault({ kind: "stop-not-placed" });
-    await protect(exchange, "stop-loss", STOP, 57_000);
-    expect(await dialect.findOrder(exchange, BTC, STOP, true)).toBeNull();
-    expect(await dialect.openProtectiveOrders(exchange, BTC)).toEqual([]);
-  });
-
-  it("an order the detail endpoint does not show (40109) is still found in the order history", async () => {
-    const exchange = client();
-    await enter(exchange);
-    server.replyNext("bitget", /\/api\/v2\/mix\/order\/detail$/, 1, { status: 400, body: { code: "40109", msg: "The data of the order cannot be found, please confirm the order number", requestTime: Date.now(), data: null } });
-    expect(await rejection(exchange.fetchOrder("", BTC, { clientOrderId: ENTRY }))).toBeInstanceOf(OrderNotFound);
-    server.replyNext("bitget", /\/api\/v2\/mix\/order\/detail$/, 1, { status: 400, body: { code: "40109", msg: "The data of the order cannot be found, please confirm the order number", requestTime: Date.now(), data: null } });
-    const found = await dialect.findOrder(exchange, BTC, ENTRY, false);
-    expect(found).toMatchObject({ clientOrderId: ENTRY, status: "closed", filled: SIZE, average: ASK, info: { status: "filled" } });
-    expect(server.requestsTo("bitget", /\/orders-history$/).at(-1)?.query).toMatchObject({ clientOid: ENTRY });
-  });
-
-  it("a 429 and an IP ban on the order path: ccxt raises DDoSProtection for Bitget's code 429, nothing booked", async () => {
-    const exchange = client();
-    await exchange.loadMarkets();
-    server.rateLimitNext("bitget", /\/place-order$/, 5);
-    const limited = await rejection(enter(exchange));
-    expect(limited).toBeInstanceOf(DDoSProtection);
-    expect(exchange.last_response_headers?.["retry-after"] ?? exchange.last_response_headers?.["Retry-After"]).toBe("5");
-    server.banNext("bitget", /\/place-order$/, { retryAfterSeconds: 300 });
-    expect(await rejection(enter(exchange))).toBeInstanceOf(DDoSProtection);
-    expect(placed(ENTRY)).toHaveLength(0);
   });
 });

@@ -102,7 +102,8 @@ describe("bybit orders", () => {
     const duplicate = await rejection(enter(exchange));
     expect(duplicate).toBeInstanceOf(InvalidOrder);
     expect(dialect.isDuplicateClientOrderId?.(duplicate)).toBe(true);
-    expect(dialect.isDuplicateClientOrderId?.(await rejection(enter(exchange, 5000, "p0000000000ff-e")))).toBe(false); // insufficient margin is not
+    account().walletBalance = 50;
+    expect(dialect.isDuplicateClientOrderId?.(await rejection(enter(exchange, 100, "p0000000000ff-e")))).toBe(false); // insufficient margin is not
     expect(account().orders.filter((o) => o.clientOrderId === ENTRY)).toHaveLength(1);
   });
 
@@ -135,7 +136,9 @@ describe("bybit orders", () => {
     await enter(exchange);
     const grow = await rejection(exchange.createOrder(BTC, "market", "buy", 1, undefined, dialect.marketOrderParams("p0000000000ab-x", true)));
     expect(String(grow)).toContain("110017");
-    expect(await rejection(enter(exchange, 5000, "p0000000000ac-x"))).toBeInstanceOf(InsufficientFunds);
+    account().walletBalance = 50; // within the 119 BTC market-order cap, beyond what the margin allows
+    expect(await rejection(enter(exchange, 100, "p0000000000ac-x"))).toBeInstanceOf(InsufficientFunds);
+    account().walletBalance = 10_000;
     const tooSmall = await rejection(exchange.createOrder(DOGE, "market", "buy", 10, undefined, { clientOrderId: "p0000000000ad-x" }));
     expect(String(tooSmall)).toContain("110094");
     expect(await rejection(protect(exchange, "stop-loss", "p0000000000ae-x", 105))).toBeInstanceOf(InvalidOrder); // a sell stop above the market
@@ -145,8 +148,8 @@ describe("bybit orders", () => {
     const raw = exchange as bybit;
     const order = (symbol: string, qty: string) => rejection(raw.privatePostV5OrderCreate({ category: "linear", symbol, side: "Buy", orderType: "Market", qty }));
     expect(String(await order("FOOUSDT", "1"))).toContain("symbol invalid");
-    expect(String(await order("BTCUSDT", "0.5"))).toContain("minimum limit allowed");
-    expect(String(await order("BTCUSDT", "1.5"))).toContain("Qty invalid");
+    expect(String(await order("DOGEUSDT", "0.5"))).toContain("minimum limit allowed");
+    expect(String(await order("DOGEUSDT", "1.5"))).toContain("Qty invalid");
     expect(account().orders.map((o) => o.clientOrderId)).toEqual([ENTRY]);
   });
 });

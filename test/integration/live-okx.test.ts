@@ -1,72 +1,15 @@
-import {
-  AuthenticationError, BadRequest, BadSymbol, DuplicateOrderId, ExchangeError, ExchangeNotAvailable, InsufficientFunds, InvalidNonce, InvalidOrder, RateLimitExceeded,
-  RequestTimeout, okx, type Exchange,
-} from "ccxt";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createLiveExchange } from "../../src/exchange/live/ccxt-client";
+import { AuthenticationError, BadRequest, BadSymbol, DuplicateOrderId, ExchangeError, InsufficientFunds, InvalidNonce, InvalidOrder, okx, type Exchange } from "ccxt";
+import { describe, expect, it } from "vitest";
 import { adaptOkxClient, fromOkxClientOrderId, isDuplicateClientOrderId, okxDialect as dialect } from "../../src/exchange/live/okx";
-import type { StandInAccount } from "../stand-ins/exchange-account";
-import { ExchangeServer } from "../stand-ins/exchange-server";
+import { BTC, CONTRACT, ENTRY, STOP, TAKE, enterLong, placeProtection, rejection, usdtBalance, useOkxStandIn } from "../support/live-okx-setup";
 
 /**
  * The real ccxt 4.5.84 okx client, through the OKX dialect, against the stand-in speaking OKX v5's
- * private wire. Sizes on the wire are contracts of 0.01 BTC (BTC-USDT-SWAP's ctVal); the stand-in
- * account keeps BTC. The server clock is controllable but starts at the real time: OKX refuses a
- * request stamped more than 30 s away from its clock, and ccxt stamps with the real one.
+ * private wire (see live-okx-setup.ts for contracts and the clock). The injected faults are in
+ * live-okx-faults.test.ts.
  */
 
-const BTC = "BTC/USDT:USDT";
-const CONTRACT = 0.01;
-const CREDS = { apiKey: "stand-in-key", secret: "stand-in-secret", passphrase: "stand-in-pass" };
-const ENTRY = dialect.clientOrderId("p0123456789ab-e");
-const STOP = dialect.clientOrderId("p0123456789ab-s");
-const TAKE = dialect.clientOrderId("p0123456789ab-t");
-
-let clock = Date.now();
-const server = new ExchangeServer({ now: () => clock });
-let account: StandInAccount;
-
-function client(overrides: Partial<typeof CREDS> = {}): Exchange {
-  const exchange = createLiveExchange("okx", { ...CREDS, ...overrides }, { hostOverride: server.url, timeoutMs: 1_500 });
-  exchange.enableRateLimit = false; // ccxt's own throttle only slows a local run down
-  return exchange;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  const error = await promise.then(() => null, (e: unknown) => e);
-  expect(error).toBeInstanceOf(Error);
-  return error as Error;
-}
-
-/** Leverage 5, isolated, then a 5-contract (0.05 BTC) market buy with our entry id. */
-async function enterLong(exchange: Exchange): Promise<void> {
-  await dialect.prepareSymbol(exchange, BTC, 5, "isolated");
-  await exchange.createOrder(BTC, "market", "buy", 5, undefined, dialect.marketOrderParams(ENTRY, false));
-}
-
-async function placeProtection(exchange: Exchange, kind: "stop-loss" | "take-profit", id: string, trigger: number): Promise<void> {
-  const { type, params } = dialect.protectiveOrder(kind, id, trigger);
-  await exchange.createOrder(BTC, type, "sell", 5, undefined, params);
-}
-
-/** ccxt's balance structure keyed by currency code ({ free, used, total }). */
-async function usdtBalance(exchange: Exchange): Promise<{ free?: number; total?: number }> {
-  const balance = (await exchange.fetchBalance()) as unknown as Record<string, { free?: number; total?: number } | undefined>;
-  return balance["USDT"] ?? {};
-}
-
-const bodyOf = (path: RegExp): unknown => JSON.parse(server.requestsTo("okx", path).at(-1)?.body ?? "null");
-const ours = (id: string) => account.orders.filter((o) => o.clientOrderId === id);
-
-beforeAll(() => server.start());
-afterAll(() => server.stop());
-beforeEach(() => {
-  server.reset();
-  clock = Date.now();
-  server.addMarket("okx", BTC, { contractSize: CONTRACT });
-  server.setTicker("okx", BTC, { last: 50_000, bid: 49_990, ask: 50_010, baseVolume24h: 1_000, quoteVolume24h: 50_000_000 });
-  account = server.accounts.okx;
-});
+const { server, client, account, bodyOf, ours } = useOkxStandIn();
 
 describe("okx signing", () => {
   it("refuses a bad secret, key or passphrase and a stale timestamp with OKX's codes; a signed request passes", async () => {
@@ -91,7 +34,7 @@ describe("okx signing", () => {
     const raw = await rejection(exchange.createOrder(BTC, "market", "buy", 5, undefined, { clientOrderId: "p0123456789ab-e" }));
     expect(raw).toBeInstanceOf(BadRequest);
     expect(raw.message).toContain("Parameter clOrdId error");
-    expect(account.orders).toHaveLength(0);
+    expect(account().orders).toHaveLength(0);
   });
 });
 
@@ -100,8 +43,8 @@ describe("okx leverage, entry and lookups", () => {
     const exchange = client();
     await dialect.prepareSymbol(exchange, BTC, 5, "isolated");
     await dialect.prepareSymbol(exchange, BTC, 5, "isolated");
-    expect(account.leverage.get(BTC)).toBe(5);
-    expect(account.marginMode.get(BTC)).toBe("isolated");
+    expect(account().leverage.get(BTC)).toBe(5);
+    expect(account().marginMode.get(BTC)).toBe("isolated");
     expect(bodyOf(/\/account\/set-leverage$/)).toEqual({ lever: 5, mgnMode: "isolated", instId: "BTC-USDT-SWAP", posSide: "net" });
     expect(server.requestsTo("okx", /\/account\/config$/)).toHaveLength(2); // the position-mode check
     await exchange.setPositionMode(true);
@@ -113,7 +56,7 @@ describe("okx leverage, entry and lookups", () => {
     await enterLong(exchange);
     const [sent] = bodyOf(/\/trade\/batch-orders$/) as Record<string, unknown>[];
     expect(sent).toMatchObject({ instId: "BTC-USDT-SWAP", side: "buy", ordType: "market", sz: "5", clOrdId: ENTRY, tdMode: "isolated" });
-    expect(account.positions.get(BTC)).toMatchObject({ side: "long", qty: 0.05, entryPrice: 50_010 });
+    expect(account().positions.get(BTC)).toMatchObject({ side: "long", qty: 0.05, entryPrice: 50_010 });
     const found = await dialect.findOrder(exchange, BTC, ENTRY, false);
     expect(found).toMatchObject({ clientOrderId: ENTRY, status: "closed", filled: 5, amount: 5, average: 50_010 });
     expect(found?.fee?.cost).toBeCloseTo(0.05 * 50_010 * 0.00055, 8);
@@ -131,7 +74,7 @@ describe("okx leverage, entry and lookups", () => {
     expect(plain).not.toBeInstanceOf(DuplicateOrderId);
     expect(isDuplicateClientOrderId(plain)).toBe(true);
     expect(ours(ENTRY)).toHaveLength(1);
-    expect(account.positions.get(BTC)?.qty).toBe(0.05);
+    expect(account().positions.get(BTC)?.qty).toBe(0.05);
   });
 
   it("finds an order through the history and then the fills when the order endpoint no longer has it", async () => {
@@ -167,7 +110,7 @@ describe("okx leverage, entry and lookups", () => {
     expect((await rejection(exchange.privatePostTradeBatchOrders([{ ...order, sz: "0.005" }]))).message).toContain("51121");
     expect((await rejection(exchange.privatePostTradeBatchOrders([{ ...order, tdMode: "cash" }]))).message).toContain("Parameter tdMode error");
     expect(ours("p4E")).toHaveLength(0);
-    expect(account.positions.get(BTC)?.qty).toBe(0.05);
+    expect(account().positions.get(BTC)?.qty).toBe(0.05);
   });
 
   it("a reduce-only close in the other margin mode has nothing to reduce: an adapted client closes without prepareSymbol", async () => {
@@ -178,7 +121,7 @@ describe("okx leverage, entry and lookups", () => {
     const restarted = client();
     adaptOkxClient(restarted, "isolated");
     await exit(restarted);
-    expect(account.positions.has(BTC)).toBe(false);
+    expect(account().positions.has(BTC)).toBe(false);
     expect(server.requestsTo("okx", /\/account\/set-leverage$/)).toHaveLength(1); // only the entry's
   });
 });
@@ -211,14 +154,14 @@ describe("okx stops, positions, balance, fills and funding", () => {
     expect(others).toHaveLength(0);
     expect(position).toMatchObject({ symbol: BTC, side: "long", contracts: 5, contractSize: CONTRACT, entryPrice: 50_010, marginMode: "isolated", leverage: 5 });
     const usdt = await usdtBalance(exchange);
-    expect(usdt.total).toBeCloseTo(account.equity(), 6);
-    expect(usdt.free).toBeCloseTo(account.availableBalance(), 6);
+    expect(usdt.total).toBeCloseTo(account().equity(), 6);
+    expect(usdt.free).toBeCloseTo(account().availableBalance(), 6);
     expect(usdt.free).toBeLessThan(usdt.total ?? 0);
     const [fill] = await exchange.fetchMyTrades(BTC);
     expect(fill).toMatchObject({ symbol: BTC, side: "buy", amount: 5, price: 50_010 });
     expect(fill?.fee?.cost).toBeCloseTo(0.05 * 50_010 * 0.00055, 8);
     expect((fill?.info as Record<string, unknown>)["clOrdId"]).toBe(ENTRY);
-    account.settleFunding(BTC, 0.0001, 50_000);
+    account().settleFunding(BTC, 0.0001, 50_000);
     const [payment, ...more] = await exchange.fetchFundingHistory(BTC);
     expect(more).toHaveLength(0);
     expect(payment).toMatchObject({ symbol: BTC, code: "USDT" });
@@ -229,7 +172,7 @@ describe("okx stops, positions, balance, fills and funding", () => {
   it("loses a position closed behind the bot and shows the close fill", async () => {
     const exchange = client();
     await enterLong(exchange);
-    account.closeBehindTheBot(BTC, 50_500);
+    account().closeBehindTheBot(BTC, 50_500);
     expect(await exchange.fetchPositions([BTC])).toEqual([]);
     const close = (await exchange.fetchMyTrades(BTC)).find((t) => t.side === "sell");
     expect(close).toMatchObject({ amount: 5, price: 50_500 });
@@ -247,80 +190,11 @@ describe("okx stops, positions, balance, fills and funding", () => {
 
   it("tells whether the key may withdraw from the account config's perm; a read-only key cannot trade", async () => {
     expect(await dialect.canWithdraw(client())).toBe(false);
-    account.credentials = { ...account.credentials, canWithdraw: true };
+    account().credentials = { ...account().credentials, canWithdraw: true };
     expect(await dialect.canWithdraw(client())).toBe(true);
-    account.credentials = { ...account.credentials, canTrade: false };
+    account().credentials = { ...account().credentials, canTrade: false };
     const readOnly = await rejection(client().createOrder(BTC, "market", "buy", 5, undefined, dialect.marketOrderParams(ENTRY, false)));
     expect(readOnly.message).toContain("50120");
-    expect(account.orders).toHaveLength(0);
-  });
-});
-
-describe("okx order faults", () => {
-  it("accept-then-timeout: RequestTimeout, and the order exists once and is found", async () => {
-    const exchange = client();
-    await dialect.prepareSymbol(exchange, BTC, 5, "isolated");
-    account.injectFault({ kind: "accept-then-timeout" });
-    expect(await rejection(exchange.createOrder(BTC, "market", "buy", 5, undefined, dialect.marketOrderParams(ENTRY, false)))).toBeInstanceOf(RequestTimeout);
-    expect(ours(ENTRY)).toHaveLength(1);
-    expect(await dialect.findOrder(exchange, BTC, ENTRY, false)).toMatchObject({ status: "closed", filled: 5 });
-  });
-
-  it("5xx-after-accept: ExchangeNotAvailable, and the order exists once and is found", async () => {
-    const exchange = client();
-    await dialect.prepareSymbol(exchange, BTC, 5, "isolated");
-    account.injectFault({ kind: "5xx-after-accept" });
-    expect(await rejection(exchange.createOrder(BTC, "market", "buy", 5, undefined, dialect.marketOrderParams(ENTRY, false)))).toBeInstanceOf(ExchangeNotAvailable);
-    expect(ours(ENTRY)).toHaveLength(1);
-    expect(await dialect.findOrder(exchange, BTC, ENTRY, false)).toMatchObject({ status: "closed", filled: 5 });
-  });
-
-  it("reject: InsufficientFunds (51008) and nothing booked", async () => {
-    const exchange = client();
-    await dialect.prepareSymbol(exchange, BTC, 5, "isolated");
-    account.injectFault({ kind: "reject" });
-    const refused = await rejection(exchange.createOrder(BTC, "market", "buy", 5, undefined, dialect.marketOrderParams(ENTRY, false)));
-    expect(refused).toBeInstanceOf(InsufficientFunds);
-    expect(refused.message).toContain("51008");
-    expect(account.orders).toHaveLength(0);
-    expect(await dialect.findOrder(exchange, BTC, ENTRY, false)).toBeNull();
-  });
-
-  it("partial-fill: found with the part filled and the rest cancelled", async () => {
-    const exchange = client();
-    await dialect.prepareSymbol(exchange, BTC, 5, "isolated");
-    account.injectFault({ kind: "partial-fill", fraction: 0.4 });
-    await exchange.createOrder(BTC, "market", "buy", 5, undefined, dialect.marketOrderParams(ENTRY, false));
-    expect(await dialect.findOrder(exchange, BTC, ENTRY, false)).toMatchObject({ status: "canceled", filled: 2, amount: 5, average: 50_010 });
-  });
-
-  it("invisible: not found until the venue shows it", async () => {
-    const exchange = client();
-    await dialect.prepareSymbol(exchange, BTC, 5, "isolated");
-    account.injectFault({ kind: "invisible", ms: 5_000 });
-    await exchange.createOrder(BTC, "market", "buy", 5, undefined, dialect.marketOrderParams(ENTRY, false));
-    expect(await dialect.findOrder(exchange, BTC, ENTRY, false)).toBeNull();
-    clock += 5_001;
-    expect(await dialect.findOrder(exchange, BTC, ENTRY, false)).toMatchObject({ status: "closed", filled: 5 });
-  });
-
-  it("stop-not-placed: answered with success, never found", async () => {
-    const exchange = client();
-    await enterLong(exchange);
-    account.injectFault({ kind: "stop-not-placed" });
-    await placeProtection(exchange, "stop-loss", STOP, 49_000);
-    expect(await dialect.findOrder(exchange, BTC, STOP, true)).toBeNull();
-    expect(await dialect.openProtectiveOrders(exchange, BTC)).toEqual([]);
-  });
-
-  it("a 429 and OKX's answer to an IP over its limit are RateLimitExceeded (50011), nothing booked", async () => {
-    const exchange = client();
-    await dialect.prepareSymbol(exchange, BTC, 5, "isolated");
-    server.rateLimitNext("okx", /\/trade\/batch-orders$/, 2);
-    const limited = await rejection(exchange.createOrder(BTC, "market", "buy", 5, undefined, dialect.marketOrderParams(ENTRY, false)));
-    expect(limited).toBeInstanceOf(RateLimitExceeded);
-    server.banNext("okx", /\/trade\/batch-orders$/, { retryAfterSeconds: 600 });
-    expect(await rejection(exchange.createOrder(BTC, "market", "buy", 5, undefined, dialect.marketOrderParams(ENTRY, false)))).toBeInstanceOf(RateLimitExceeded);
-    expect(account.orders).toHaveLength(0);
+    expect(account().orders).toHaveLength(0);
   });
 });

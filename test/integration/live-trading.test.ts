@@ -215,7 +215,7 @@ describe.each(VENUES)("live trading on %s (real ccxt, stand-in venue)", (venue) 
     server.setTicker(venue, "DOGE/USDT:USDT", { last: 0.2, baseVolume24h: 1e7, quoteVolume24h: 2e6 });
     account.placeOrder({ clientOrderId: "byhand1", symbol: "DOGE/USDT:USDT", side: "sell", type: "market", amount: 1000, reduceOnly: false, triggerPrice: null });
     expect((await reconcileLivePositions(app, await openTrades())).unknownPositions).toBe(1);
-    expect(texts().some((t) => t.includes("DOGE/USDT:USDT") && t.includes("does not know"))).toBe(true);
+    expect(texts().some((t) => t.includes("DOGE/USDT:USDT") && t.includes("did not know"))).toBe(true);
   });
 
   it("adopts a position it does not know when told to, and gives it the bot's stop and take-profit on the venue", async () => {

@@ -8,7 +8,18 @@
  * As strict as a real venue: a client order id it already holds is refused as a duplicate, a
  * reduce-only order that would open or grow a position is refused, margin is checked, and an
  * order it accepted is never lost. Faults are injected per placement (see OrderFault).
+ *
+ * This file is the order book of record and fault injection; what a fill does to positions, the
+ * wallet and margin is computed in exchange-account-positions.ts.
  */
+
+import {
+  DEFAULT_LEVERAGE, fillOrder, fundingAmount, openingCost, totalUnrealizedPnl, totalUsedMargin,
+  type FundingPayment, type StandInPosition, type StandInTrade,
+} from "./exchange-account-positions";
+
+// Positions, trades and funding are declared beside their arithmetic; the wire modules import them from here.
+export type { FundingPayment, StandInPosition, StandInTrade };
 
 export type OrderType = "market" | "stop-market" | "take-profit-market";
 export type OrderStatus = "open" | "filled" | "cancelled" | "rejected";
@@ -35,33 +46,6 @@ export interface StandInOrder {
   readonly visibleAt: number;
   cancelReason: string | null;
 }
-
-export interface StandInPosition {
-  readonly symbol: string;
-  side: "long" | "short";
-  /** Base units, > 0. */
-  qty: number;
-  entryPrice: number;
-  readonly openedAt: number;
-  updatedAt: number;
-}
-
-export interface StandInTrade {
-  readonly id: string;
-  readonly orderId: string;
-  readonly clientOrderId: string;
-  readonly symbol: string;
-  readonly side: "buy" | "sell";
-  readonly qty: number;
-  readonly price: number;
-  readonly fee: number;
-  /** Realized on the part that reduced a position (before fees). */
-  readonly realizedPnl: number;
-  readonly ts: number;
-  readonly reduceOnly: boolean;
-}
-
-export interface FundingPayment { readonly id: string; readonly symbol: string; readonly amount: number; readonly rate: number; readonly ts: number }
 
 export interface Credentials {
   readonly apiKey: string;
@@ -113,8 +97,6 @@ export type PlaceOutcome =
 export interface Quote { readonly bid: number; readonly ask: number; readonly last: number }
 
 interface QueuedFault { readonly fault: OrderFault; readonly on: "market" | "conditional"; times: number }
-
-const TAKER_FEE = 0.00055;
 
 export class StandInAccount {
   readonly orders: StandInOrder[] = [];
@@ -170,9 +152,8 @@ export class StandInAccount {
         return { ok: false, error: "invalid-trigger-price", message: `trigger price ${request.triggerPrice} would trigger immediately (last ${quote.last})` };
       }
     } else if (!request.reduceOnly) {
-      const leverage = this.leverage.get(request.symbol) ?? 10;
-      const margin = (request.amount * quote.last) / leverage;
-      if (margin + request.amount * quote.last * TAKER_FEE > this.availableBalance()) {
+      const leverage = this.leverage.get(request.symbol) ?? DEFAULT_LEVERAGE;
+      if (openingCost(request.amount, quote.last, leverage) > this.availableBalance()) {
         return { ok: false, error: "insufficient-margin", message: "insufficient available margin" };
       }
     }
@@ -232,18 +213,11 @@ export class StandInAccount {
   }
 
   unrealizedPnl(): number {
-    let total = 0;
-    for (const p of this.positions.values()) {
-      const last = this.quoteOf(p.symbol)?.last ?? p.entryPrice;
-      total += (last - p.entryPrice) * p.qty * (p.side === "long" ? 1 : -1);
-    }
-    return total;
+    return totalUnrealizedPnl(this.positions.values(), this.quoteOf);
   }
 
   usedMargin(): number {
-    let total = 0;
-    for (const p of this.positions.values()) total += (p.qty * p.entryPrice) / (this.leverage.get(p.symbol) ?? 10);
-    return total;
+    return totalUsedMargin(this.positions.values(), this.leverage);
   }
 
   equity(): number {
@@ -298,7 +272,7 @@ export class StandInAccount {
   settleFunding(symbol: string, rate: number, markPrice: number, ts = this.now()): void {
     const position = this.positions.get(symbol);
     if (position === undefined) return;
-    const amount = -rate * position.qty * markPrice * (position.side === "long" ? 1 : -1);
+    const amount = fundingAmount(position, rate, markPrice);
     this.walletBalance += amount;
     this.funding.push({ id: String(this.nextId++), symbol, amount, rate, ts });
   }
@@ -311,48 +285,14 @@ export class StandInAccount {
 
   private fill(order: StandInOrder, qty: number, price: number): void {
     if (!(qty > 0)) return;
-    const now = this.now();
-    const fee = qty * price * TAKER_FEE;
-    const realizedPnl = this.applyToPosition(order.symbol, order.side, qty, price, now);
-    order.avgPrice = ((order.avgPrice ?? 0) * order.filled + price * qty) / (order.filled + qty);
-    order.filled += qty;
-    order.fee += fee;
-    order.updatedAt = now;
-    if (order.filled >= order.amount - 1e-12) order.status = "filled";
-    this.walletBalance += realizedPnl - fee;
-    this.trades.push({
-      id: String(this.nextId++), orderId: order.id, clientOrderId: order.clientOrderId, symbol: order.symbol, side: order.side,
-      qty, price, fee, realizedPnl, ts: now, reduceOnly: order.reduceOnly,
-    });
+    const trade = fillOrder(this.positions, order, qty, price, this.now(), () => String(this.nextId++));
+    this.walletBalance += trade.realizedPnl - trade.fee;
+    this.trades.push(trade);
     // A position that is gone takes its reduce-only orders with it.
     if (!this.positions.has(order.symbol)) {
       for (const other of this.orders) {
         if (other !== order && other.symbol === order.symbol && other.status === "open" && other.reduceOnly) this.cancel(other, "reduce-only order cancelled: position closed");
       }
     }
-  }
-
-  /** Returns the PnL realized by the part that reduced the position. */
-  private applyToPosition(symbol: string, side: "buy" | "sell", qty: number, price: number, now: number): number {
-    const position = this.positions.get(symbol);
-    const direction = side === "buy" ? "long" : "short";
-    if (position === undefined) {
-      this.positions.set(symbol, { symbol, side: direction, qty, entryPrice: price, openedAt: now, updatedAt: now });
-      return 0;
-    }
-    if (position.side === direction) {
-      position.entryPrice = (position.entryPrice * position.qty + price * qty) / (position.qty + qty);
-      position.qty += qty;
-      position.updatedAt = now;
-      return 0;
-    }
-    const closed = Math.min(qty, position.qty);
-    const realized = (price - position.entryPrice) * closed * (position.side === "long" ? 1 : -1);
-    position.qty -= closed;
-    position.updatedAt = now;
-    if (position.qty <= 1e-12) this.positions.delete(symbol);
-    const rest = qty - closed;
-    if (rest > 1e-12) this.positions.set(symbol, { symbol, side: direction, qty: rest, entryPrice: price, openedAt: now, updatedAt: now });
-    return realized;
   }
 }
