@@ -93,6 +93,12 @@ export async function executeProposal(app: App, proposalId: string): Promise<Exe
     }
     crashPoint("after-order-submit");
   }
+  // A live entry still working after the placement settled: the rest is cancelled, the position is
+  // what filled, and its stop goes on at once. (Left working it would be a position without a stop.)
+  if (isLive(app.broker) && (report.status === "open" || report.status === "partially-filled")) {
+    report = (await app.broker.cancelOrder(terms.venue, terms.symbol, entry.clientOrderId)) ?? report;
+    app.logger.info({ proposalId, filled: report.filledQty.toString(), status: report.status }, "cancelled the rest of a live entry still working");
+  }
   const placed = report;
   outcome = await applyTradeEvent(app, proposalId, (s) => (s.status === "submitting" || s.status === "unknown" ? fillEvent("entry-filled", s.entry, placed) : null), {
     crashAfterCommit: "after-fill-commit",

@@ -99,6 +99,8 @@ export interface LiveBroker extends Broker {
   protect(request: ProtectionRequest): Promise<ProtectionState[]>;
   /** Cancels whichever of these protective orders are still open. */
   cancelProtection(venue: string, symbol: string, clientOrderIds: readonly string[]): Promise<void>;
+  /** Cancels what is left of a working order and returns it as it ended (null when the venue does not show it). */
+  cancelOrder(venue: string, symbol: string, clientOrderId: string): Promise<BrokerOrder | null>;
   /** A stop-loss or take-profit by our client id (filled once it fired), or null. */
   findProtectiveOrder(venue: string, symbol: string, clientOrderId: string): Promise<BrokerOrder | null>;
   positions(venue: string): Promise<VenuePosition[]>;

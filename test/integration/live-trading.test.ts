@@ -156,6 +156,17 @@ describe.each(VENUES)("live trading on %s (real ccxt, stand-in venue)", (venue) 
     expect(account.positions.get(SYMBOL)?.qty).toBeCloseTo(1000, 6);
   });
 
+  it("cancels the rest of an entry the venue leaves working: the position is what filled", async () => {
+    const { app, account, approved, entries, state } = await live(venue);
+    const id = await approved();
+    account.injectFault({ kind: "partial-fill", fraction: 0.5, rest: "working" });
+    expect((await executeProposal(app, id)).status).toBe("open");
+    const trade = await state(id);
+    expect(trade.status === "open" && trade.position.quantity.toNumber()).toBeCloseTo(1000, 6);
+    expect(entries(id).map((o) => [o.status, o.filled])).toEqual([["cancelled", 1000]]);
+    expect(account.openOrders(SYMBOL)).toHaveLength(0);
+  });
+
   it.each(["rate-limit", "ban"] as const)("retries an entry refused at the door (%s) and places it once", async (kind) => {
     const { app, approved, entries, state } = await live(venue);
     const id = await approved();

@@ -62,7 +62,8 @@ export interface Credentials {
  *  - accept-then-timeout: the order is booked and filled, the HTTP answer never comes (the client times out);
  *  - 5xx-after-accept:    the order is booked and filled, the answer is a 502 with the gateway's HTML;
  *  - reject:              refused with the venue's "insufficient margin" error, nothing booked;
- *  - partial-fill:        a market order fills `fraction` of its amount, the rest is cancelled;
+ *  - partial-fill:        a market order fills `fraction` of its amount, the rest is cancelled
+ *                         (or, with `rest: "working"`, left working: a venue slow to cancel it);
  *  - invisible:           booked and filled, but lookups do not show it for `ms`;
  *  - stop-not-placed:     a conditional order is answered with success and silently not kept.
  */
@@ -70,7 +71,7 @@ export type OrderFault =
   | { readonly kind: "accept-then-timeout" }
   | { readonly kind: "5xx-after-accept" }
   | { readonly kind: "reject" }
-  | { readonly kind: "partial-fill"; readonly fraction: number }
+  | { readonly kind: "partial-fill"; readonly fraction: number; readonly rest?: "cancelled" | "working" }
   | { readonly kind: "invisible"; readonly ms: number }
   | { readonly kind: "stop-not-placed" };
 
@@ -168,7 +169,8 @@ export class StandInAccount {
     if (!conditional) {
       const fraction = fault?.kind === "partial-fill" ? fault.fraction : 1;
       this.fill(order, order.amount * fraction, order.side === "buy" ? quote.ask : quote.bid);
-      if (order.status === "open") this.cancel(order, "the rest of an immediate-or-cancel market order was cancelled");
+      const keepWorking = fault?.kind === "partial-fill" && fault.rest === "working";
+      if (order.status === "open" && !keepWorking) this.cancel(order, "the rest of an immediate-or-cancel market order was cancelled");
     }
     const transport: Transport = fault?.kind === "accept-then-timeout" ? "hang" : fault?.kind === "5xx-after-accept" ? "5xx" : "normal";
     return { ok: true, order, transport };

@@ -1,5 +1,5 @@
 import Decimal from "decimal.js";
-import { DDoSProtection, DuplicateOrderId, NetworkError, RateLimitExceeded, type Exchange, type Order, type Position, type Trade } from "ccxt";
+import { DDoSProtection, DuplicateOrderId, NetworkError, OrderNotFound, RateLimitExceeded, type Exchange, type Order, type Position, type Trade } from "ccxt";
 import type { Logger } from "../../log";
 import {
   OrderOutcomeUnknownError, type BrokerOrder, type LiveBroker, type OrderRequest, type ProtectionRequest, type ProtectionState,
@@ -221,6 +221,22 @@ export function createCcxtBroker(options: CcxtBrokerOptions): LiveBroker {
       }
     },
     placeOrder: place,
+    async cancelOrder(asked, symbol, clientOrderId) {
+      assertVenue(asked);
+      try {
+        const order = await find(symbol, clientOrderId, false);
+        if (order === null) return null;
+        if (order.status === "open" && order.id !== undefined) {
+          // Finished in the meantime (filled or cancelled by the venue): nothing to cancel, it is read again below.
+          await exchange.cancelOrder(order.id, symbol).catch((error: unknown) => {
+            if (!(error instanceof OrderNotFound)) throw error;
+          });
+        }
+        return await findReport(symbol, clientOrderId);
+      } catch (error) {
+        throw fail(error);
+      }
+    },
     async findProtectiveOrder(asked, symbol, clientOrderId) {
       assertVenue(asked);
       try {
