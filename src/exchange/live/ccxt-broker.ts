@@ -119,6 +119,15 @@ export function createCcxtBroker(options: CcxtBrokerOptions): LiveBroker {
   function assertVenue(asked: string): void {
     if (asked !== venue) throw new Error(`the live broker trades on ${venue}, not ${asked}`);
   }
+  /** One venue call as the broker answers it: on the trading venue only, every error mapped (and scrubbed of keys). */
+  async function guarded<T>(asked: string, work: () => Promise<T>): Promise<T> {
+    assertVenue(asked);
+    try {
+      return await work();
+    } catch (error) {
+      throw fail(error);
+    }
+  }
 
   /** Fees from the fills when the order endpoint carries none (Binance's does not). */
   async function feeFromFills(symbol: string, order: Order): Promise<Decimal | null> {
@@ -212,129 +221,79 @@ export function createCcxtBroker(options: CcxtBrokerOptions): LiveBroker {
   return {
     mode: "live",
     lookupIsAuthoritative: false,
-    async findOrder(asked, symbol, clientOrderId) {
-      assertVenue(asked);
-      try {
-        return await findReport(symbol, clientOrderId);
-      } catch (error) {
-        throw fail(error);
-      }
-    },
+    findOrder: (asked, symbol, clientOrderId) => guarded(asked, async () => {
+      return await findReport(symbol, clientOrderId);
+    }),
     placeOrder: place,
-    async cancelOrder(asked, symbol, clientOrderId) {
-      assertVenue(asked);
-      try {
-        const order = await find(symbol, clientOrderId, false);
-        if (order === null) return null;
-        if (order.status === "open" && order.id !== undefined) {
-          // Finished in the meantime (filled or cancelled by the venue): nothing to cancel, it is read again below.
-          await exchange.cancelOrder(order.id, symbol).catch((error: unknown) => {
-            if (!(error instanceof OrderNotFound)) throw error;
-          });
-        }
-        return await findReport(symbol, clientOrderId);
-      } catch (error) {
-        throw fail(error);
+    cancelOrder: (asked, symbol, clientOrderId) => guarded(asked, async () => {
+      const order = await find(symbol, clientOrderId, false);
+      if (order === null) return null;
+      if (order.status === "open" && order.id !== undefined) {
+        // Finished in the meantime (filled or cancelled by the venue): nothing to cancel, it is read again below.
+        await exchange.cancelOrder(order.id, symbol).catch((error: unknown) => {
+          if (!(error instanceof OrderNotFound)) throw error;
+        });
       }
-    },
-    async findProtectiveOrder(asked, symbol, clientOrderId) {
-      assertVenue(asked);
-      try {
-        return await findReport(symbol, clientOrderId, true);
-      } catch (error) {
-        throw fail(error);
+      return await findReport(symbol, clientOrderId);
+    }),
+    findProtectiveOrder: (asked, symbol, clientOrderId) => guarded(asked, async () => {
+      return await findReport(symbol, clientOrderId, true);
+    }),
+    protect: (request) => guarded(request.venue, async () => {
+      await markets();
+      const amount = venueAmount(request.symbol, request.quantity);
+      const states: ProtectionState[] = [];
+      for (const spec of request.orders) states.push(await protectOne(request, spec, amount));
+      return states;
+    }),
+    cancelProtection: (asked, symbol, clientOrderIds) => guarded(asked, async () => {
+      await markets();
+      const ids = new Set(clientOrderIds.map((id) => dialect.clientOrderId(id)));
+      for (const order of await dialect.openProtectiveOrders(exchange, symbol)) {
+        if (order.clientOrderId !== undefined && ids.has(order.clientOrderId)) await dialect.cancelProtectiveOrder(exchange, symbol, order);
       }
-    },
-    async protect(request) {
-      assertVenue(request.venue);
-      try {
-        await markets();
-        const amount = venueAmount(request.symbol, request.quantity);
-        const states: ProtectionState[] = [];
-        for (const spec of request.orders) states.push(await protectOne(request, spec, amount));
-        return states;
-      } catch (error) {
-        throw fail(error);
+    }),
+    positions: (asked) => guarded(asked, async () => {
+      await markets();
+      let all: Position[] = await exchange.fetchPositions();
+      // A position in a market listed after our market list was loaded: reload once and read again.
+      if (all.some((p) => p.symbol === undefined || exchange.markets?.[p.symbol] === undefined)) {
+        await exchange.loadMarkets(true);
+        all = await exchange.fetchPositions();
       }
-    },
-    async cancelProtection(asked, symbol, clientOrderIds) {
-      assertVenue(asked);
-      try {
-        await markets();
-        const ids = new Set(clientOrderIds.map((id) => dialect.clientOrderId(id)));
-        for (const order of await dialect.openProtectiveOrders(exchange, symbol)) {
-          if (order.clientOrderId !== undefined && ids.has(order.clientOrderId)) await dialect.cancelProtectiveOrder(exchange, symbol, order);
-        }
-      } catch (error) {
-        throw fail(error);
-      }
-    },
-    async positions(asked) {
-      assertVenue(asked);
-      try {
-        await markets();
-        let all: Position[] = await exchange.fetchPositions();
-        // A position in a market listed after our market list was loaded: reload once and read again.
-        if (all.some((p) => p.symbol === undefined || exchange.markets?.[p.symbol] === undefined)) {
-          await exchange.loadMarkets(true);
-          all = await exchange.fetchPositions();
-        }
-        return all.filter((p) => D(p.contracts).gt(0)).map((p): VenuePosition => ({
-          symbol: p.symbol ?? "", side: p.side === "short" ? "short" : "long",
-          quantity: D(p.contracts).times(D(p.contractSize ?? marketContractSize(p.symbol))), entryPrice: D(p.entryPrice),
-        }));
-      } catch (error) {
-        throw fail(error);
-      }
-    },
-    async fills(asked, symbol, since) {
-      assertVenue(asked);
-      try {
-        await markets();
-        const size = contractSize(symbol);
-        const trades: Trade[] = await exchange.fetchMyTrades(symbol, since);
-        return trades.map((t): VenueFill => ({
-          id: String(t.id), orderId: t.order ?? null,
-          side: t.side === "sell" ? "sell" : "buy", quantity: D(t.amount).times(size), price: D(t.price), fee: D(t.fee?.cost).abs(), ts: t.timestamp ?? since,
-        })).sort((a, b) => a.ts - b.ts);
-      } catch (error) {
-        throw fail(error);
-      }
-    },
-    async fundingPayments(asked, symbol, since) {
-      assertVenue(asked);
-      try {
-        await markets();
-        const history = await exchange.fetchFundingHistory(symbol, since);
-        const sign = dialect.fundingSign ?? 1;
-        return history.map((h): VenueFundingPayment => ({ ts: h.timestamp ?? since, amount: D(h.amount).times(sign) })).sort((a, b) => a.ts - b.ts);
-      } catch (error) {
-        throw fail(error);
-      }
-    },
-    async checkAccess(asked) {
-      assertVenue(asked);
-      try {
-        const balance = await exchange.fetchBalance();
-        const usdt = (balance as unknown as Record<string, { total?: number } | undefined>)["USDT"];
-        return { equityUsd: D(usdt?.total), canWithdraw: await dialect.canWithdraw(exchange) };
-      } catch (error) {
-        throw fail(error);
-      }
-    },
-    async marketSpec(asked, symbol, configured) {
-      assertVenue(asked);
-      try {
-        await markets();
-        const spec = listedSpec(symbol);
-        return {
-          lotSize: spec.lotSize, minQty: spec.minQty, minNotional: spec.minNotional ?? configured.minNotional, tickSize: spec.tickSize,
-          maintenanceMarginRate: configured.maintenanceMarginRate,
-        };
-      } catch (error) {
-        throw fail(error);
-      }
-    },
+      return all.filter((p) => D(p.contracts).gt(0)).map((p): VenuePosition => ({
+        symbol: p.symbol ?? "", side: p.side === "short" ? "short" : "long",
+        quantity: D(p.contracts).times(D(p.contractSize ?? marketContractSize(p.symbol))), entryPrice: D(p.entryPrice),
+      }));
+    }),
+    fills: (asked, symbol, since) => guarded(asked, async () => {
+      await markets();
+      const size = contractSize(symbol);
+      const trades: Trade[] = await exchange.fetchMyTrades(symbol, since);
+      return trades.map((t): VenueFill => ({
+        id: String(t.id), orderId: t.order ?? null,
+        side: t.side === "sell" ? "sell" : "buy", quantity: D(t.amount).times(size), price: D(t.price), fee: D(t.fee?.cost).abs(), ts: t.timestamp ?? since,
+      })).sort((a, b) => a.ts - b.ts);
+    }),
+    fundingPayments: (asked, symbol, since) => guarded(asked, async () => {
+      await markets();
+      const history = await exchange.fetchFundingHistory(symbol, since);
+      const sign = dialect.fundingSign ?? 1;
+      return history.map((h): VenueFundingPayment => ({ ts: h.timestamp ?? since, amount: D(h.amount).times(sign) })).sort((a, b) => a.ts - b.ts);
+    }),
+    checkAccess: (asked) => guarded(asked, async () => {
+      const balance = await exchange.fetchBalance();
+      const usdt = (balance as unknown as Record<string, { total?: number } | undefined>)["USDT"];
+      return { equityUsd: D(usdt?.total), canWithdraw: await dialect.canWithdraw(exchange) };
+    }),
+    marketSpec: (asked, symbol, configured) => guarded(asked, async () => {
+      await markets();
+      const spec = listedSpec(symbol);
+      return {
+        lotSize: spec.lotSize, minQty: spec.minQty, minNotional: spec.minNotional ?? configured.minNotional, tickSize: spec.tickSize,
+        maintenanceMarginRate: configured.maintenanceMarginRate,
+      };
+    }),
     tickSize(asked, symbol) {
       if (asked !== venue) return undefined;
       const cached = listed.get(symbol);
