@@ -95,7 +95,10 @@ describe.sequential("crash recovery with real processes (worker and bot apart, o
       remember(card);
       s.pressApprove(card);
       await expectCrashAt(bot, "after-approval-commit");
-      expect(proposalStatuses(s), "the approval was committed before the crash").toEqual(["approved"]);
+      // Committed before the crash: approved, or already further on if the worker's reconciler (every
+      // 2 s) picked the orphaned intent up before this line ran (a busy machine).
+      expect(proposalStatuses(s), "the approval was committed before the crash").toSatisfy((statuses: string[]) =>
+        statuses.length === 1 && ["approved", "submitting", "open"].includes(statuses[0] ?? ""));
       await s.start("bot");
       await expectTradedOnce(s, card);
     });
