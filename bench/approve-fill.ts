@@ -44,13 +44,13 @@ export interface ApproveFillResult {
   readonly missingPositions: number;
 }
 
-function distribution(samples: readonly number[]): Distribution {
+export function distribution(samples: readonly number[]): Distribution {
   const sorted = [...samples].sort((a, b) => a - b);
   const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? Number.NaN;
   return { p50: at(0.5), p99: at(0.99), max: sorted.at(-1) ?? Number.NaN };
 }
 
-function settings(): AppSettings {
+export function settings(): AppSettings {
   // The defaults a user gets, on one venue and symbol, with equity large enough never to run out.
   return { ...settingsFromConfig(loadConfig({})), symbols: ["MNT/USDT:USDT"], venues: ["bybit"], tradingVenue: "bybit", startingEquity: 10_000_000 };
 }
@@ -112,6 +112,18 @@ async function transactions(db: Db, count: number): Promise<number[]> {
   return samples;
 }
 
+/** Removes one run's queues from the shared Redis (its own prefix only; nothing else is touched). */
+export async function removePrefix(redis: Redis, prefix: string): Promise<void> {
+  const keys: string[] = [];
+  let cursor = "0";
+  do {
+    const [next, batch] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
+    cursor = next;
+    keys.push(...batch);
+  } while (cursor !== "0");
+  for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
+}
+
 export async function benchApproveFill(options: { approvals: number; redisUrl: string }): Promise<ApproveFillResult | { skipped: string }> {
   if (!(await redisAnswers(options.redisUrl))) return { skipped: `no Redis answers at ${options.redisUrl}` };
   const dir = mkdtempSync(path.join(tmpdir(), "perpbot-bench-"));
@@ -169,15 +181,7 @@ export async function benchApproveFill(options: { approvals: number; redisUrl: s
     };
   } finally {
     await runtime?.stop().catch(() => undefined);
-    // Remove this run's queues from the shared Redis (its own prefix only; nothing else is touched).
-    const keys: string[] = [];
-    let cursor = "0";
-    do {
-      const [next, batch] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
-      cursor = next;
-      keys.push(...batch);
-    } while (cursor !== "0");
-    for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
+    await removePrefix(redis, prefix);
     redis.disconnect();
     await db?.$disconnect();
     rmSync(dir, { recursive: true, force: true });

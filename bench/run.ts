@@ -3,13 +3,17 @@ import { cpus, loadavg } from "node:os";
 import { loadCandles, loadFunding } from "./data";
 import { SYMBOLS, buildViews, timeEnginePasses } from "./engine-pass";
 import { benchApproveFill } from "./approve-fill";
+import { benchApproveLive } from "./approve-live";
+import type { LiveVenue } from "../src/exchange/live/venue-dialect";
 import { replayFunding } from "./funding-replay";
 import { agreement, checksumSink, measure, measureCalibrated, naiveAt, timeBollingerBands, timeRollingWindow, timeSma, type Rate } from "./rolling-throughput";
 
 /**
  * `npm run bench`: figures against targets, and against a baseline library measured in the same
  * run (so a slow or busy machine slows both). A missed target is printed, not fatal; only a crash
- * exits non-zero. Set BENCH_CPU to pin to another core, BENCH_QUICK=1 for a short smoke run.
+ * exits non-zero. Set BENCH_CPU to pin to another core, BENCH_QUICK=1 for a short smoke run,
+ * BENCH_LIVE_VENUES=all (or a comma list of bybit, binanceusdm, okx, bitget; default bybit) for
+ * the approve → live entry figures on other venues' stand-ins.
  */
 
 const QUICK = process.env.BENCH_QUICK === "1";
@@ -18,6 +22,15 @@ const RUNS = QUICK ? 3 : 5;
 const TARGET_RATE = 30e6;
 const TARGET_RATIO = 10;
 const WINDOWS = [24, 720];
+const ALL_LIVE: readonly LiveVenue[] = ["bybit", "binanceusdm", "okx", "bitget"];
+
+function liveVenues(): LiveVenue[] {
+  const raw = (process.env.BENCH_LIVE_VENUES ?? "bybit").trim();
+  if (raw === "all") return [...ALL_LIVE];
+  const asked = raw.split(",").map((v) => v.trim()).filter((v) => v !== "");
+  for (const v of asked) if (!(ALL_LIVE as readonly string[]).includes(v)) throw new Error(`BENCH_LIVE_VENUES: ${v} is not one of ${ALL_LIVE.join(", ")}`);
+  return asked as LiveVenue[];
+}
 
 /**
  * Pins every thread of this process (GC and compiler helpers too) to one core, so that the figure
@@ -128,6 +141,25 @@ async function main(): Promise<void> {
     row(`  baseline BullMQ add → process (empty processor), p50 / p99`, `${ms(fill.queueRoundTrip.p50)} / ${ms(fill.queueRoundTrip.p99)}`);
     row(`  baseline SQLite transaction (one upsert), p50 / p99`, `${ms(fill.transaction.p50)} / ${ms(fill.transaction.p99)}`);
     row(`  ratio p50 / (round trip + transaction) (the path has 1 round trip, 3 transactions)`, `${(fill.fill.p50 / floor).toFixed(1)}×`);
+  }
+
+  const liveApprovals = QUICK ? 20 : 50;
+  for (const venue of liveVenues()) {
+    process.stdout.write(`approve → live entry on the ${venue} stand-in, ${liveApprovals} approvals through BullMQ + SQLite + ccxt… `);
+    const live = await benchApproveLive({ venue, approvals: liveApprovals, redisUrl });
+    console.log("done\n");
+    if ("skipped" in live) {
+      row(`approve → live entry filled (${venue} stand-in)`, `skipped: ${live.skipped}`);
+      continue;
+    }
+    row(`approve → live entry filled + committed, ${venue} stand-in, p50 / p99 / max of ${live.approvals}`, `${ms(live.fill.p50)} / ${ms(live.fill.p99)} / ${ms(live.fill.max)}`);
+    row(`  of which approveProposal (check, commit, dispatch), p50 / p99`, `${ms(live.approveCall.p50)} / ${ms(live.approveCall.p99)}`);
+    row(`  venue requests per approval (look-up first, send, confirm), median`, String(live.requests));
+    row(`  approvals without a committed live position after 15 s`, String(live.missing), "0", live.missing === 0);
+    row(`  baseline one signed ccxt createOrder to the same stand-in, p50 / p99`, `${ms(live.createOrder.p50)} / ${ms(live.createOrder.p99)}`);
+    row(`  baseline the live broker alone (look-up, send, confirm; no queue, no db), p50 / p99`, `${ms(live.brokerAlone.p50)} / ${ms(live.brokerAlone.p99)}`);
+    row(`  ratio p50 / createOrder p50 (what perpbot adds, ccxt's rate limiter included)`, `${(live.fill.p50 / live.createOrder.p50).toFixed(1)}×`);
+    row(`  ratio p50 / broker alone p50 (what the queue, the db and the lifecycle add)`, `${(live.fill.p50 / live.brokerAlone.p50).toFixed(2)}×`);
   }
 
   printTable();

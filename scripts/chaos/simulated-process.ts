@@ -2,6 +2,7 @@ import type { AsyncLocalStorage } from "node:async_hooks";
 import { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { AppSettings } from "../../src/app/context";
+import type { Broker } from "../../src/exchange/broker";
 import { settingsFromConfig } from "../../src/app/settings-from-config";
 import { loadConfig } from "../../src/config";
 import { setCrashHandler } from "../../src/crash-points";
@@ -9,7 +10,7 @@ import { startRuntime, type Runtime } from "../../src/runtime";
 import { openDatabase, type Db } from "../../src/store/database";
 import type { PrivateRedis } from "./private-redis";
 import { RecordingTransport, type ChatPlatform } from "./recording-transport";
-import { PATH_POINTS, SimulatedCrash, type Token } from "./simulated-crash";
+import { SimulatedCrash, type PathPoint, type Token } from "./simulated-crash";
 import { sleep } from "./sleep";
 
 export interface Proc {
@@ -18,6 +19,8 @@ export interface Proc {
   readonly raw: Db;
   readonly redis: Redis;
   runtime: Runtime | null;
+  /** Live mode: closes this process's own path to the venue (after it stopped). */
+  closeVenue: () => Promise<void>;
 }
 
 export function settings(): AppSettings {
@@ -50,6 +53,12 @@ export interface ProcessesOptions {
   readonly appSettings: AppSettings;
   /** The armed crash points of the approvals in flight; the crash handler marks the one it fires. */
   readonly tokens: Token[];
+  /** The crash points the handler counts (the approvals draw from them). */
+  readonly points: readonly PathPoint[];
+  /** Live mode: each process's broker (the paper venue when absent), and how to close its path to the venue. */
+  readonly broker?: (proc: Proc) => Promise<{ broker: Broker; close: () => Promise<void> }>;
+  /** Milliseconds between reconciler passes (150 unless given). */
+  readonly reconcileIntervalMs?: number;
 }
 
 /** The simulated processes, one after another: the live one, the restart in progress, and what happened to them. */
@@ -68,7 +77,7 @@ export interface Processes {
 /** Installs the crash handler and starts the first process. */
 export async function startProcesses(options: ProcessesOptions): Promise<Processes> {
   const { dbFile, redisServer, chat, context, logger, appSettings, tokens } = options;
-  const crashes = new Map<string, number>(PATH_POINTS.map((p) => [p, 0]));
+  const crashes = new Map<string, number>(options.points.map((p) => [p, 0]));
   let zombieCalls = 0;
   let restarts = 0;
   let slowStops = 0;
@@ -83,12 +92,15 @@ export async function startProcesses(options: ProcessesOptions): Promise<Process
     const raw = await openDatabase(`file:${dbFile}`);
     const redis = new Redis(redisServer.url, { maxRetriesPerRequest: null, retryStrategy: (times) => Math.min(times * 20, 200) });
     redis.on("error", () => undefined);
-    const proc: Proc = { n: generation, dead: false, raw, redis, runtime: null };
+    const proc: Proc = { n: generation, dead: false, raw, redis, runtime: null, closeVenue: () => Promise.resolve() };
     const db = options.fence ? fenced(raw, () => proc) : raw;
     const transport = new RecordingTransport(chat, () => !options.fence || !proc.dead);
+    const venue = options.broker === undefined ? null : await options.broker(proc);
+    if (venue !== null) proc.closeVenue = venue.close;
     proc.runtime = await context.run(proc, () => startRuntime({
       roles: ["worker", "bot"], db, logger, settings: appSettings, redis, queuePrefix: "chaos", sources: [], transports: [transport], schedule: false,
-      reconcileIntervalMs: 150, reconcileGraceMs: 50, lock: { lockDuration: 2000, stalledInterval: 500 },
+      reconcileIntervalMs: options.reconcileIntervalMs ?? 150, reconcileGraceMs: 50, lock: { lockDuration: 2000, stalledInterval: 500 },
+      ...(venue === null ? {} : { broker: venue.broker }),
     }));
     return proc;
   }
@@ -104,6 +116,7 @@ export async function startProcesses(options: ProcessesOptions): Promise<Process
       if (!stopped) slowStops += 1;
       dead.redis.disconnect();
       await dead.raw.$disconnect().catch(() => undefined);
+      await dead.closeVenue().catch(() => undefined);
       current = await startProc();
       restartMs.push(Date.now() - r0);
     })().finally(() => { restarting = null; });
