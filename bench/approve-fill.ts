@@ -2,12 +2,11 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Writable } from "node:stream";
 import { performance } from "node:perf_hooks";
 import { Queue, Worker } from "bullmq";
 import Decimal from "decimal.js";
 import { Redis } from "ioredis";
-import pino from "pino";
+import { fillHook } from "./fill-hook";
 import type { AppSettings } from "../src/app/context";
 import { settingsFromConfig } from "../src/app/settings-from-config";
 import { loadConfig } from "../src/config";
@@ -133,19 +132,7 @@ export async function benchApproveFill(options: { approvals: number; redisUrl: s
   let runtime: Runtime | null = null;
   try {
     db = await openDatabase(`file:${path.join(dir, "bench.db")}`);
-    // The hook: the runtime logs "<mode> entry filled" with the proposal id right after the fill commits.
-    const waiters = new Map<string, () => void>();
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, callback) {
-        const line = chunk.toString("utf8");
-        if (line.includes("entry filled")) {
-          const match = /"proposalId":"([^"]+)"/.exec(line);
-          if (match?.[1] !== undefined) waiters.get(match[1])?.();
-        }
-        callback();
-      },
-    });
-    const logger = pino({ level: "info" }, sink);
+    const { waiters, logger } = fillHook();
     runtime = await startRuntime({
       roles: ["worker"], db, logger, settings: settings(), redis, queuePrefix: prefix, sources: [], transports: [], schedule: false,
     });

@@ -2,11 +2,11 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Writable } from "node:stream";
 import { performance } from "node:perf_hooks";
 import Decimal from "decimal.js";
 import { Redis } from "ioredis";
 import pino from "pino";
+import { fillHook } from "./fill-hook";
 import { newProposalId } from "../src/app/compute-signals";
 import { approveProposal } from "../src/app/decide-proposal";
 import { createLiveBroker, DIALECTS } from "../src/exchange/live/live-broker";
@@ -153,19 +153,7 @@ export async function benchApproveLive(options: { venue: LiveVenue; approvals: n
     const account = server.accounts[venue];
     account.walletBalance = 1e12;
     db = await openDatabase(`file:${path.join(dir, "bench.db")}`);
-    // The hook: the runtime logs "live entry filled" with the proposal id right after the fill commits.
-    const waiters = new Map<string, () => void>();
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, callback) {
-        const line = chunk.toString("utf8");
-        if (line.includes("entry filled")) {
-          const match = /"proposalId":"([^"]+)"/.exec(line);
-          if (match?.[1] !== undefined) waiters.get(match[1])?.();
-        }
-        callback();
-      },
-    });
-    const logger = pino({ level: "info" }, sink);
+    const { waiters, logger } = fillHook();
     const broker = createLiveBroker({ venue, credentials: CREDENTIALS, logger, leverage: 5, marginMode: "isolated", timeoutMs: 10_000, hostOverride: server.url });
     runtime = await startRuntime({
       roles: ["worker"], db, logger, settings: { ...settings(), tradingVenue: venue, venues: [venue] }, redis, queuePrefix: prefix, sources: [], transports: [],
