@@ -4,6 +4,7 @@ import { portfolio } from "../src/app/portfolio";
 import { readAccount } from "../src/app/trading-state";
 import { tradingGate } from "../src/core/trading/account";
 import { formatUsd } from "../src/chat/render/proposal-card";
+import { crossVenueLines, marketHealthLines } from "../src/app/market-status";
 import type { Command } from "./command";
 
 export const statusCommand: Command = {
@@ -13,10 +14,12 @@ export const statusCommand: Command = {
   mutates: false,
   async run(app) {
     const now = app.clock();
-    const [drawdown, book, pending, engine] = await Promise.all([
+    const [drawdown, book, pending, engine, health, crossVenue] = await Promise.all([
       readAccount(app), portfolio(app, now),
       app.db.proposal.count({ where: { status: "pending", expiresAt: { gt: new Date(now) } } }),
       engineParamsAt(app, now),
+      marketHealthLines(app, now),
+      crossVenueLines(app, now),
     ]);
     const gate = tradingGate(drawdown, now);
     const ddPct = drawdown.peakEquity > 0 ? round(((drawdown.peakEquity - book.equity.toNumber()) / drawdown.peakEquity) * 100, 2) : 0;
@@ -27,11 +30,11 @@ export const statusCommand: Command = {
       `Open positions: ${book.open.length}; proposals waiting: ${pending}`,
       `Signals: ${engine.ensemble.profile} profile, stream weights ${engine.ensemble.modelVersion === "prior-v1" ? "at their priors (no calibration yet)" : `from ${engine.ensemble.modelVersion}`}.`,
       `Watching ${app.settings.symbols.join(", ")} on ${app.settings.venues.join(", ")} every ${app.settings.pollIntervalMinutes} min (orders on ${app.settings.tradingVenue}).`,
+      `Market data per venue (latest poll; data older than ${Math.round(app.settings.marketData.maxDataAgeMs / 60_000)} min is not used):`,
+      ...health,
+      "Across venues:",
+      ...crossVenue,
     ];
-    for (const venue of app.settings.venues) {
-      const last = await app.db.marketSnapshot.findFirst({ where: { venue }, orderBy: { ts: "desc" }, select: { ts: true } });
-      lines.push(`  ${venue}: ${last ? `last data ${Math.round((now - last.ts.getTime()) / 60_000)} min ago` : "no data yet"}`);
-    }
     return { text: lines.join("\n") };
   },
 };

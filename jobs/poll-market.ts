@@ -1,6 +1,7 @@
 import { UnrecoverableError, type Job } from "bullmq";
 import type { App } from "../src/app/context";
-import { recordMarket } from "../src/app/record-market";
+import { pruneMarketHistoryIfDue } from "../src/app/prune-market-history";
+import { recordMarket, type PollOutcome } from "../src/app/record-market";
 import type { MarketDataSource } from "../src/exchange/market-data";
 import { QUEUE, type JobData, type Queues } from "../src/queue/queues";
 
@@ -13,6 +14,9 @@ export const safeJobId = (id: string | undefined): string => (id ?? `${Date.now(
  * retries with backoff; a symbol no venue lists is not retried. A venue that banned us or asked
  * for a pause is not a reason to throw: it is skipped (no request) until its cool-down ends, so
  * when every venue is cooling down the job ends quietly and the next scheduled poll comes anyway.
+ * Optional data that failed (spot, open interest, candles) is named in the log each cycle and in
+ * the venue's health record (/status). At most once an hour the recorded history is pruned to the
+ * retention settings; a failing prune is logged and does not fail the poll.
  */
 export function pollMarketJob(deps: { app: App; sources: readonly MarketDataSource[]; queues: Queues }) {
   return async (job: Job<JobData[typeof QUEUE.poll]>): Promise<{ recorded: number; failed: number; cooling: number }> => {
@@ -25,7 +29,8 @@ export function pollMarketJob(deps: { app: App; sources: readonly MarketDataSour
       // A retry comes within seconds (backoff 15 s, 30 s, 60 s): only worth it for a venue that may answer by then.
       const retryable = outcome.failures.some((f) => f.error.retryable && !cooling.has(f.venue));
       const attempts = job.opts.attempts ?? 1;
-      const message = `No market data this round. ${problems.join(" ").trim()}`;
+      const unlisted = outcome.unlisted.map((u) => `${u.venue} ${u.symbol}`);
+      const message = `No market data this round. ${problems.join(" ")}${unlisted.length > 0 ? ` Not listed: ${unlisted.join(", ")}.` : ""}`.trim();
       if (retryable) {
         app.logger.warn(
           { attempt: job.attemptsMade + 1, of: attempts },
@@ -42,9 +47,23 @@ export function pollMarketJob(deps: { app: App; sources: readonly MarketDataSour
       throw new UnrecoverableError(`${message} Check SYMBOLS and VENUES.`);
     }
     if (problems.length > 0) app.logger.warn({ problems }, "some venues did not answer this round; continuing with the others");
+    logMissing(app, outcome);
+    try {
+      await pruneMarketHistoryIfDue(app);
+    } catch (error) {
+      app.logger.warn({ error: error instanceof Error ? error.message : String(error) }, "market history not pruned this round; trying again next poll");
+    }
     const id = safeJobId(job.id);
     await queues[QUEUE.signals].add("compute", { pollJobId: id }, { jobId: `signals-${id}` });
     await queues[QUEUE.monitor].add("monitor", { reason: "after-poll" }, { jobId: `monitor-${id}` });
     return { recorded: outcome.recorded, failed: outcome.failures.length, cooling: cooling.size };
   };
+}
+
+/** Failed optional streams, one warning per cycle naming each; what a venue does not offer at all stays at debug. */
+function logMissing(app: App, outcome: PollOutcome): void {
+  const failed = outcome.missing.filter((m) => !m.structural).map((m) => `${m.venue} ${m.symbol} ${m.stream}: ${m.reason}`);
+  if (failed.length > 0) app.logger.warn({ missing: failed }, "some optional market data is missing this round (signals that need it wait)");
+  const absent = outcome.missing.filter((m) => m.structural).map((m) => `${m.venue} ${m.symbol} ${m.stream}: ${m.reason}`);
+  if (absent.length > 0) app.logger.debug({ absent }, "not offered by the venue");
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { LiveCredentials } from "./exchange/live/ccxt-client";
+import { VENUE_IDS } from "./exchange/venues/registry";
 
 /**
  * All configuration comes from the environment, parsed once at start. A bad value stops the
@@ -13,14 +14,23 @@ const bool = z.enum(["true", "false", "1", "0", "yes", "no"]).transform((v) => v
 const positive = z.coerce.number().positive();
 const optionalText = z.string().trim().optional().transform((v) => (v === "" ? undefined : v));
 
-const VENUES = ["bybit", "binanceusdm", "okx", "bitget"] as const;
+/** The venue registry decides which venues exist (src/exchange/venues/registry.ts). */
+const VENUES = VENUE_IDS;
 
 const schema = z.object({
   SYMBOLS: csv.pipe(z.array(z.string().regex(/^[A-Z0-9]+\/[A-Z0-9]+:[A-Z0-9]+$/, "must be ccxt perp symbols like MNT/USDT:USDT")).min(1)).default(["MNT/USDT:USDT"]),
-  VENUES: csv.pipe(z.array(z.enum(VENUES)).min(1)).default(["bybit", "okx", "binanceusdm"]),
+  VENUES: csv.pipe(z.array(z.enum(VENUES)).min(1)).default([...VENUES]),
   /** Venue where paper (and later live) orders are placed; the others only confirm. */
   TRADING_VENUE: z.enum(VENUES).default("bybit"),
   POLL_INTERVAL_MINUTES: positive.default(15),
+  /** L2 book levels read per side each poll (each venue rounds up to a depth it accepts). */
+  BOOK_DEPTH: z.coerce.number().int().min(1).max(400).default(20),
+  /** Market data older than this is never used for a signal, a proposal or a fill (default: two poll intervals). */
+  MAX_DATA_AGE_MINUTES: z.preprocess((v) => (v === "" ? undefined : v), positive.optional()),
+  /** Recorded market history (snapshots, book summaries, open interest) kept this long; funding prints and candles stay. */
+  MARKET_RETENTION_DAYS: positive.default(730),
+  /** Full stored books are heavy: kept this long, then only their summary stays. */
+  MARKET_BOOK_RETENTION_DAYS: positive.default(3),
   RISK_PROFILE: z.enum(["conservative", "aggressive"]).default("conservative"),
   PAPER_STARTING_EQUITY: positive.default(10_000),
   LEVERAGE: z.coerce.number().min(1).max(10, "is capped at 10x by the risk rules").default(5),

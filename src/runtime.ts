@@ -20,6 +20,7 @@ import { startReconciler, type Reconciler } from "./queue/reconciler";
 import { createPaperBroker } from "./exchange/paper-broker";
 import type { Broker } from "./exchange/broker";
 import { sendText } from "./app/send-text";
+import { checkSymbols } from "./app/check-symbols";
 import { writeIntents } from "./store/outbox";
 import type { Db } from "./store/database";
 
@@ -113,6 +114,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         logger.info({ platform: transport.platform }, "chat connected");
       }
       specs.push({ queue: QUEUE.notify, processor: sendNotificationJob({ app, transports: started }) });
+    }
+    if (roles.includes("worker")) {
+      // Before any poll: a symbol no venue lists stops the start here (ConfigError naming the venues);
+      // a venue that could not be asked is asked again by each poll until it answers.
+      await checkSymbols(app, options.sources);
     }
     workers = startWorkers(specs, {
       connection, prefix: options.queuePrefix, logger, db, clock, ...(options.lock ? { lock: options.lock } : {}), onStalled: () => reconciler?.kick(),

@@ -23,18 +23,27 @@ export const newProposalId = (): string => `p${randomBytes(6).toString("hex")}`;
 /**
  * Runs the engine for every symbol, journals every decision (fired or not), and turns a fired
  * signal into a pending proposal — unless trading is paused, or the symbol already has a
- * proposal in flight or an open position.
+ * proposal in flight or an open position. Everything the cycle reads (the weights once, every
+ * symbol's market view and previous signal) is read concurrently up front: those reads do not
+ * depend on the cycle's own writes. The writes (journal, proposals) stay one symbol after another,
+ * in the configured order, as before.
  */
 export async function computeSignals(app: App): Promise<SignalOutcome[]> {
   const now = app.clock();
+  const { symbols } = app.settings;
+  const [params, views, previousSignals] = await Promise.all([
+    engineParamsAt(app, now),
+    Promise.all(symbols.map((symbol) => loadMarketView(app, symbol, now))),
+    Promise.all(symbols.map((symbol) => app.db.signal.findFirst({ where: { symbol }, orderBy: { ts: "desc" } }))),
+  ]);
   const outcomes: SignalOutcome[] = [];
-  for (const symbol of app.settings.symbols) {
-    const view = await loadMarketView(app, symbol, now);
-    const engineSignal = computeSignal(view, await engineParamsAt(app, now));
+  for (const [index, symbol] of symbols.entries()) {
+    const view = views[index] ?? (await loadMarketView(app, symbol, now));
+    const engineSignal = computeSignal(view, params);
     // The regime caps leverage (5x when high); without enough candles it reads high, the safe side.
     const regime = volatilityRegime(view.venues.find((v) => v.venue === app.settings.tradingVenue)?.perpCandles ?? [], now);
     const decision = { ...engineSignal, explanation: `${engineSignal.explanation}\n${regime.summary}` };
-    const previous = await app.db.signal.findFirst({ where: { symbol }, orderBy: { ts: "desc" } });
+    const previous = previousSignals[index] ?? null;
     // Alert on the edge only: a signal that keeps firing every poll is news once.
     const isNew = !(previous?.fired === true && previous.direction === decision.direction);
     const signal = await app.db.signal.create({

@@ -47,6 +47,15 @@ export interface AppSettings {
   /** Numeric user ids allowed to act, per platform. The console operator is always allowed. */
   readonly allowedUsers: { readonly telegram: readonly string[]; readonly discord: readonly string[] };
   readonly live: LiveSettings;
+  readonly marketData: MarketDataSettings;
+}
+
+/** What the poll reads and records, and how old data may be before no signal uses it. */
+export interface MarketDataSettings {
+  readonly bookDepth: number;
+  readonly maxDataAgeMs: number;
+  readonly retentionDays: number;
+  readonly bookRetentionDays: number;
 }
 
 /** Live trading only (paper ignores them). */

@@ -20,7 +20,8 @@ export async function approvalQuote(app: App, venue: string, symbol: string, tx:
 export const approvalParams = (app: App): { maxPriceDriftFraction: number; maxSpreadFraction: number; maxQuoteAgeMs: number } => ({
   maxPriceDriftFraction: app.settings.maxPriceDriftFraction,
   maxSpreadFraction: app.settings.maxSpreadFraction,
-  maxQuoteAgeMs: 2 * app.settings.pollIntervalMinutes * 60_000,
+  // MAX_DATA_AGE_MINUTES (default two poll intervals): the same age rule as the signals'.
+  maxQuoteAgeMs: app.settings.marketData.maxDataAgeMs,
 });
 
 /**

@@ -10,50 +10,55 @@ const SETTLEMENT_TOLERANCE_MS = 1_000;
 
 /**
  * The aligned cross-venue view of one symbol at `now`, from stored data only: the latest snapshot
- * of each venue (not older than two poll intervals), with funding history strictly before it.
+ * of each venue (not older than MAX_DATA_AGE_MINUTES), with funding history strictly before it and
+ * before `now`, and the hourly perp and spot bars that had closed by `now`. Venues are read in parallel.
  * Settled prints are stored with the venue's own stamps, a few ms late on Binance and sometimes
  * twice for one settlement: they are compared and counted by the settlement they belong to
  * (snapped onto the minute), once each.
  */
 export async function loadMarketView(app: App, symbol: string, now: number): Promise<SymbolMarketView> {
-  const venues: VenueView[] = [];
-  for (const venue of app.settings.venues) {
-    const latest = await latestSnapshot(app, venue, symbol, now);
-    if (latest === null || !isFresh(app, latest.ts.getTime(), now)) continue;
-    const since = new Date(latest.ts.getTime() - LOOKBACK_MS);
-    const [settled, polled] = await Promise.all([
-      // Widened by the tolerance: a late stamp just past either bound may settle inside it.
-      app.db.fundingPrint.findMany({
-        where: { venue, symbol, ts: { gte: new Date(since.getTime() - SETTLEMENT_TOLERANCE_MS), lt: new Date(latest.ts.getTime() + SETTLEMENT_TOLERANCE_MS) } },
-        orderBy: { ts: "asc" },
-      }),
-      app.db.marketSnapshot.findMany({
-        where: { venue, symbol, ts: { gte: since, lt: latest.ts }, fundingRate: { not: null } },
-        orderBy: { ts: "asc" }, select: { ts: true, fundingRate: true },
-      }),
-    ]);
-    const history: TimedRate[] = [
-      ...settledBetween(settled, since.getTime(), latest.ts.getTime()),
-      ...polled.map((p) => ({ ts: p.ts.getTime(), rate: p.fundingRate ?? 0 })),
-    ].sort((a, b) => a.ts - b.ts);
-    const book = parseBook(latest.bookJson);
-    venues.push({
-      venue,
-      price: latest.markPrice ?? latest.lastPrice ?? 0,
-      funding: latest.fundingRate === null ? null : {
-        current: { ts: latest.ts.getTime(), rate: latest.fundingRate },
-        intervalHours: latest.fundingIntervalHours ?? 8,
-        history,
-      },
-      book: book === null ? null : { ts: latest.ts.getTime(), ...book },
-      previousBook: await previousBook(app, venue, symbol, latest.ts),
-      perpVolume24h: latest.baseVolume24h,
-      perpCandles: await closedCandles(app, venue, symbol, now),
-      // Spot volumes are not collected yet (the live data layer is a later issue): the stream says so.
-      spotCandles: [],
-    });
-  }
-  return { symbol, ts: now, venues };
+  const views = await Promise.all(app.settings.venues.map((venue) => loadVenueView(app, venue, symbol, now)));
+  return { symbol, ts: now, venues: views.filter((v): v is VenueView => v !== null) };
+}
+
+async function loadVenueView(app: App, venue: string, symbol: string, now: number): Promise<VenueView | null> {
+  const latest = await latestSnapshot(app, venue, symbol, now);
+  if (latest === null || !isFresh(app, latest.ts.getTime(), now)) return null;
+  const since = new Date(latest.ts.getTime() - LOOKBACK_MS);
+  // Widened by the tolerance (a late stamp just past either bound may settle inside it), but never to `now` or after.
+  const settledUntil = new Date(Math.min(latest.ts.getTime() + SETTLEMENT_TOLERANCE_MS, now));
+  const [settled, polled, previous, perpCandles, spotCandles] = await Promise.all([
+    app.db.fundingPrint.findMany({
+      where: { venue, symbol, ts: { gte: new Date(since.getTime() - SETTLEMENT_TOLERANCE_MS), lt: settledUntil } },
+      orderBy: { ts: "asc" },
+    }),
+    app.db.marketSnapshot.findMany({
+      where: { venue, symbol, ts: { gte: since, lt: latest.ts }, fundingRate: { not: null } },
+      orderBy: { ts: "asc" }, select: { ts: true, fundingRate: true },
+    }),
+    previousBook(app, venue, symbol, latest.ts),
+    closedCandles(app, "perp", venue, symbol, now),
+    closedCandles(app, "spot", venue, symbol, now),
+  ]);
+  const history: TimedRate[] = [
+    ...settledBetween(settled, since.getTime(), latest.ts.getTime()),
+    ...polled.map((p) => ({ ts: p.ts.getTime(), rate: p.fundingRate ?? 0 })),
+  ].sort((a, b) => a.ts - b.ts);
+  const book = parseBook(latest.bookJson);
+  return {
+    venue,
+    price: latest.markPrice ?? latest.lastPrice ?? 0,
+    funding: latest.fundingRate === null ? null : {
+      current: { ts: latest.ts.getTime(), rate: latest.fundingRate },
+      intervalHours: latest.fundingIntervalHours ?? 8,
+      history,
+    },
+    book: book === null ? null : { ts: latest.ts.getTime(), ...book },
+    previousBook: previous,
+    perpVolume24h: latest.baseVolume24h,
+    perpCandles,
+    spotCandles,
+  };
 }
 
 /** Stored prints by settlement: snapped, in [from, before), the first stored print of each settlement only. */
@@ -66,20 +71,27 @@ function settledBetween(rows: readonly { ts: Date; rate: number }[], from: numbe
   return [...bySettlement.values()];
 }
 
-/** Market data older than two poll intervals is stale: signals, proposals and fills wait for the next poll. */
+/** Market data older than MAX_DATA_AGE_MINUTES (default two poll intervals) is stale: signals, proposals and fills wait for the next poll. */
 export function isFresh(app: App, ts: number, now: number): boolean {
-  return now - ts <= 2 * app.settings.pollIntervalMinutes * 60_000;
+  return now - ts <= app.settings.marketData.maxDataAgeMs;
 }
 
 export function latestSnapshot(app: App, venue: string, symbol: string, now: number, tx: Tx = app.db): Promise<MarketSnapshot | null> {
   return tx.marketSnapshot.findFirst({ where: { venue, symbol, ts: { lte: new Date(now) } }, orderBy: { ts: "desc" } });
 }
 
-/** Hourly perp candles of the last 32 days that had closed by `now`, oldest first (the regime's baseline is 30). */
-async function closedCandles(app: App, venue: string, symbol: string, now: number): Promise<Candle[]> {
-  const rows = await app.db.candle.findMany({
-    where: { venue, symbol, ts: { gte: new Date(now - 32 * 86_400_000), lte: new Date(now - 3_600_000) } }, orderBy: { ts: "asc" },
-  });
+/**
+ * How far back each kind of bar is read: the volatility regime's baseline is 30 days (perp), the
+ * volume divergence's a week plus its 4-hour window (spot).
+ */
+const CANDLE_LOOKBACK_MS = { perp: 32 * 86_400_000, spot: 8 * 86_400_000 } as const;
+
+/** Hourly bars that had closed by `now` (open time + 1 h ≤ now: nothing stamped at or after `now`), oldest first. */
+async function closedCandles(app: App, kind: "perp" | "spot", venue: string, symbol: string, now: number): Promise<Candle[]> {
+  const where = { venue, symbol, ts: { gte: new Date(now - CANDLE_LOOKBACK_MS[kind]), lte: new Date(now - 3_600_000) } };
+  const rows = kind === "perp"
+    ? await app.db.candle.findMany({ where, orderBy: { ts: "asc" } })
+    : await app.db.spotCandle.findMany({ where, orderBy: { ts: "asc" } });
   return rows.map((r) => ({ ts: r.ts.getTime(), open: r.open, high: r.high, low: r.low, close: r.close, volume: r.volume }));
 }
 

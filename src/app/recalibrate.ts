@@ -38,8 +38,8 @@ export async function journalSamples(app: App, from: number, until: number): Pro
     series.push({ ts: row.ts.getTime(), price: row.markPrice ?? row.lastPrice });
     prices.set(row.symbol, series);
   }
-  const freshMs = 2 * app.settings.pollIntervalMinutes * 60_000;
-  /** The first snapshot at or after `t`, if it came within two poll intervals (and before `until`). */
+  const freshMs = app.settings.marketData.maxDataAgeMs;
+  /** The first snapshot at or after `t`, if it came within the data-age limit (and before `until`). */
   const priceAt = (symbol: string, t: number): number | null => {
     const series = prices.get(symbol) ?? [];
     let lo = 0;

@@ -31,5 +31,11 @@ export function settingsFromConfig(config: Config): AppSettings {
       marginMode: config.LIVE_MARGIN_MODE, unknownOrderGiveUpMs: config.LIVE_UNKNOWN_ORDER_GIVE_UP_MINUTES * 60_000,
       unknownPositions: config.LIVE_UNKNOWN_POSITIONS,
     },
+    marketData: {
+      bookDepth: config.BOOK_DEPTH,
+      maxDataAgeMs: (config.MAX_DATA_AGE_MINUTES ?? 2 * config.POLL_INTERVAL_MINUTES) * 60_000,
+      retentionDays: config.MARKET_RETENTION_DAYS,
+      bookRetentionDays: config.MARKET_BOOK_RETENTION_DAYS,
+    },
   };
 }

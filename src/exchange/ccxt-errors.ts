@@ -1,8 +1,9 @@
 import {
   AuthenticationError, BadSymbol, DDoSProtection, ExchangeNotAvailable, InsufficientFunds, InvalidOrder,
   NetworkError, OnMaintenance, RateLimitExceeded, RequestTimeout,
-} from "ccxt";
+} from "./ccxt-error-classes";
 import { ExchangeError, span, venueName, type ExchangeErrorKind } from "./errors";
+import { findVenue } from "./venues/registry";
 
 export { span, venueName };
 
@@ -42,10 +43,11 @@ export function scrubSecrets(text: string, secrets: readonly string[] = []): str
  */
 export const MAX_PAUSE_MS = 3 * 24 * 3_600_000;
 /**
- * A ban whose length the venue did not state. Bybit's IP ban (HTTP 403, "access too frequent")
- * comes without Retry-After; its docs say to stop and "wait for at least 10 minutes" (v5 rate-limit
- * page) and that a ban "usually" lasts 30 minutes (older rate-limit pages, "if you are still banned
- * after 30 minutes, you likely have a permanent ban"). We wait the 30 minutes.
+ * A ban whose length the venue did not state, for a venue whose descriptor names none. Bybit's IP
+ * ban (HTTP 403, "access too frequent") comes without Retry-After; its docs say to stop and "wait
+ * for at least 10 minutes" (v5 rate-limit page) and that a ban "usually" lasts 30 minutes (older
+ * rate-limit pages, "if you are still banned after 30 minutes, you likely have a permanent ban").
+ * Each descriptor's `bans.defaultMs` says what that venue gets (all 30 minutes today).
  */
 export const DEFAULT_BAN_MS = 30 * 60_000;
 /** A "banned until" already past by our clock (skew): still stay away a little. */
@@ -60,13 +62,12 @@ export function bannedUntilFromText(text: string): number | null {
 }
 
 function isBan(venue: string, status: number | null, raw: string): boolean {
-  // Binance: 418 is "IP auto-banned for continuing to send requests after receiving 429 codes"; ccxt
-  // makes it DDoSProtection (binance.js handleErrors). Other venues do not use 418 at all.
-  if (status === 418) return true;
+  // The statuses a venue uses for an IP ban are in its descriptor: Binance's 418 ("IP auto-banned for
+  // continuing to send requests after receiving 429 codes", ccxt DDoSProtection), Bybit's 403
+  // ("access too frequent", which ccxt files as RateLimitExceeded). Other venues' 403 (Binance's
+  // WAF, OKX) is not a ban.
+  if (status !== null && findVenue(venue)?.bans.statuses.includes(status) === true) return true;
   if (bannedUntilFromText(raw) !== null) return true;
-  // Bybit: HTTP 403 is the IP ban ("403, access too frequent"); ccxt makes every Bybit 403
-  // RateLimitExceeded (bybit.js httpExceptions). Other venues' 403 (Binance's WAF, OKX) is not a ban.
-  if (venue === "bybit" && status === 403) return true;
   return /access too frequent/i.test(raw);
 }
 
@@ -202,7 +203,7 @@ export function mapCcxtError(error: unknown, venue: string, context: CcxtErrorCo
     const stated = bannedUntilFromText(raw);
     const asked = retryAfterHeader(context.responseHeaders, now);
     const candidates = [stated, asked === null ? null : now + asked].filter((t): t is number => t !== null);
-    let until = candidates.length === 0 ? now + DEFAULT_BAN_MS : Math.max(...candidates);
+    let until = candidates.length === 0 ? now + (findVenue(venue)?.bans.defaultMs ?? DEFAULT_BAN_MS) : Math.max(...candidates);
     if (until <= now) until = now + MIN_BAN_MS;
     bannedUntil = Math.min(until, now + MAX_PAUSE_MS);
     retryAfterMs = bannedUntil - now;

@@ -1,3 +1,5 @@
+import { findVenue } from "./venues/registry";
+
 /**
  * perpbot's own exchange error classes. ccxt errors are mapped to these at the adapter boundary
  * (mapCcxtError in ccxt-errors.ts) so jobs decide retry-or-give-up by kind, never by vendor type.
@@ -43,10 +45,11 @@ export class ExchangeError extends Error {
   }
 }
 
-const VENUE_NAMES: Readonly<Record<string, string>> = { bybit: "Bybit", binanceusdm: "Binance USD-M", binance: "Binance", okx: "OKX", bitget: "Bitget" };
+/** Names of venues outside the registry that messages may still mention. */
+const OTHER_NAMES: Readonly<Record<string, string>> = { binance: "Binance" };
 
 export function venueName(venue: string): string {
-  return VENUE_NAMES[venue] ?? venue;
+  return findVenue(venue)?.name ?? OTHER_NAMES[venue] ?? venue;
 }
 
 const seconds = (ms: number): string => (ms < 10_000 ? `${Math.max(1, Math.round(ms / 100) / 10)} s` : `${Math.round(ms / 1000)} s`);

@@ -53,14 +53,55 @@ export interface TickerSnapshot {
   readonly quoteVolume24h: number | null;
 }
 
+/** Open interest of a perp at one time. Either figure may be missing where the venue gives only one. */
+export interface OpenInterestSnapshot {
+  readonly venue: string;
+  /** The perp's unified symbol. */
+  readonly symbol: string;
+  readonly ts: number;
+  /** Open contracts in base units (BTC for BTC/USDT:USDT). */
+  readonly amount: number | null;
+  /** The same in quote (USDT), as the venue states it; null where it states amounts only (Bybit, Bitget, Binance's current figure). */
+  readonly value: number | null;
+}
+
+/** What a venue lists for one configured perp symbol. */
+export interface SymbolListing {
+  readonly venue: string;
+  readonly symbol: string;
+  /** The linear perpetual itself is listed and trading. */
+  readonly perp: boolean;
+  /** The matching spot pair (MNT/USDT for MNT/USDT:USDT) when the venue lists it, else null. */
+  readonly spotSymbol: string | null;
+  /** The venue offers open interest for this perp. */
+  readonly openInterest: boolean;
+}
+
 export interface MarketDataSource {
   readonly venue: string;
+  /** Loads the venue's listings (once) and says what it has of `symbol`; never throws for an unlisted symbol. */
+  checkSymbol(symbol: string): Promise<SymbolListing>;
   fetchFunding(symbol: string): Promise<FundingSnapshot>;
-  /** Settled prints with ts >= sinceMs, oldest first. */
-  fetchFundingHistory(symbol: string, sinceMs: number): Promise<FundingPrint[]>;
+  /**
+   * Settled prints with sinceMs <= ts < untilMs (no upper bound when omitted), oldest first, stamped
+   * as the venue sent them. Ask in bounded windows for long spans: venues that page backwards from
+   * the newest print stop after a page limit, and without `untilMs` would return only the newest part.
+   */
+  fetchFundingHistory(symbol: string, sinceMs: number, untilMs?: number): Promise<FundingPrint[]>;
   fetchOrderBook(symbol: string, depth: number): Promise<OrderBookSnapshot>;
   fetchTicker(symbol: string): Promise<TickerSnapshot>;
   /** Closed hourly perp candles with open time >= sinceMs, oldest first (at most a venue page). */
   fetchPerpCandles(symbol: string, sinceMs: number): Promise<Candle[]>;
+  /**
+   * The perp's matching spot pair (`symbol` is still the perp's unified symbol): 24 h volumes and
+   * last price, stamped. Null when the venue lists no such spot pair.
+   */
+  fetchSpotTicker(symbol: string): Promise<TickerSnapshot | null>;
+  /** Closed hourly candles of the matching spot pair, same rules as fetchPerpCandles; empty when there is none. */
+  fetchSpotCandles(symbol: string, sinceMs: number): Promise<Candle[]>;
+  /** Current open interest; null when the venue does not offer it for this perp. */
+  fetchOpenInterest(symbol: string): Promise<OpenInterestSnapshot | null>;
+  /** Hourly open-interest history with ts >= sinceMs, oldest first (at most a venue page); empty when not offered. */
+  fetchOpenInterestHistory(symbol: string, sinceMs: number): Promise<OpenInterestSnapshot[]>;
   close(): Promise<void>;
 }

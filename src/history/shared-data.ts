@@ -53,7 +53,7 @@ function dataPath(relative: string, dir: string): string {
  * ignored. Scans with indexOf instead of split/regex: the hourly files have 50–75k rows and a
  * backtest loads several of them.
  */
-function readCsv(path: string, expectedHeader: string, columns: readonly number[]): number[][] {
+export function readCsv(path: string, expectedHeader: string, columns: readonly number[]): number[][] {
   const text = readFileSync(path, "utf8");
   const headerEnd = text.indexOf("\n");
   const header = text.slice(0, headerEnd < 0 ? text.length : headerEnd).replace(/\r$/, "");
@@ -135,7 +135,7 @@ export function settledPrints(path: string, raw: readonly TimedRate[]): TimedRat
 export type Market = "spot" | "perp";
 
 /** One Binance hourly OHLCV file (ts_ms,time_utc,open,high,low,close,volume), checked ascending. */
-function readCandleFile(path: string): Candle[] {
+export function readCandleFile(path: string): Candle[] {
   const candles = readCsv(path, "ts_ms,time_utc,open,high,low,close,volume", [0, 2, 3, 4, 5, 6]).map(([ts = 0, open = 0, high = 0, low = 0, close = 0, volume = 0]) => ({
     ts, open, high, low, close, volume,
   }));

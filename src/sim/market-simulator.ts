@@ -1,13 +1,29 @@
 import { gaussian, seededRandom } from "../core/random";
 import type { Candle } from "../core/signals/types";
-import type { FundingPrint, FundingSnapshot, MarketDataSource, OrderBookSnapshot, TickerSnapshot } from "../exchange/market-data";
+import type {
+  FundingPrint, FundingSnapshot, MarketDataSource, OpenInterestSnapshot, OrderBookSnapshot, SymbolListing, TickerSnapshot,
+} from "../exchange/market-data";
 
 /**
  * An offline market for the demo and for tests: a random-walk price with hourly volatility
  * like MNT's, funding that wanders around 0.01% per 8 h and, once, a crowded-long episode (funding
  * spikes, asks pile up, price edges up and then unwinds). Deterministic per seed; every value is a function
  * of time, so any job may ask about any moment in any order.
+ *
+ * Every venue also lists the matching spot pair (unless `listings` says otherwise) with its own
+ * volume path: spot trades a noisy share of the perp's volume, and during the episode that share
+ * drops (the run is leveraged, not spot demand), so the volume-divergence stream has something to
+ * see. Open interest builds up through the episode and drains while it unwinds.
  */
+export interface SimulatedListing {
+  /** Perp symbols the venue lists; every symbol when absent. */
+  readonly symbols?: readonly string[];
+  /** Whether the venue lists the matching spot pairs (default true). */
+  readonly spot?: boolean;
+  /** Whether the venue offers open interest (default true). */
+  readonly openInterest?: boolean;
+}
+
 export interface SimulatorOptions {
   readonly seed: number;
   readonly start: number;
@@ -16,11 +32,27 @@ export interface SimulatorOptions {
   readonly episodeStartHours: number;
   readonly episodeHours: number;
   readonly venues: readonly string[];
+  /** Per venue: what it lists. A venue not named lists everything. */
+  readonly listings?: Readonly<Record<string, SimulatedListing>>;
 }
 
 const STEP_MS = 15 * 60_000;
 const HOUR_MS = 3_600_000;
 const FUNDING_INTERVAL_HOURS = 8;
+/** Spot trades about this share of the perp's volume (real MNT: perp several times spot). */
+const SPOT_VOLUME_SHARE = 0.45;
+/** During the crowded-long episode spot's share falls to this fraction of usual: perp-led volume. */
+const EPISODE_SPOT_SHARE_FACTOR = 0.35;
+/** Open interest in base units outside the episode, and its build-up at the episode's end (fraction). */
+const BASE_OPEN_INTEREST = 40_000_000;
+const EPISODE_OPEN_INTEREST_BUILD = 0.35;
+/** The spot pair trades a few bp under the perp (the perp's usual premium). */
+const SPOT_DISCOUNT = 0.0003;
+
+/** A uniform draw in [0, 1) fixed by its inputs: noise that does not depend on the order of questions. */
+function noiseAt(seed: number, a: number, b: number): number {
+  return seededRandom((seed * 2_654_435_761 + a * 40_503 + b * 9_973) >>> 0)();
+}
 
 export class MarketSimulator {
   private readonly prices: number[] = [];
@@ -76,6 +108,48 @@ export class MarketSimulator {
     return hours >= this.options.episodeStartHours && hours < this.options.episodeStartHours + this.options.episodeHours;
   }
 
+  /** Hours since `start` relative to the episode: negative before it. */
+  private episodeHoursAt(ts: number): number {
+    return (ts - this.options.start) / HOUR_MS - this.options.episodeStartHours;
+  }
+
+  /** The hourly perp bar opening at `ts` (a whole hour): the walk's prices at its four 15-minute steps. */
+  perpBar(ts: number, venue: string): Candle {
+    const prices = [0, 1, 2, 3, 4].map((q) => this.priceAt(ts + q * STEP_MS - 1, venue));
+    const open = prices[0] ?? 0;
+    const close = prices[4] ?? 0;
+    return {
+      ts, open, high: Math.max(...prices), low: Math.min(...prices), close,
+      volume: 1_000_000 * (1 + (Math.abs(close - open) / (open || 1)) * 100),
+    };
+  }
+
+  /** The spot pair's bar for the same hour: prices a few bp under the perp, its own share of the volume. */
+  spotBar(ts: number, venue: string): Candle {
+    const perp = this.perpBar(ts, venue);
+    const episode = this.inEpisode(ts) ? EPISODE_SPOT_SHARE_FACTOR : 1;
+    const share = SPOT_VOLUME_SHARE * episode * (0.8 + 0.4 * noiseAt(this.options.seed, ts / HOUR_MS, this.options.venues.indexOf(venue) + 1));
+    const k = 1 - SPOT_DISCOUNT;
+    return { ts, open: perp.open * k, high: perp.high * k, low: perp.low * k, close: perp.close * k, volume: perp.volume * share };
+  }
+
+  /** Open interest in base units: flat with a little noise, built up through the episode, drained in the unwind after it. */
+  openInterestAt(ts: number, venue: string): number {
+    const h = this.episodeHoursAt(ts);
+    const length = this.options.episodeHours;
+    const build = h < 0 ? 0 : h < length ? h / length : h < 3 * length ? 1 - (h - length) / (2 * length) : 0;
+    const noise = 0.98 + 0.04 * noiseAt(this.options.seed, Math.floor(ts / STEP_MS), this.options.venues.indexOf(venue) + 101);
+    return BASE_OPEN_INTEREST * (1 + EPISODE_OPEN_INTEREST_BUILD * build) * noise;
+  }
+
+  listing(venue: string, symbol: string): SymbolListing {
+    const listing = this.options.listings?.[venue];
+    const perp = listing?.symbols === undefined || listing.symbols.includes(symbol);
+    const base = symbol.split("/")[0] ?? symbol;
+    const quote = (symbol.split("/")[1] ?? "USDT").split(":")[0] ?? "USDT";
+    return { venue, symbol, perp, spotSymbol: perp && listing?.spot !== false ? `${base}/${quote}` : null, openInterest: perp && listing?.openInterest !== false };
+  }
+
   /** A MarketDataSource for one venue, reading time from `clock`. */
   source(venue: string, clock: () => number): MarketDataSource {
     return new SimulatedVenue(this, venue, clock);
@@ -95,8 +169,8 @@ class SimulatedVenue implements MarketDataSource {
     });
   }
 
-  fetchFundingHistory(symbol: string, sinceMs: number): Promise<FundingPrint[]> {
-    const now = this.clock();
+  fetchFundingHistory(symbol: string, sinceMs: number, untilMs?: number): Promise<FundingPrint[]> {
+    const now = Math.min(this.clock(), (untilMs ?? Number.POSITIVE_INFINITY) - 1);
     const interval = FUNDING_INTERVAL_HOURS * HOUR_MS;
     const prints: FundingPrint[] = [];
     for (let t = Math.ceil(sinceMs / interval) * interval; t <= now; t += interval) {
@@ -130,17 +204,53 @@ class SimulatedVenue implements MarketDataSource {
   }
 
   fetchPerpCandles(_symbol: string, sinceMs: number): Promise<Candle[]> {
+    return Promise.resolve(this.closedHours(sinceMs).map((t) => this.sim.perpBar(t, this.venue)));
+  }
+
+  checkSymbol(symbol: string): Promise<SymbolListing> {
+    return Promise.resolve(this.sim.listing(this.venue, symbol));
+  }
+
+  fetchSpotTicker(symbol: string): Promise<TickerSnapshot | null> {
+    if (this.sim.listing(this.venue, symbol).spotSymbol === null) return Promise.resolve(null);
     const now = this.clock();
-    const candles: Candle[] = [];
-    for (let t = Math.ceil(sinceMs / HOUR_MS) * HOUR_MS; t + HOUR_MS <= now; t += HOUR_MS) {
-      // Four 15-minute steps make an hour; the walk's prices at those steps give the bar.
-      const prices = [0, 1, 2, 3, 4].map((q) => this.sim.priceAt(t + q * 15 * 60_000 - 1, this.venue));
-      candles.push({
-        ts: t, open: prices[0] ?? 0, high: Math.max(...prices), low: Math.min(...prices), close: prices[4] ?? 0,
-        volume: 1_000_000 * (1 + Math.abs((prices[4] ?? 0) - (prices[0] ?? 0)) / (prices[0] ?? 1) * 100),
-      });
-    }
-    return Promise.resolve(candles);
+    const last = this.sim.priceAt(now, this.venue) * (1 - SPOT_DISCOUNT);
+    // The last 24 closed hours: the same volume path the spot candles show.
+    const hours = this.closedHours(Math.floor(now / HOUR_MS) * HOUR_MS - 24 * HOUR_MS).map((t) => this.sim.spotBar(t, this.venue));
+    const base = hours.reduce((sum, c) => sum + c.volume, 0);
+    const quote = hours.reduce((sum, c) => sum + c.volume * c.close, 0);
+    return Promise.resolve({ venue: this.venue, symbol, ts: now, last, bid: last * 0.99995, ask: last * 1.00005, baseVolume24h: base, quoteVolume24h: quote });
+  }
+
+  fetchSpotCandles(symbol: string, sinceMs: number): Promise<Candle[]> {
+    if (this.sim.listing(this.venue, symbol).spotSymbol === null) return Promise.resolve([]);
+    return Promise.resolve(this.closedHours(sinceMs).map((t) => this.sim.spotBar(t, this.venue)));
+  }
+
+  fetchOpenInterest(symbol: string): Promise<OpenInterestSnapshot | null> {
+    if (!this.sim.listing(this.venue, symbol).openInterest) return Promise.resolve(null);
+    return Promise.resolve(this.openInterest(symbol, this.clock()));
+  }
+
+  fetchOpenInterestHistory(symbol: string, sinceMs: number): Promise<OpenInterestSnapshot[]> {
+    if (!this.sim.listing(this.venue, symbol).openInterest) return Promise.resolve([]);
+    const now = this.clock();
+    const out: OpenInterestSnapshot[] = [];
+    for (let t = Math.ceil(sinceMs / HOUR_MS) * HOUR_MS; t <= now; t += HOUR_MS) out.push(this.openInterest(symbol, t));
+    return Promise.resolve(out);
+  }
+
+  private openInterest(symbol: string, ts: number): OpenInterestSnapshot {
+    const amount = this.sim.openInterestAt(ts, this.venue);
+    return { venue: this.venue, symbol, ts, amount, value: amount * this.sim.priceAt(ts, this.venue) };
+  }
+
+  /** Open times of the hourly bars that have closed by now, from the first whole hour at or after `sinceMs`. */
+  private closedHours(sinceMs: number): number[] {
+    const now = this.clock();
+    const out: number[] = [];
+    for (let t = Math.ceil(sinceMs / HOUR_MS) * HOUR_MS; t + HOUR_MS <= now; t += HOUR_MS) out.push(t);
+    return out;
   }
 
   close(): Promise<void> {

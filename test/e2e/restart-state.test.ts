@@ -131,8 +131,10 @@ describe.sequential("account state survives a real restart (kill -9, new OS proc
   }, SCENARIO_TIMEOUT_MS);
 
   it("the drawdown pause and size-halving hold across a kill -9 (read from the database, not recomputed)", async () => {
-    // No market at first (polls fail): the monitor applies the drawdown rules before any signal can propose.
+    // No market data at first (polls fail): the monitor applies the drawdown rules before any signal can propose.
     await withScenario({ anomaly: false }, async (s) => {
+      // Listed, though: a symbol no venue lists stops the worker at start (a configuration error).
+      s.exchange.addMarket("bybit", SYMBOL);
       writeAccount(s, { peakEquity: 12_000, sizeHalved: false, pausedUntil: null, pausedThisDescent: false, manualPause: null, reviewSeq: 0 });
       const worker = await s.start("worker");
       const startedAt = Date.now();

@@ -27,10 +27,20 @@ describe.each(VENUES)("%s through real ccxt", (venue) => {
     } else {
       expect(first).toMatchObject({ markPrice: 94_321.5, indexPrice: 94_300.25 });
     }
-    // Bybit's linear listing is two requests (trading + pre-launch), Bitget's one per mix product type; one load either way.
-    expect(server.requestsTo(venue, paths.listing)).toHaveLength({ bybit: 2, binanceusdm: 1, okx: 1, bitget: 6 }[venue]);
+    // Bybit's listing is spot + linear (trading and pre-launch), OKX's SPOT + SWAP, Binance's
+    // fapi exchangeInfo (spot's is /api/v3), Bitget's one per mix product type; one load either way.
+    expect(server.requestsTo(venue, paths.listing)).toHaveLength({ bybit: 3, binanceusdm: 1, okx: 2, bitget: 6 }[venue]);
     expect(server.requestsTo(venue, paths.funding)).toHaveLength(2);
     if (venue === "binanceusdm") expect(server.requestsTo(venue, /\/fapi\/v1\/fundingInfo$/)).toHaveLength(1); // cached for the hour
+  });
+
+  it("bounds funding history by untilMs: exactly the prints in [since, until), whichever way the venue pages", async () => {
+    const loaded = await server.loadRealFunding(venue, BTC, FUNDING_CSV, OCT_2024, APR_2025);
+    expect(loaded).toBe(546);
+    const since = OCT_2024 + 10 * 8 * 3_600_000;
+    const until = since + 30 * 8 * 3_600_000;
+    const prints = await adapter(venue).fetchFundingHistory(BTC, since, until);
+    expect(prints.map((p) => p.ts)).toEqual(Array.from({ length: 30 }, (_, i) => since + i * 8 * 3_600_000));
   });
 
   it("returns funding history from the real Binance BTC file, paged the venue's way, oldest first", async () => {

@@ -5,7 +5,7 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   answer, banReply, rateLimitReply, venueOfPath,
-  type BookState, type CandleState, type CurrentFundingState, type FundingPrintState, type SymbolState, type TickerState, type Venue, type VenueReply,
+  type BookState, type CandleState, type CurrentFundingState, type FundingPrintState, type OpenInterestPoint, type SymbolState, type TickerState, type Venue, type VenueReply,
 } from "./exchange-venue-formats";
 import { StandInAccount, type Quote } from "./exchange-account";
 import { binanceusdmPrivate } from "./private-binanceusdm";
@@ -14,7 +14,7 @@ import { bybitPrivate } from "./private-bybit";
 import { okxPrivate } from "./private-okx";
 import type { PrivateHandler } from "./private-wire";
 
-export type { BookState, CandleState, CurrentFundingState, FundingPrintState, TickerState, Venue, VenueReply };
+export type { BookState, CandleState, CurrentFundingState, FundingPrintState, OpenInterestPoint, TickerState, Venue, VenueReply };
 
 const PRIVATE: Readonly<Record<Venue, PrivateHandler>> = { bybit: bybitPrivate, binanceusdm: binanceusdmPrivate, okx: okxPrivate, bitget: bitgetPrivate };
 
@@ -24,8 +24,9 @@ export { rateLimitReply };
 
 /**
  * A local exchange server on 127.0.0.1 that answers the real ccxt client in Bybit v5, Binance
- * USD-M (fapi) and OKX v5 public REST formats. One server serves all three: their paths do not
- * overlap (/v5, /fapi, /api/v5), so the adapter points every host of a venue at `url`.
+ * (USD-M fapi, spot api/v3, futures/data), OKX v5 and Bitget v2 REST formats, perps and spot pairs.
+ * One server serves all four: their paths do not overlap (/v5, /fapi + /api/v3 + /futures/data,
+ * /api/v5, /api/v2), so the adapter points every host of a venue at `url`.
  * State is per venue and symbol (ccxt unified symbols), in base units; the formats module turns it
  * into each venue's wire shape. Failures and delays are injected per venue and path.
  */
@@ -122,6 +123,34 @@ export class ExchangeServer {
     if (options.contractSize !== undefined) s.contractSize = options.contractSize;
   }
 
+  /**
+   * What the venue lists of `symbol` (a perp symbol, BTC/USDT:USDT): the perp itself and its spot
+   * pair (BTC/USDT). Both are listed unless said otherwise; an unlisted one is absent from the
+   * venue's instruments and answered with the venue's "no such symbol" error.
+   */
+  setListing(venue: Venue, symbol: string, listing: { perp?: boolean; spot?: boolean }): void {
+    const s = this.symbol(venue, symbol);
+    if (listing.perp !== undefined) s.perpListed = listing.perp;
+    if (listing.spot !== undefined) s.spotListed = listing.spot;
+  }
+
+  /** The 24 h ticker of the perp's spot pair (base and quote volumes). */
+  setSpotTicker(venue: Venue, symbol: string, ticker: TickerState): void {
+    this.symbol(venue, symbol).spotTicker = ticker;
+  }
+
+  /** Hourly candles of the perp's spot pair, volume in base units. */
+  setSpotCandles(venue: Venue, symbol: string, candles: readonly CandleState[]): void {
+    this.symbol(venue, symbol).spotCandles = [...candles].sort((a, b) => a.ts - b.ts);
+  }
+
+  /** Open interest in base units and USDT: the current figure, and hourly history (oldest first). */
+  setOpenInterest(venue: Venue, symbol: string, current: { amount: number; value: number }, history: readonly OpenInterestPoint[] = []): void {
+    const s = this.symbol(venue, symbol);
+    s.openInterest = current;
+    s.openInterestHistory = [...history].sort((a, b) => a.ts - b.ts);
+  }
+
   setFundingHistory(venue: Venue, symbol: string, prints: readonly FundingPrintState[]): void {
     this.symbol(venue, symbol).history = [...prints].sort((a, b) => a.ts - b.ts);
   }
@@ -201,7 +230,10 @@ export class ExchangeServer {
     if (s === undefined) {
       const m = /^([A-Z0-9]+)\/([A-Z0-9]+):([A-Z0-9]+)$/.exec(symbol);
       if (m?.[1] === undefined || m[2] === undefined) throw new Error(`ExchangeServer: "${symbol}" is not a ccxt linear perp symbol like BTC/USDT:USDT`);
-      s = { symbol, base: m[1], quote: m[2], contractSize: 1, history: [], current: undefined, book: undefined, ticker: undefined, candles: [] };
+      s = {
+        symbol, base: m[1], quote: m[2], contractSize: 1, history: [], current: undefined, book: undefined, ticker: undefined, candles: [],
+        perpListed: true, spotListed: true, spotTicker: undefined, spotCandles: [], openInterest: undefined, openInterestHistory: [],
+      };
       this.state[venue].set(symbol, s);
     }
     return s;

@@ -2,10 +2,16 @@
  * The wire formats of the exchange stand-in: each venue's public REST answers, built from the
  * stand-in's state (everything in base units and plain numbers). Field names, string-vs-number
  * choices, sort orders, paging rules and error bodies follow Bybit v5, Binance USD-M fapi and
- * OKX v5 as documented, because ccxt parses exactly those.
+ * OKX v5 as documented (Bitget v2 in public-bitget.ts), because ccxt parses exactly those. The
+ * spot pairs are answered by public-spot.ts, open interest by public-open-interest.ts, the
+ * rate-limit and ban answers are in public-faults.ts.
  */
 
 import { bitgetPublic } from "./public-bitget";
+import { openInterestAnswer } from "./public-open-interest";
+import { spotAnswer } from "./public-spot";
+
+export { banReply, rateLimitReply } from "./public-faults";
 
 export type Venue = "bybit" | "binanceusdm" | "okx" | "bitget";
 
@@ -14,6 +20,8 @@ export interface CurrentFundingState { readonly rate: number; readonly nextFundi
 export interface BookState { readonly bids: readonly (readonly [number, number])[]; readonly asks: readonly (readonly [number, number])[] }
 export interface TickerState { readonly last: number; readonly bid?: number; readonly ask?: number; readonly baseVolume24h: number; readonly quoteVolume24h: number; readonly open24h?: number; readonly high24h?: number; readonly low24h?: number }
 export interface CandleState { readonly ts: number; readonly open: number; readonly high: number; readonly low: number; readonly close: number; readonly volume: number }
+/** Open interest in base units (amount) and USDT (value). */
+export interface OpenInterestPoint { readonly ts: number; readonly amount: number; readonly value: number }
 
 export interface SymbolState {
   readonly symbol: string; // ccxt unified, "BTC/USDT:USDT"
@@ -26,6 +34,14 @@ export interface SymbolState {
   book: BookState | undefined;
   ticker: TickerState | undefined;
   candles: CandleState[]; // oldest first
+  /** The venue lists the perp (instruments, and every perp endpoint knows it). */
+  perpListed: boolean;
+  /** The venue lists the matching spot pair (BTC/USDT for BTC/USDT:USDT). */
+  spotListed: boolean;
+  spotTicker: TickerState | undefined;
+  spotCandles: CandleState[]; // oldest first
+  openInterest: { readonly amount: number; readonly value: number } | undefined;
+  openInterestHistory: OpenInterestPoint[]; // oldest first
 }
 
 export interface VenueReply {
@@ -42,6 +58,7 @@ export function venueOfPath(path: string): Venue | null {
   if (path.startsWith("/v5/")) return "bybit";
   if (path.startsWith("/fapi/")) return "binanceusdm";
   if (path.startsWith("/sapi/")) return "binanceusdm"; // Binance wallet calls ccxt makes with futures keys
+  if (path.startsWith("/api/v3/") || path.startsWith("/futures/data/")) return "binanceusdm"; // spot, and futures statistics (open interest history)
   if (path.startsWith("/api/v5/")) return "okx";
   if (path.startsWith("/api/v2/")) return "bitget";
   return null;
@@ -270,42 +287,9 @@ const ROUTERS = { bybit, binanceusdm: binance, okx, bitget: bitgetPublic } as co
 
 /** The venue's answer, or null for a path it does not have (the server then answers 404). */
 export function answer(venue: Venue, path: string, query: URLSearchParams, symbols: readonly SymbolState[], now: number): VenueReply | null {
-  const find = (id: string) => symbols.find((s) => venueId(venue, s) === id);
-  return ROUTERS[venue](path, query, find, symbols, now);
-}
-
-/** The venue's real "too many requests" answer, for failNext. */
-export function rateLimitReply(venue: Venue, retryAfterSeconds: number, now: number = Date.now()): VenueReply {
-  switch (venue) {
-    case "bybit": // per-UID limit: HTTP 200 with retCode 10006 and the reset time in a header
-      return { status: 200, body: { retCode: 10006, retMsg: "Too many visits!", result: {}, retExtInfo: {}, time: now }, headers: { "X-Bapi-Limit": "10", "X-Bapi-Limit-Status": "0", "X-Bapi-Limit-Reset-Timestamp": String(now + retryAfterSeconds * 1000) } };
-    case "binanceusdm":
-      return { status: 429, body: { code: -1003, msg: "Too many requests; current limit of IP(127.0.0.1) is 2400 requests per minute. Please use WebSocket Streams for live updates to avoid bans." }, headers: { "Retry-After": String(retryAfterSeconds) } };
-    case "okx":
-      return { status: 429, body: { msg: "Too Many Requests", code: "50011" }, headers: { "Retry-After": String(retryAfterSeconds) } };
-    case "bitget":
-      return { status: 429, body: { code: "429", msg: "Too Many Requests", requestTime: now, data: null }, headers: { "Retry-After": String(retryAfterSeconds) } };
-  }
-}
-
-/**
- * The venue's IP-ban answer, for failNext. Binance: HTTP 418 with -1003 "IP banned until <epoch ms>"
- * (and a Retry-After until the ban is over, when `retryAfterSeconds` is given). Bybit: HTTP 403
- * "access too frequent" with no Retry-After (its docs: wait at least 10 minutes). OKX documents no
- * IP ban answer; it gets its 429.
- */
-export function banReply(venue: Venue, options: { bannedUntil?: number; retryAfterSeconds?: number } = {}, now: number = Date.now()): VenueReply {
-  const headers = options.retryAfterSeconds === undefined ? {} : { "Retry-After": String(options.retryAfterSeconds) };
-  switch (venue) {
-    case "binanceusdm": {
-      const until = options.bannedUntil ?? now + 10 * 60_000;
-      return { status: 418, body: { code: -1003, msg: `Way too much request weight used; IP banned until ${until}. Please use WebSocket Streams for live updates to avoid bans.` }, headers };
-    }
-    case "bybit":
-      return { status: 403, body: "access too frequent", headers };
-    case "okx":
-      return { status: 429, body: { msg: "Too Many Requests", code: "50011" }, headers };
-    case "bitget":
-      return { status: 429, body: { code: "429", msg: "Too Many Requests", requestTime: now, data: null }, headers };
-  }
+  const perps = symbols.filter((s) => s.perpListed);
+  const find = (id: string) => perps.find((s) => venueId(venue, s) === id);
+  return spotAnswer(venue, path, query, symbols.filter((s) => s.spotListed), now)
+    ?? openInterestAnswer(venue, path, query, find, now)
+    ?? ROUTERS[venue](path, query, find, perps, now);
 }

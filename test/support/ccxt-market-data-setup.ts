@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, expect } from "vitest";
 import { createCcxtMarketData, perpMarketFor, type CcxtVenue } from "../../src/exchange/ccxt-market-data";
 import { ExchangeError } from "../../src/exchange/errors";
 import type { MarketDataSource } from "../../src/exchange/market-data";
+import { venueDescriptor } from "../../src/exchange/venues/registry";
 import { ExchangeServer } from "../stand-ins/exchange-server";
 
 /**
@@ -53,7 +54,8 @@ export function useMarketDataStandIn(): MarketDataStandIn {
   const server = new ExchangeServer();
   const open: MarketDataSource[] = [];
 
-  beforeAll(() => server.start());
+  // The venues' ccxt classes load on first use; load them up front so no test's timing includes it.
+  beforeAll(() => Promise.all([server.start(), ...VENUES.map((venue) => venueDescriptor(venue).loadClass())]));
   afterAll(() => server.stop());
   beforeEach(() => {
     server.reset();

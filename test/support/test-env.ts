@@ -50,6 +50,7 @@ export function testSettings(overrides: Partial<AppSettings> = {}): AppSettings 
     market: { lotSize: 0.001, minQty: 0.001, minNotional: 5, tickSize: 0, maintenanceMarginRate: 0.005 },
     allowedUsers: { telegram: ["111"], discord: ["222"] },
     live: { marginMode: "isolated", unknownOrderGiveUpMs: 15 * 60_000, unknownPositions: "report" },
+    marketData: { bookDepth: 20, maxDataAgeMs: 30 * 60_000, retentionDays: 730, bookRetentionDays: 3 },
     ...overrides,
   };
 }

@@ -20,7 +20,7 @@ describe("loadConfig", () => {
     const config = loadConfig({});
     expect(config).toMatchObject({
       SYMBOLS: ["MNT/USDT:USDT"],
-      VENUES: ["bybit", "okx", "binanceusdm"],
+      VENUES: ["bybit", "binanceusdm", "okx", "bitget"],
       TRADING_VENUE: "bybit",
       RISK_PROFILE: "conservative",
       LEVERAGE: 5,

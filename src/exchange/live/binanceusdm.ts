@@ -1,4 +1,6 @@
-import { binanceusdm, MarginModeAlreadySet, OrderNotFound, type Exchange, type Fee, type Order } from "ccxt";
+import type { Exchange, Fee, Order } from "ccxt";
+import { MarginModeAlreadySet, OrderNotFound } from "../ccxt-error-classes";
+import { binanceusdm } from "./ccxt-classes";
 import type { ProtectionKind, VenueDialect } from "./venue-dialect";
 
 /**

@@ -1,4 +1,5 @@
-import { ExchangeError, OrderNotFound, type bitget, type Exchange, type Order } from "ccxt";
+import type { bitget, Exchange, Order } from "ccxt";
+import { ExchangeError, OrderNotFound } from "../ccxt-error-classes";
 import type { ProtectionKind, VenueDialect } from "./venue-dialect";
 
 /**

@@ -1,4 +1,6 @@
-import { bybit, MarginModeAlreadySet, type Exchange, type Order, type Trade } from "ccxt";
+import type { Exchange, Order, Trade } from "ccxt";
+import { MarginModeAlreadySet } from "../ccxt-error-classes";
+import { bybit } from "./ccxt-classes";
 import type { ProtectionKind, VenueDialect } from "./venue-dialect";
 
 /**

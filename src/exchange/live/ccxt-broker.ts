@@ -1,5 +1,6 @@
 import Decimal from "decimal.js";
-import { DDoSProtection, DuplicateOrderId, NetworkError, OrderNotFound, RateLimitExceeded, type Exchange, type Order, type Position, type Trade } from "ccxt";
+import type { Exchange, Order, Position, Trade } from "ccxt";
+import { DDoSProtection, DuplicateOrderId, NetworkError, OrderNotFound, RateLimitExceeded } from "../ccxt-error-classes";
 import type { Logger } from "../../log";
 import {
   OrderOutcomeUnknownError, type BrokerOrder, type LiveBroker, type OrderRequest, type ProtectionRequest, type ProtectionState,

@@ -1,4 +1,5 @@
-import { DuplicateOrderId, OrderNotFound, type Exchange, type Order, type Trade } from "ccxt";
+import type { Exchange, Order, Trade } from "ccxt";
+import { DuplicateOrderId, OrderNotFound } from "../ccxt-error-classes";
 import type { ProtectionKind, VenueDialect } from "./venue-dialect";
 
 /**
