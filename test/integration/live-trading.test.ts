@@ -110,12 +110,15 @@ describe.each(VENUES)("live trading on %s (real ccxt, stand-in venue)", (venue) 
   it("waits out an order the venue does not show yet, then books it; nothing is re-sent", async () => {
     const { app, approved, entries, state } = await live(venue);
     const id = await approved();
-    server.accounts[venue].injectFault({ kind: "invisible", ms: 2_000 });
+    // Hidden for 4 s of the venue's clock, which the offset below moves past (it stays inside the
+    // venues' 5 s receive window for signed requests): both first look-ups must miss it, also on a
+    // loaded machine that takes a few seconds over them.
+    server.accounts[venue].injectFault({ kind: "invisible", ms: 4_000 });
     await expect(executeProposal(app, id)).rejects.toBeInstanceOf(RetryableExecutionError);
     expect((await state(id)).status).toBe("unknown");
     await expect(executeProposal(app, id)).rejects.toBeInstanceOf(RetryableExecutionError);
     expect(entries(id)).toHaveLength(1);
-    offset = 2_500;
+    offset = 4_500;
     expect((await executeProposal(app, id)).status).toBe("open");
     expect(entries(id)).toHaveLength(1);
   });
