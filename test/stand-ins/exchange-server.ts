@@ -155,6 +155,11 @@ export class ExchangeServer {
     this.symbol(venue, symbol).history = [...prints].sort((a, b) => a.ts - b.ts);
   }
 
+  /** The settled prints the venue serves for `symbol`, oldest first. */
+  fundingHistoryOf(venue: Venue, symbol: string): readonly FundingPrintState[] {
+    return this.state[venue].get(symbol)?.history ?? [];
+  }
+
   setCurrentFunding(venue: Venue, symbol: string, funding: CurrentFundingState): void {
     this.symbol(venue, symbol).current = funding;
   }
