@@ -6,6 +6,9 @@ import { benchApproveFill } from "./approve-fill";
 import { benchApproveLive } from "./approve-live";
 import type { LiveVenue } from "../src/exchange/live/venue-dialect";
 import { replayFunding } from "./funding-replay";
+import { benchMarketCycle } from "./market-cycle";
+import { benchMarketMemory } from "./market-memory";
+import { POLL_BUDGET_MS, benchMarketPacing, ccxtFloorMs } from "./market-pacing";
 import { agreement, checksumSink, measure, measureCalibrated, naiveAt, timeBollingerBands, timeRollingWindow, timeSma, type Rate } from "./rolling-throughput";
 
 /**
@@ -70,6 +73,57 @@ function printTable(): void {
   console.log(line([header.figure, header.value, header.target, "result"]));
   console.log(widths.map((w) => "-".repeat(w)).join("-|-"));
   for (const r of rows) console.log(line(cell(r)));
+}
+
+/** Lines printed under the table (too long for a cell). */
+const notes: string[] = [];
+
+/** Issue 8 point 10: the signals cycle's compute time, a poll's wall time under ccxt's pacing, resident memory. */
+async function marketFigures(ms: (x: number) => string): Promise<void> {
+  const runs = QUICK ? 1 : 5;
+  process.stdout.write(`signals cycle, 100 symbols × 4 venues on a week of recorded data, ${runs} timed runs… `);
+  const c = await benchMarketCycle({ runs, readRuns: QUICK ? 0 : 3 });
+  console.log("done\n");
+  row(`signals cycle (computeSignals), ${c.symbols} symbols × ${c.venues} venues, data stored → last card queued, p50 / p99 of ${c.runs}`, `${ms(c.cycle.p50)} / ${ms(c.cycle.p99)}`, "≤ 100 ms", c.cycle.p99 <= 100);
+  row(`  first cycle of the process (cold)`, ms(c.cold));
+  row(`  per symbol (p50 / ${c.symbols})`, ms(c.cycle.p50 / c.symbols));
+  if (c.reads !== null) row(`  of which the reads: ${c.symbols} loadMarketView, concurrent as in the cycle, p50`, ms(c.reads.p50));
+  row(`  baseline engine alone on the same views in memory (computeSignal + regime), p50 / p99`, `${ms(c.engine.p50)} / ${ms(c.engine.p99)}`);
+  row(`  ratio cycle p50 / engine p50 (what the db reads and writes add)`, `${(c.cycle.p50 / c.engine.p50).toFixed(1)}×`);
+  row(`  signals fired, proposals, card intents dispatched (per cycle)`, `${c.fired}, ${c.proposals}, ${c.cards}`);
+  row(`  seeded: rows, db size, seed time (untimed)`, `${(c.rows / 1e3).toFixed(0)} k, ${(c.dbBytes / 1048576).toFixed(0)} MB, ${(c.seedMs / 1000).toFixed(1)} s`);
+
+  const symbols = QUICK ? 3 : 10;
+  process.stdout.write(`poll under ccxt's pacing, ${symbols} symbols × 4 venues through the stand-in… `);
+  const p = await benchMarketPacing({ symbols });
+  console.log("done\n");
+  const s = (x: number): string => `${(x / 1000).toFixed(1)} s`;
+  row(`poll (recordMarket), 4 venues in parallel, ${p.symbols} symbols, rate limiter on: first / steady cycle`, `${s(p.firstWallMs)} / ${s(p.steadyWallMs)}`);
+  row(`  symbols recorded (steady), failures`, `${p.recorded}, ${p.failures}`, `${p.symbols * 4}, 0`, p.recorded === p.symbols * 4 && p.failures === 0);
+  let slowest = 0;
+  for (const v of p.venues) {
+    const measured100 = (v.steadyMs / p.symbols) * 100;
+    const floor100 = ccxtFloorMs(v, p.symbols, 100);
+    slowest = Math.max(slowest, measured100, floor100);
+    row(`  ${v.venue}: first / steady, requests per symbol (steady), ccxt cost per symbol × rateLimit ${v.rateLimitMs.toFixed(0)} ms`,
+      `${s(v.firstMs)} / ${s(v.steadyMs)}, ${(v.steadyRequests / p.symbols).toFixed(1)}, ${((v.steadyCost - v.fixedCost) / p.symbols).toFixed(1)}`);
+    row(`  ${v.venue}: 100 symbols, measured steady × 100/${p.symbols} / ccxt floor Σ cost × rateLimit`, `${s(measured100)} / ${s(floor100)}`, `≤ ${POLL_BUDGET_MS / 60_000} min`, Math.max(measured100, floor100) <= POLL_BUDGET_MS);
+    notes.push(`  ${v.venue} steady cycle endpoints (path cost×calls): ${v.endpoints}`);
+  }
+  row(`  full poll for 100 symbols ≈ slowest venue (venues in parallel)`, s(slowest), `≤ ${POLL_BUDGET_MS / 60_000} min`, slowest <= POLL_BUDGET_MS);
+
+  process.stdout.write("resident memory of child processes… ");
+  const memory = await benchMarketMemory({ symbols: QUICK ? 3 : 10, botCycles: QUICK ? 1 : 3, redisUrl: process.env.REDIS_URL ?? "redis://127.0.0.1:6379" });
+  console.log("done\n");
+  const mb = (b: number): string => `${(b / 1048576).toFixed(1)} MB`;
+  for (const f of memory) {
+    if (f.rssBytes === null) {
+      row(`RSS: ${f.label}`, f.note ?? "not measured");
+      continue;
+    }
+    const peak = f.peakBytes === undefined || f.peakBytes === null ? "" : ` (peak ${mb(f.peakBytes)})`;
+    row(`RSS: ${f.label}`, `${mb(f.rssBytes)}${peak}${f.note === undefined ? "" : `; ${f.note}`}`, "< 150 MB", f.rssBytes < 150 * 1048576);
+  }
 }
 
 async function main(): Promise<void> {
@@ -162,7 +216,10 @@ async function main(): Promise<void> {
     row(`  ratio p50 / broker alone p50 (what the queue, the db and the lifecycle add)`, `${(live.fill.p50 / live.brokerAlone.p50).toFixed(2)}×`);
   }
 
+  await marketFigures(ms);
+
   printTable();
+  for (const note of notes) console.log(note);
   console.log(`\nload average after: ${loadavg().map((x) => x.toFixed(2)).join(" ")} (2 cores: above ~1 means other work shared the machine)`);
   console.log(`checksum ${checksumSink().toExponential(3)}`);
 }
