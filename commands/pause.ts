@@ -5,6 +5,8 @@ export const pauseCommand: Command = {
   name: "pause",
   description: "Stop new proposals and executions until /resume (open positions keep their stops)",
   args: [{ name: "reason", description: "Why (shown to the other operators)", required: false }],
+  usage: "/pause [reason], e.g. /pause exchange maintenance",
+  freeText: true,
   mutates: true,
   async run(app, args, actor) {
     return { text: await pauseTrading(app, actor, args.join(" ").trim().slice(0, 200)) };

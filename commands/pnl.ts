@@ -7,6 +7,7 @@ export const pnlCommand: Command = {
   name: "pnl",
   description: "Profit and loss after fees and funding, open positions and closed-trade statistics",
   args: [],
+  usage: "/pnl (no arguments)",
   mutates: false,
   async run(app) {
     const book = await portfolio(app, app.clock());

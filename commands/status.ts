@@ -11,6 +11,7 @@ export const statusCommand: Command = {
   name: "status",
   description: "Trading state, equity, drawdown, open positions and the latest market data",
   args: [],
+  usage: "/status (no arguments)",
   mutates: false,
   async run(app) {
     const now = app.clock();

@@ -1,13 +1,33 @@
 import type { Job } from "bullmq";
 import type { App } from "../src/app/context";
-import { deliverNotice } from "../src/chat/notifier";
+import { deliverNotice, ledgerKey, type DeliveryLedger } from "../src/chat/notifier";
 import type { ChatTransport } from "../src/chat/transport";
 import type { JobData, QUEUE } from "../src/queue/queues";
 
-/** Runs in the bot role, which holds the chat clients. */
+/**
+ * Runs in the bot role, which holds the chat clients. A notice that some chat could not take yet
+ * (a rate limit, an outage) fails the job with a DeliveryError, so BullMQ retries it later; the
+ * chats it did reach are kept in the job's progress, which survives the job's retries, so they
+ * are not posted to again.
+ */
 export function sendNotificationJob(deps: { app: App; transports: readonly ChatTransport[] }) {
   return async (job: Job<JobData[typeof QUEUE.notify]>): Promise<void> => {
     const { intentId: _intentId, ...notice } = job.data;
-    await deliverNotice(deps.app, deps.transports, notice);
+    const delivered = new Set(deliveredOf(job.progress));
+    const ledger: DeliveryLedger = {
+      delivered,
+      record: async (refs) => {
+        if (refs.length === 0) return;
+        for (const ref of refs) delivered.add(ledgerKey(ref.platform, ref.chatId));
+        await job.updateProgress({ delivered: [...delivered] });
+      },
+    };
+    await deliverNotice(deps.app, deps.transports, notice, ledger);
   };
+}
+
+function deliveredOf(progress: unknown): string[] {
+  if (typeof progress !== "object" || progress === null || !("delivered" in progress)) return [];
+  const { delivered } = progress;
+  return Array.isArray(delivered) ? delivered.filter((d): d is string => typeof d === "string") : [];
 }

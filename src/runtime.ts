@@ -23,6 +23,7 @@ import { sendText } from "./app/send-text";
 import { checkSymbols } from "./app/check-symbols";
 import { writeIntents } from "./store/outbox";
 import type { Db } from "./store/database";
+import { startBotRole, type Backoff, type BotRole } from "./chat/bot-role";
 
 export type Role = "web" | "worker" | "bot";
 export const ALL_ROLES: readonly Role[] = ["web", "worker", "bot"];
@@ -48,6 +49,8 @@ export interface RuntimeOptions {
   readonly reconcileGraceMs?: number;
   /** Job lock tuning (tests shorten it). */
   readonly lock?: LockOptions;
+  /** Bot role: backoff between attempts to connect a chat platform (tests shorten it). */
+  readonly botRetry?: Backoff;
   /** Web role: given the router and queues, returns a started HTTP server. */
   readonly startWeb?: (deps: { app: App; queues: Queues; router: ChatHandlers }) => Promise<Server>;
 }
@@ -58,6 +61,8 @@ export interface Runtime {
   readonly router: ChatHandlers;
   /** The worker role's reconciler (null in other roles): tests and the chaos runner trigger passes. */
   readonly reconciler: () => Reconciler | null;
+  /** Resolves once every chat transport is connected and notices are being sent (bot role). */
+  readonly botReady: () => Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -94,7 +99,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       { queue: QUEUE.calibration, processor: recalibrateModelJob({ app }) },
     );
   }
-  const started: ChatTransport[] = [];
+  let bot: BotRole | null = null;
   let workers: RunningWorkers | null = null;
   let reconciler: Reconciler | null = null;
   let server: Server | null = null;
@@ -102,18 +107,21 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     // Order matters: stop taking work, let active jobs finish, then close connections.
     await reconciler?.stop();
     await workers?.close();
-    await Promise.allSettled(started.map((t) => t.stop()));
+    await bot?.stop();
     if (server) await new Promise<void>((resolve) => server?.close(() => resolve()));
     await closeQueues(queues);
   };
   try {
     if (roles.includes("bot")) {
-      for (const transport of options.transports) {
-        await transport.start(router, COMMANDS);
-        started.push(transport);
-        logger.info({ platform: transport.platform }, "chat connected");
-      }
-      specs.push({ queue: QUEUE.notify, processor: sendNotificationJob({ app, transports: started }) });
+      // In the background: a chat platform that is down must not stop the worker (stop-loss
+      // checks) or the web role in the same process; each transport is retried until it connects.
+      bot = startBotRole({
+        transports: options.transports, router, commands: COMMANDS, logger,
+        startNotify: (transports) => startWorkers([{ queue: QUEUE.notify, processor: sendNotificationJob({ app, transports }) }], {
+          connection, prefix: options.queuePrefix, logger, db, clock, ...(options.lock ? { lock: options.lock } : {}), onStalled: () => reconciler?.kick(),
+        }),
+        ...(options.botRetry ? { backoff: options.botRetry } : {}),
+      });
     }
     if (roles.includes("worker")) {
       // Before any poll: a symbol no venue lists stops the start here (ConfigError naming the venues);
@@ -144,5 +152,5 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     await stop();
     throw error;
   }
-  return { app, queues, router, stop, reconciler: () => reconciler };
+  return { app, queues, router, stop, reconciler: () => reconciler, botReady: () => bot?.ready ?? Promise.resolve() };
 }

@@ -1,9 +1,10 @@
-import type { Command } from "../../commands/command";
+import { argumentsFit, UsageError, type Command } from "../../commands/command";
 import { approveProposal, rejectProposal } from "../app/decide-proposal";
 import { UserError, type App } from "../app/context";
-import { audit } from "../store/audit";
+import { audit, type AuditOutcome } from "../store/audit";
 import { loadTrade } from "../store/trade-repo";
 import { decodeButton } from "./callback-codec";
+import { fitToast } from "./render/fit-text";
 import { renderProposal } from "./render/proposal-card";
 import type { Actor, ButtonOutcome, ChatHandlers, MessageRef, OutgoingMessage, Reply } from "./transport";
 
@@ -13,9 +14,21 @@ export function isAllowed(app: App, actor: Actor): boolean {
   return app.settings.allowedUsers[actor.platform].includes(actor.userId);
 }
 
-function refusal(actor: Actor): string {
+/**
+ * At most one answer per stranger per minute: someone not on the allow-list, pressing buttons or
+ * typing commands in a group, must not be able to make the bot talk there at will. Every attempt
+ * is still audited.
+ */
+export const REFUSAL_ANSWER_INTERVAL_MS = 60_000;
+
+/**
+ * Never the stranger's name or username: in a group the answer is read by everyone, and echoing a
+ * name lets anyone make the bot say whatever they put in their display name. The user id is in the
+ * audit log for the owner; the text only says which setting to change.
+ */
+function refusal(actor: Actor, what: string): string {
   const variable = actor.platform === "telegram" ? "TELEGRAM_ALLOWED_USER_IDS" : "DISCORD_ALLOWED_USER_IDS";
-  return `Sorry ${actor.displayName}, you are not allowed to operate this bot. The owner can add your user id ${actor.userId} to ${variable}.`;
+  return `You are not allowed to ${what}. Send /whoami for your user id; the bot's owner can allow you by adding it to ${variable}.`;
 }
 
 const GENERIC_FAILURE = "Something went wrong on our side; nothing was changed. The details are in the bot's log.";
@@ -26,48 +39,81 @@ export function helpText(commands: readonly Command[]): string {
 }
 
 /**
+ * "/STATUS", "/Status" and "/status@perpbot_bot" (Telegram adds the bot's name in groups) are all
+ * /status. Transports already drop a suffix naming this bot; one left here is stripped, not trusted.
+ */
+export function commandName(raw: string): string {
+  return (raw.split("@", 1)[0] ?? "").toLowerCase();
+}
+
+/**
  * Routes every inbound chat action: authorization first, then the command or button, then the
- * audit entry. It never throws: a UserError becomes its message, anything else a generic apology
- * (the details go to the log, never to the chat).
+ * audit entry (reads included). It never throws: a UserError becomes its message, anything else a
+ * generic apology (the details go to the log, never to the chat).
  */
 export function createChatRouter(app: App, commands: readonly Command[]): ChatHandlers {
   const byName = new Map(commands.map((c) => [c.name, c]));
+  /** platform:userId → when that stranger was last answered. Memory only: a restart forgets, which is harmless. */
+  const lastStrangerAnswer = new Map<string, number>();
 
   async function onCommand(rawName: string, args: readonly string[], actor: Actor): Promise<Reply> {
-    const name = rawName.toLowerCase();
-    const now = app.clock();
-    if (name === "help" || name === "start") return { text: helpText(commands) };
-    const command = byName.get(name);
-    if (command === undefined) return { text: `Unknown command /${rawName}. Send /help for the list.` };
-    if (!isAllowed(app, actor)) {
-      await audit(app.db, { actor, action: `/${name}`, outcome: "refused", detail: "user not allowed", now });
-      return { text: refusal(actor) };
-    }
+    const name = commandName(rawName);
+    const action = `/${name}`.slice(0, 40);
+    const target = args.join(" ").slice(0, 200);
     try {
+      const command = byName.get(name);
+      if (command === undefined) {
+        const help = name === "help" || name === "start";
+        const text = help ? helpText(commands) : `Unknown command ${action}. Send /help for the list.`;
+        const entry = { actor, action, target, outcome: help ? "ok" as const : "refused" as const, detail: help ? "help" : "unknown command" };
+        if (!isAllowed(app, actor)) return { text: await answerStranger(entry, text) };
+        await audit(app.db, { ...entry, now: app.clock() });
+        return { text };
+      }
+      if (!isAllowed(app, actor)) {
+        if (command.openToEveryone === true) {
+          const reply = await command.run(app, args, actor);
+          return { ...reply, text: await answerStranger({ actor, action, target, outcome: "ok", detail: "open to everyone" }, reply.text, command.name) };
+        }
+        return { text: await answerStranger({ actor, action, target, outcome: "refused", detail: "user not allowed" }, refusal(actor, `use ${action}`)), private: true };
+      }
+      if (!argumentsFit(command, args)) return await usage(command, actor, target, "wrong number of arguments");
       const reply = await command.run(app, args, actor);
-      if (command.mutates) await audit(app.db, { actor, action: `/${name}`, target: args.join(" "), outcome: "ok", now });
+      await audit(app.db, { actor, action, target, outcome: "ok", now: app.clock() });
       return reply;
     } catch (error) {
-      return { text: await failure(error, actor, `/${name}`, args.join(" ")) };
+      const command = byName.get(name);
+      if (error instanceof UsageError && command !== undefined) return await usage(command, actor, target, error.message).catch(() => ({ text: GENERIC_FAILURE }));
+      return { text: await failure(error, actor, action, target) };
     }
   }
 
+  async function usage(command: Command, actor: Actor, target: string, detail: string): Promise<Reply> {
+    await audit(app.db, { actor, action: `/${command.name}`, target, outcome: "refused", detail: `usage: ${detail}`, now: app.clock() });
+    return { text: `Usage: ${command.usage}`, private: true };
+  }
+
   async function onButton(data: string, actor: Actor, message: MessageRef): Promise<ButtonOutcome> {
-    const now = app.clock();
+    const outcome = await pressButton(data, actor, message);
+    return { ...outcome, toast: fitToast(outcome.toast) };
+  }
+
+  async function pressButton(data: string, actor: Actor, message: MessageRef): Promise<ButtonOutcome> {
     const action = decodeButton(data);
     if (action === null) {
-      await audit(app.db, { actor, action: "button", target: data.slice(0, 64), outcome: "refused", detail: "unknown button data", now });
+      await audit(app.db, { actor, action: "button", target: data.slice(0, 64), outcome: "refused", detail: "unknown button data", now: app.clock() });
       return { toast: "This button is no longer valid. Send /status for the current state." };
     }
     if (!isAllowed(app, actor)) {
-      await audit(app.db, { actor, action: action.kind, target: action.proposalId, outcome: "refused", detail: `user not allowed (${message.platform} ${message.chatId})`, now });
-      return { toast: refusal(actor) };
+      // The toast is seen by the presser only, and an empty one just stops the button's spinner.
+      const detail = `user not allowed (${message.platform} ${message.chatId})`;
+      return { toast: await answerStranger({ actor, action: action.kind, target: action.proposalId, outcome: "refused", detail }, refusal(actor, `${action.kind} proposals`)) };
     }
     await adoptMessage(action.proposalId, message);
     try {
       if (action.kind === "approve") await approveProposal(app, action.proposalId, actor);
       else await rejectProposal(app, action.proposalId, actor);
-      await audit(app.db, { actor, action: action.kind, target: action.proposalId, outcome: "ok", now });
+      await audit(app.db, { actor, action: action.kind, target: action.proposalId, outcome: "ok", now: app.clock() });
       // No edit here: the decision's card intent (committed with it, dispatched at once) updates
       // every copy through the versioned path. An edit rendered now could land after the fill's
       // and leave the card saying "executing" on an open position.
@@ -77,6 +123,26 @@ export function createChatRouter(app: App, commands: readonly Command[]): ChatHa
       const edit = await currentCard(action.proposalId);
       return { toast, ...(edit ? { edit } : {}) };
     }
+  }
+
+  /**
+   * Audits every answer to a user who is not on the allow-list, and gives its text only if that
+   * user was not answered within the last minute (else "", no answer): refusals, but also /help
+   * and unknown commands, so a stranger cannot make the bot talk in a group at will.
+   */
+  /** `lane`: an open command (/whoami) has its own minute, so the refusal that points to it does not use it up. */
+  async function answerStranger(entry: { actor: Actor; action: string; target: string; outcome: AuditOutcome; detail: string }, text: string, lane = ""): Promise<string> {
+    const now = app.clock();
+    const key = `${entry.actor.platform}:${entry.actor.userId}${lane === "" ? "" : `:${lane}`}`;
+    const last = lastStrangerAnswer.get(key);
+    const answer = last === undefined || now - last >= REFUSAL_ANSWER_INTERVAL_MS || now < last;
+    if (answer) {
+      // Forget users whose minute is over, so a stream of different strangers cannot grow the map forever.
+      for (const [k, t] of lastStrangerAnswer) if (now - t >= REFUSAL_ANSWER_INTERVAL_MS) lastStrangerAnswer.delete(k);
+      lastStrangerAnswer.set(key, now);
+    }
+    await audit(app.db, { ...entry, detail: answer ? entry.detail : `${entry.detail}; not answered (one answer to a stranger per minute)`, now });
+    return answer ? text : "";
   }
 
   /**

@@ -2,10 +2,21 @@ import type { App, Notice } from "../app/context";
 import { crashPoint } from "../crash-points";
 import { loadTrade } from "../store/trade-repo";
 import { renderProposal } from "./render/proposal-card";
-import type { ChatTransport, MessageRef, OutgoingMessage } from "./transport";
+import { DeliveryError, type ChatTransport, type MessageRef, type OutgoingMessage, type Platform } from "./transport";
 
 /** Re-renders after an edit when the trade moved on meanwhile; the reconciler covers anything beyond. */
 const MAX_EDIT_ROUNDS = 3;
+
+/**
+ * Where a text notice has landed on earlier attempts of its job ("platform:chatId"), so a retry
+ * posts only to the chats still missing it. Cards need none: their ChatMessage rows say it.
+ */
+export interface DeliveryLedger {
+  readonly delivered: ReadonlySet<string>;
+  record(refs: readonly MessageRef[]): Promise<void>;
+}
+
+export const ledgerKey = (platform: Platform, chatId: string): string => `${platform}:${chatId}`;
 
 /**
  * Delivers a Notice to every connected platform. A card is rendered from the trade's current
@@ -13,9 +24,12 @@ const MAX_EDIT_ROUNDS = 3;
  * copy remembers the trade version it shows — so a late or repeated card job can only bring a
  * message up to date, and the reconciler can tell a stale card from a true one.
  */
-export async function deliverNotice(app: App, transports: readonly ChatTransport[], notice: Notice): Promise<void> {
+export async function deliverNotice(app: App, transports: readonly ChatTransport[], notice: Notice, ledger?: DeliveryLedger): Promise<void> {
   if (notice.kind === "text") {
-    await broadcastAll(transports, { text: notice.text });
+    const delivered = [...(ledger?.delivered ?? [])];
+    const sent = await broadcastAll(transports, { text: notice.text }, (platform) => chatsOf(delivered, platform));
+    await ledger?.record(sent.refs);
+    throwIfFailed(sent.failures, "text notice");
     return;
   }
   const stored = await loadTrade(app.db, notice.proposalId);
@@ -29,8 +43,10 @@ export async function deliverNotice(app: App, transports: readonly ChatTransport
   ]);
   const card = renderProposal({ trade: stored.state, signal, now: app.clock(), mode: app.broker.mode });
 
-  const posted = new Set(messages.map((m) => m.platform));
-  const refs = await broadcastAll(transports.filter((t) => !posted.has(t.platform)), card);
+  // Post once per chat, edit after: a chat that has a copy is skipped; one a failed attempt missed gets it now.
+  const posted = messages.map((m) => ledgerKey(m.platform as Platform, m.chatId));
+  const sent = await broadcastAll(transports, card, (platform) => chatsOf(posted, platform));
+  const refs = sent.refs;
   if (refs.length > 0) crashPoint("after-card-send");
   for (const ref of refs) {
     await app.db.chatMessage.upsert({
@@ -38,11 +54,11 @@ export async function deliverNotice(app: App, transports: readonly ChatTransport
       create: { proposalId: notice.proposalId, ...ref, version: stored.version }, update: { version: stored.version },
     });
   }
-  const failures: string[] = [];
-  for (const message of messages) {
-    if (message.version >= stored.version) continue;
+  // Every copy at once: one platform's rate limit must not hold back the edits on the others.
+  const edits = await Promise.allSettled(messages.map(async (message) => {
+    if (message.version >= stored.version) return;
     const transport = transports.find((t) => t.platform === message.platform);
-    if (transport === undefined) continue;
+    if (transport === undefined) return;
     const ref = { platform: transport.platform, chatId: message.chatId, messageId: message.messageId };
     try {
       let shown = stored;
@@ -61,14 +77,34 @@ export async function deliverNotice(app: App, transports: readonly ChatTransport
       }
     } catch (error) {
       app.logger.warn({ err: error, platform: message.platform, proposalId: notice.proposalId }, "could not update a proposal message");
-      failures.push(message.platform);
+      throw error;
     }
-  }
-  // Throwing lets the queue retry with backoff; the copies already edited are skipped next time.
-  if (failures.length > 0) throw new Error(`card ${notice.proposalId} not updated on ${failures.join(", ")}`);
+  }));
+  // Throwing lets the queue retry with backoff; copies already posted or edited are skipped next time.
+  throwIfFailed([...sent.failures, ...edits.flatMap((r): unknown[] => (r.status === "rejected" ? [r.reason] : []))], `card ${notice.proposalId}`);
 }
 
-async function broadcastAll(transports: readonly ChatTransport[], message: OutgoingMessage): Promise<MessageRef[]> {
-  const results = await Promise.allSettled(transports.map((t) => t.broadcast(message)));
-  return results.flatMap((r) => (r.status === "fulfilled" ? r.value : []));
+interface Broadcast { readonly refs: MessageRef[]; readonly failures: unknown[] }
+
+/** Every platform at once; copies that landed are returned even when others of the same platform failed. */
+async function broadcastAll(transports: readonly ChatTransport[], message: OutgoingMessage, skip: (platform: Platform) => ReadonlySet<string>): Promise<Broadcast> {
+  const results = await Promise.allSettled(transports.map((t) => t.broadcast(message, skip(t.platform))));
+  const refs = results.flatMap((r): MessageRef[] => (r.status === "fulfilled" ? r.value : r.reason instanceof DeliveryError ? [...r.reason.delivered] : []));
+  return { refs, failures: results.flatMap((r): unknown[] => (r.status === "rejected" ? [r.reason] : [])) };
+}
+
+function chatsOf(keys: readonly string[], platform: Platform): ReadonlySet<string> {
+  const prefix = `${platform}:`;
+  return new Set(keys.filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length)));
+}
+
+/** One typed error for the job: it fails, and the queue retries it no sooner than any platform asked. */
+function throwIfFailed(failures: readonly unknown[], what: string): void {
+  if (failures.length === 0) return;
+  // A simulated crash (npm run chaos) must surface as itself, as a real crash would end the job.
+  const crash = failures.find((f): f is Error => f instanceof Error && f.name === "SimulatedCrash");
+  if (crash !== undefined) throw crash;
+  const waits = failures.flatMap((f) => (f instanceof DeliveryError && f.retryAfterMs !== null ? [f.retryAfterMs] : []));
+  const reasons = failures.map((f) => (f instanceof Error ? f.message : String(f))).join("; ");
+  throw new DeliveryError(`${what} not delivered everywhere: ${reasons}`, [], waits.length === 0 ? null : Math.max(...waits));
 }

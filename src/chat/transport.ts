@@ -26,7 +26,17 @@ export interface OutgoingMessage {
   readonly buttons?: readonly Button[];
 }
 
-export type Reply = OutgoingMessage;
+/**
+ * A command's answer. An empty text means no answer at all (a refusal that was rate-limited: it is
+ * audited, but a stranger must not be able to make the bot talk in a group at will).
+ */
+export interface Reply extends OutgoingMessage {
+  /**
+   * For the sender only, where the app allows it: an ephemeral reply on Discord; on Telegram a
+   * reply to the sender's own message (a bot cannot whisper in a group). Refusals and usage lines.
+   */
+  readonly private?: boolean;
+}
 
 /** Where a sent message lives, so it can be edited later (e.g. "Approved by …"). */
 export interface MessageRef {
@@ -66,8 +76,30 @@ export interface ChatTransport {
   /** Connects, registers commands where the platform has a registry, and starts dispatching. */
   start(handlers: ChatHandlers, commands: readonly CommandInfo[]): Promise<void>;
   stop(): Promise<void>;
-  /** Sends to every configured chat/channel of this platform; returns where each copy landed. */
-  broadcast(message: OutgoingMessage): Promise<MessageRef[]>;
+  /**
+   * Sends to every configured chat/channel of this platform except those in `skip` (chat ids that
+   * already got this message on an earlier attempt: a retried notice is posted once per chat);
+   * returns where each copy landed. A chat that failed for good (bot removed) is logged and
+   * skipped; one that may work later (rate limit, outage) makes it throw a DeliveryError.
+   */
+  broadcast(message: OutgoingMessage, skip?: ReadonlySet<string>): Promise<MessageRef[]>;
   /** Replaces text and buttons of an earlier message; an unchanged message is not an error. */
   edit(ref: MessageRef, message: OutgoingMessage): Promise<void>;
+}
+
+/**
+ * Some destinations could not be reached for now (rate limit, outage, not connected yet). Carries
+ * the copies that did land, so the caller records them and a retry does not post them again, and
+ * how long the platform asked us to wait, so the caller (a queue job) retries no earlier.
+ */
+export class DeliveryError extends Error {
+  constructor(
+    message: string,
+    readonly delivered: readonly MessageRef[],
+    /** The platform's own retry-after (Telegram's parameters.retry_after), when it gave one. */
+    readonly retryAfterMs: number | null,
+  ) {
+    super(message);
+    this.name = "DeliveryError";
+  }
 }

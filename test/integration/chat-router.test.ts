@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { COMMANDS } from "../../commands";
 import { createChatRouter } from "../../src/chat/chat-router";
 import { encodeButton } from "../../src/chat/callback-codec";
+import { cutAtWord, fitToast } from "../../src/chat/render/fit-text";
 import type { Actor, MessageRef } from "../../src/chat/transport";
 import { useRecordingApps } from "../support/test-env";
 import { seedProposal } from "../support/fixtures";
@@ -25,7 +26,8 @@ describe("chat router: authorization on every path", () => {
     const id = await seedProposal(app);
     for (const actor of [stranger, wrongPlatform]) {
       const outcome = await router.onButton(encodeButton({ kind: "approve", proposalId: id }), actor, ref);
-      expect(outcome.toast).toMatch(new RegExp(`not allowed.*${actor.userId}.*TELEGRAM_ALLOWED_USER_IDS`));
+      expect(outcome.toast).toMatch(/^You are not allowed to approve proposals\..*TELEGRAM_ALLOWED_USER_IDS/);
+      expect(outcome.toast).not.toContain(actor.displayName);
       expect(outcome.edit).toBeUndefined();
     }
     expect((await app.db.proposal.findUniqueOrThrow({ where: { id } })).status).toBe("pending");
@@ -35,11 +37,14 @@ describe("chat router: authorization on every path", () => {
   });
 
   it("refuses typed commands from unknown users, including the typed /approve", async () => {
-    const { app, router } = await setup();
+    const { app, router, setNow } = await setup();
     const id = await seedProposal(app);
     for (const [name, args] of [["pause", []], ["approve", [id]], ["pnl", []], ["status", []]] as const) {
+      // A new minute each time: one refusal answer per user per minute.
+      setNow(app.clock() + 60_000);
       const reply = await router.onCommand(name, args, stranger);
-      expect(reply.text).toMatch(/not allowed/);
+      expect(reply).toEqual({ text: expect.stringMatching(new RegExp(`^You are not allowed to use /${name}\\.`)) as unknown, private: true });
+      expect(reply.text).not.toContain("mallory");
     }
     expect(await app.db.setting.count()).toBe(0);
     expect((await app.db.proposal.findUniqueOrThrow({ where: { id } })).status).toBe("pending");
@@ -65,7 +70,7 @@ describe("chat router: authorization on every path", () => {
     expect((await router.onButton("v0:a:p123", allowed, ref)).toast).toMatch(/no longer valid/);
     expect((await router.onButton("v1:x:p123", allowed, ref)).toast).toMatch(/no longer valid/);
     expect((await router.onCommand("moon", [], allowed)).text).toBe("Unknown command /moon. Send /help for the list.");
-    expect((await router.onCommand("approve", ["DROP TABLE"], allowed)).text).toMatch(/Usage: \/approve <proposal id>/);
+    expect(await router.onCommand("approve", ["DROP TABLE"], allowed)).toEqual({ text: expect.stringMatching(/^Usage: \/approve <proposal id>/) as unknown, private: true });
     expect((await router.onCommand("help", [], stranger)).text).toMatch(/\/pause \[reason\]/);
   });
 
@@ -88,5 +93,106 @@ describe("chat router: authorization on every path", () => {
     await app.db.$executeRawUnsafe(`DROP TABLE "Setting"`);
     const reply = await router.onCommand("pause", [], allowed);
     expect(reply.text).toBe("Something went wrong on our side; nothing was changed. The details are in the bot's log.");
+  });
+});
+
+describe("chat router: names, usage, refusals, toasts, audit", () => {
+  it("matches commands in any letter case and with a bot-name suffix", async () => {
+    const { router } = await setup();
+    for (const name of ["STATUS", "Status", "status@perpbot_bot", "sTaTuS@Perpbot_Bot"]) {
+      expect((await router.onCommand(name, [], allowed)).text).toMatch(/^perpbot — PAPER trading ACTIVE/);
+    }
+    expect((await router.onCommand("HELP", [], allowed)).text).toMatch(/^perpbot watches/);
+  });
+
+  it("gives the command's one-line usage for a missing, extra or wrong argument", async () => {
+    const { app, router } = await setup();
+    const cases: [string, string[], RegExp][] = [
+      ["approve", [], /^Usage: \/approve <proposal id>/],
+      ["reject", ["a", "b"], /^Usage: \/reject <proposal id>/],
+      ["status", ["BTC"], /^Usage: \/status \(no arguments\)$/],
+      ["resume", ["now"], /^Usage: \/resume, or \/resume override/],
+    ];
+    for (const [name, args, usage] of cases) {
+      const reply = await router.onCommand(name, args, allowed);
+      expect(reply.text).toMatch(usage);
+      expect(reply.text).not.toContain("\n");
+    }
+    // Free text is not "extra": a pause reason has any number of words.
+    expect((await router.onCommand("pause", ["venue", "maintenance", "window"], allowed)).text).toMatch(/^Trading is paused\./);
+    const audits = await app.db.auditLog.findMany({ orderBy: { id: "asc" } });
+    expect(audits.map((a) => [a.action, a.outcome])).toEqual([["/approve", "refused"], ["/reject", "refused"], ["/status", "refused"], ["/resume", "refused"], ["/pause", "ok"]]);
+    expect(audits[3]?.detail).toMatch(/^usage: /);
+  });
+
+  it("answers a stranger at most once a minute, never by name, and audits every refusal", async () => {
+    const { app, router, setNow } = await setup();
+    const id = await seedProposal(app);
+    const named: Actor = { platform: "telegram", userId: "999", displayName: "Mallory <script>" };
+    const start = app.clock();
+    const first = await router.onCommand("status", [], named);
+    expect(first.text).toMatch(/^You are not allowed to use \/status\./);
+    expect(first.text).not.toMatch(/Mallory|script|999/);
+    // Within the minute: the command and a button press are both left unanswered.
+    setNow(start + 59_000);
+    expect(await router.onCommand("pnl", [], named)).toEqual({ text: "", private: true });
+    expect((await router.onButton(encodeButton({ kind: "approve", proposalId: id }), named, ref)).toast).toBe("");
+    // Another stranger has their own minute.
+    expect((await router.onCommand("pnl", [], { ...named, userId: "998" })).text).toMatch(/not allowed/);
+    setNow(start + 60_000);
+    expect((await router.onButton(encodeButton({ kind: "approve", proposalId: id }), named, ref)).toast).toMatch(/^You are not allowed to approve proposals/);
+    const audits = await app.db.auditLog.findMany({ where: { userId: "999" }, orderBy: { id: "asc" } });
+    expect(audits.map((a) => [a.action, a.outcome, a.detail?.includes("not answered") ?? false])).toEqual([
+      ["/status", "refused", false], ["/pnl", "refused", true], ["approve", "refused", true], ["approve", "refused", false],
+    ]);
+  });
+
+  it("answers a stranger's /help and unknown commands at most once a minute too, allowed users always", async () => {
+    const { app, router, setNow } = await setup();
+    expect((await router.onCommand("foo", [], stranger)).text).toBe("Unknown command /foo. Send /help for the list.");
+    expect((await router.onCommand("help", [], stranger)).text).toBe("");
+    expect((await router.onCommand("bar", [], stranger)).text).toBe("");
+    for (let i = 0; i < 3; i += 1) expect((await router.onCommand("foo", [], allowed)).text).toMatch(/^Unknown command/);
+    setNow(app.clock() + 60_000);
+    expect((await router.onCommand("help", [], stranger)).text).toMatch(/^perpbot watches/);
+    expect(await app.db.auditLog.count({ where: { userId: "999" } })).toBe(4);
+  });
+
+  it("cuts a long toast to 200 characters at a word, with an ellipsis", async () => {
+    const { app, router } = await setup();
+    const id = await seedProposal(app);
+    const reason = "scheduled venue maintenance and a funding settlement during the migration window, with thin books expected".repeat(2).slice(0, 200);
+    await router.onCommand("pause", reason.split(" "), allowed);
+    const { toast } = await router.onButton(encodeButton({ kind: "approve", proposalId: id }), allowed, ref);
+    expect([...toast].length).toBeLessThanOrEqual(200);
+    expect(toast).toMatch(/^Not approved\. Trading is paused by alice/);
+    expect(toast).toMatch(/\S…$/);
+    expect(reason).toContain(toast.slice(toast.lastIndexOf(" ") + 1, -1)); // ends on a whole word
+  });
+
+  it("audits reads, help and unknown commands too", async () => {
+    const { app, router } = await setup();
+    await router.onCommand("status", [], allowed);
+    await router.onCommand("pnl", [], allowed);
+    await router.onCommand("help", [], stranger);
+    await router.onCommand("foo", ["bar"], allowed);
+    const audits = await app.db.auditLog.findMany({ orderBy: { id: "asc" } });
+    expect(audits.map((a) => [a.platform, a.userId, a.action, a.outcome, a.target])).toEqual([
+      ["telegram", "111", "/status", "ok", ""], ["telegram", "111", "/pnl", "ok", ""], ["telegram", "999", "/help", "ok", ""], ["telegram", "111", "/foo", "refused", "bar"],
+    ]);
+    expect(audits.every((a) => a.ts.getTime() === app.clock())).toBe(true);
+  });
+});
+
+describe("toast fitting", () => {
+  it("keeps short texts, cuts long ones at a word with an ellipsis, never splits an emoji", () => {
+    expect(fitToast("Approved.")).toBe("Approved.");
+    expect(fitToast("x".repeat(200))).toBe("x".repeat(200));
+    expect(cutAtWord("alpha beta gamma delta", 13)).toBe("alpha beta…");
+    expect(cutAtWord("alpha, beta. gamma", 14)).toBe("alpha, beta…"); // no dangling punctuation before the ellipsis
+    expect(cutAtWord("x".repeat(30), 10)).toBe(`${"x".repeat(9)}…`); // no space at all: a hard cut
+    const emoji = fitToast("🚀".repeat(150));
+    expect(emoji.length).toBeLessThanOrEqual(200);
+    expect(emoji).toBe(`${"🚀".repeat(99)}…`);
   });
 });

@@ -132,6 +132,30 @@ describe("DiscordTransport against the Discord stand-in", () => {
     expect(editA.data.components).toEqual([]);
   });
 
+  it("answers a private reply (refusal, usage) ephemerally: the public deferral is deleted first", async () => {
+    const { handlers } = handlersReplying(() => ({ text: "You are not allowed to use /status.", private: true }), () => ({ toast: "" }));
+    await startTransport(handlers, { guildId: server.guildId });
+    const id = server.runSlashCommand(alice, "status");
+    const followUp = await server.waitFor(() => server.interactionResponses.find((r) => r.interactionId === id && r.type === "follow-up"));
+    expect(followUp.data.content).toBe("You are not allowed to use /status.");
+    expect(Number(followUp.data.flags) & 64).toBe(64);
+    expect(server.requests.filter((r) => r.method === "DELETE" && r.path.endsWith("/messages/@original")).map((r) => r.status)).toEqual([204]);
+    expect(server.interactionResponses.filter((r) => r.interactionId === id).map((r) => r.type)).toEqual([5, "follow-up"]);
+    // Nothing of it stays visible to the channel: the deferral is gone, the follow-up is ephemeral.
+    expect(server.messages.filter((m) => (m.flags & 64) === 0)).toEqual([]);
+  });
+
+  it("answers an empty reply (a rate-limited refusal) with nothing: the deferral is deleted, no follow-up", async () => {
+    const { handlers, calls } = handlersReplying(() => ({ text: "", private: true }), () => ({ toast: "" }));
+    await startTransport(handlers, { guildId: server.guildId });
+    const id = server.runSlashCommand(alice, "status");
+    await server.waitFor(() => server.requests.some((r) => r.method === "DELETE"));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(calls.commands).toHaveLength(1);
+    expect(server.interactionResponses.filter((r) => r.interactionId === id).map((r) => r.type)).toEqual([5]);
+    expect(server.messages).toEqual([]);
+  });
+
   it("routes a button press: handler gets data, actor and message; presser gets an ephemeral toast; message is edited", async () => {
     const { handlers, calls } = handlersReplying(() => ({ text: "" }), (data) => ({ toast: `Approved (${data})`, edit: { text: "Approved by alice" } }));
     const started = await startTransport(handlers, { guildId: server.guildId });

@@ -52,11 +52,15 @@ export class TelegramServer {
   private readonly openQueries = new Set<string>();
   private readonly failures = new Map<string, { times: number; error: ApiErrorBody }>();
   private parked: ParkedPoll | undefined;
+  private conflict = false;
+  private outage: ApiErrorBody | undefined;
+  private readonly flooded = new Map<string, number>();
   private nextUpdateId = 100_000 + randomInt(1_000);
 
-  constructor(options: { botUsername?: string } = {}) {
-    const botId = 7_000_000_000 + randomInt(1_000_000);
-    this.token = `${botId}:AA${randomBytes(24).toString("base64url")}`;
+  /** `token`: the same bot again (a process started against Telegram before it was up). */
+  constructor(options: { botUsername?: string; token?: string } = {}) {
+    const botId = options.token === undefined ? 7_000_000_000 + randomInt(1_000_000) : Number(options.token.split(":")[0]);
+    this.token = options.token ?? `${botId}:AA${randomBytes(24).toString("base64url")}`;
     this.botUser = {
       id: botId, is_bot: true, first_name: "Perpbot Test", username: options.botUsername ?? "perpbot_test_bot",
       can_join_groups: true, can_read_all_group_messages: false, supports_inline_queries: false,
@@ -69,8 +73,9 @@ export class TelegramServer {
     return `http://127.0.0.1:${address.port}`;
   }
 
-  async start(): Promise<void> {
-    await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
+  /** `port` lets a test hand a process the address first and bring Telegram "up" there later. */
+  async start(port = 0): Promise<void> {
+    await new Promise<void>((resolve) => this.server.listen(port, "127.0.0.1", resolve));
   }
 
   async stop(): Promise<void> {
@@ -84,6 +89,35 @@ export class TelegramServer {
   /** The next `times` calls of `method` fail with `error` (e.g. 429 with parameters.retry_after). */
   failNext(method: string, times: number, error: ApiErrorBody): void {
     this.failures.set(method.toLowerCase(), { times, error });
+  }
+
+  /**
+   * While on, another process polls with this token (an overlapping deploy): the parked
+   * getUpdates and every new one answer 409, as Telegram does to the poller that lost.
+   */
+  setConflict(on: boolean): void {
+    this.conflict = on;
+    if (on) this.parked?.respond(conflictError());
+  }
+
+  /** While set, every call answers this error (e.g. 502 Bad Gateway, 401 for a token being re-issued). */
+  setOutage(error: ApiErrorBody | undefined): void {
+    this.outage = error;
+    if (error !== undefined) this.parked?.respond(new ApiFailure(error));
+  }
+
+  /**
+   * Flood control on one chat, as Telegram applies it (per chat): while set, every sendMessage and
+   * editMessageText to that chat answers 429 with this retry_after; undefined lifts it.
+   */
+  floodChat(chatId: number, retryAfter: number | undefined): void {
+    if (retryAfter === undefined) this.flooded.delete(String(chatId));
+    else this.flooded.set(String(chatId), retryAfter);
+  }
+
+  /** Telegram's flood-control answer, byte for byte: HTTP 429 with parameters.retry_after in seconds. */
+  static tooManyRequests(retryAfter: number): ApiErrorBody {
+    return { error_code: 429, description: `Too Many Requests: retry after ${retryAfter}`, parameters: { retry_after: retryAfter } };
   }
 
   buildCommandUpdate(from: TestUser, chatId: number, text: string): Update {
@@ -178,6 +212,10 @@ export class TelegramServer {
   private async call(rawMethod: string, p: Params, res?: ServerResponse): Promise<unknown> {
     const method = rawMethod.toLowerCase(); // Bot API method names are case-insensitive
     this.calls.push(method);
+    if (this.outage !== undefined) throw new ApiFailure(this.outage);
+    if (this.conflict && method === "getupdates") throw conflictError();
+    const flood = method === "sendmessage" || method === "editmessagetext" ? this.flooded.get(str(p.chat_id) ?? "") : undefined;
+    if (flood !== undefined) throw new ApiFailure(TelegramServer.tooManyRequests(flood));
     const failure = this.failures.get(method);
     if (failure !== undefined && failure.times > 0) {
       failure.times -= 1;
@@ -201,6 +239,8 @@ export class TelegramServer {
       case "sendmessage": return this.sendMessage(p);
       case "editmessagetext": return this.editMessageText(p);
       case "answercallbackquery": {
+        // The real API refuses toasts over 200 characters.
+        if ((str(p.text) ?? "").length > 200) throw badRequest("MESSAGE_TOO_LONG");
         const id = str(p.callback_query_id) ?? "";
         if (!this.openQueries.delete(id)) throw badRequest("query is too old and response timeout expired or query ID is invalid");
         this.callbackAnswers.push({ callbackQueryId: id, text: str(p.text), showAlert: bool(p.show_alert) });
@@ -220,7 +260,7 @@ export class TelegramServer {
     const timeout = int(p.timeout) ?? 0;
     if (this.pending.length > 0 || timeout <= 0 || res === undefined) return this.pending.slice(0, limit);
     // A second poller terminates the first, exactly as Telegram does with two bot instances.
-    this.parked?.respond(new ApiFailure({ error_code: 409, description: "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running" }));
+    this.parked?.respond(conflictError());
     return new Promise<Update[]>((resolve, reject) => {
       const parked: ParkedPoll = {
         limit,
@@ -317,6 +357,10 @@ export class TelegramServer {
     if (String(chatId).startsWith("-100")) return { id: chatId, type: "supergroup", title: "perpbot desk" };
     return { id: chatId, type: "group", title: "perpbot desk" };
   }
+}
+
+function conflictError(): ApiFailure {
+  return new ApiFailure({ error_code: 409, description: "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running" });
 }
 
 function send(res: ServerResponse, body: ApiErrorBody): void {

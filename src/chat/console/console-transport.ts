@@ -35,7 +35,9 @@ export class ConsoleTransport implements ChatTransport {
     return Promise.resolve();
   }
 
-  broadcast(message: OutgoingMessage): Promise<MessageRef[]> {
+  broadcast(message: OutgoingMessage, skip?: ReadonlySet<string>): Promise<MessageRef[]> {
+    // A retried notice that this console already showed is not shown twice.
+    if (skip?.has("console") ?? false) return Promise.resolve([]);
     const messageId = String(this.nextId++);
     this.write(this.render(message, `#${messageId}`));
     return Promise.resolve([{ platform: "console", chatId: "console", messageId }]);

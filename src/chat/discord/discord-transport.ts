@@ -1,12 +1,10 @@
 import {
-  ActionRowBuilder, ApplicationCommandOptionType, ApplicationCommandType, ButtonBuilder, ButtonStyle as DiscordButtonStyle,
   Client, DiscordjsErrorCodes, Events, GatewayIntentBits, MessageFlags, RESTEvents,
-  type ButtonInteraction, type ChatInputApplicationCommandData, type ChatInputCommandInteraction, type Interaction,
+  type ButtonInteraction, type ChatInputCommandInteraction, type Interaction,
 } from "discord.js";
 import type { Logger } from "../../log";
-import type {
-  Actor, Button, ButtonOutcome, ButtonStyle, ChatHandlers, ChatTransport, CommandInfo, MessageRef, OutgoingMessage, Reply,
-} from "../transport";
+import type { Actor, ButtonOutcome, ChatHandlers, ChatTransport, CommandInfo, MessageRef, OutgoingMessage, Reply } from "../transport";
+import { buttonRows, MAX_CONTENT, splitContent, toPayload, toSlashCommand, truncate } from "./discord-payloads";
 
 export interface DiscordTransportOptions {
   readonly token: string;
@@ -20,17 +18,7 @@ export interface DiscordTransportOptions {
   readonly readyTimeoutMs?: number;
 }
 
-const MAX_CONTENT = 2_000;
-const MAX_LABEL = 80;
-const MAX_DESCRIPTION = 100;
-const BUTTONS_PER_ROW = 5;
-const MAX_ROWS = 5;
 const APOLOGY = "Sorry, something went wrong while handling that. The error was logged; please try again.";
-const STYLES: Record<ButtonStyle, DiscordButtonStyle> = {
-  primary: DiscordButtonStyle.Primary,
-  danger: DiscordButtonStyle.Danger,
-  secondary: DiscordButtonStyle.Secondary,
-};
 /** Gateway close codes after which discord.js gives up; each gets a message saying what to change. */
 const FATAL_CLOSE_HINTS: Record<number, string> = {
   4004: "Discord rejected DISCORD_BOT_TOKEN at the gateway (4004 Authentication failed). Reset the token in the Developer Portal (Bot → Reset Token) and set DISCORD_BOT_TOKEN to the new value.",
@@ -82,9 +70,11 @@ export class DiscordTransport implements ChatTransport {
     await client.destroy();
   }
 
-  async broadcast(message: OutgoingMessage): Promise<MessageRef[]> {
+  async broadcast(message: OutgoingMessage, skip?: ReadonlySet<string>): Promise<MessageRef[]> {
     const client = this.#requireClient();
-    const sent = await Promise.all(this.#options.channelIds.map(async (channelId): Promise<MessageRef | null> => {
+    // `skip`: channels that already have this message (a retried notice) are not posted to again.
+    const channelIds = this.#options.channelIds.filter((id) => !(skip?.has(id) ?? false));
+    const sent = await Promise.all(channelIds.map(async (channelId): Promise<MessageRef | null> => {
       try {
         const channel = await client.channels.fetch(channelId);
         if (!channel?.isSendable()) throw new Error("not a text channel the bot can post in");
@@ -168,6 +158,10 @@ export class DiscordTransport implements ChatTransport {
       this.#log.error({ err: error, command: interaction.commandName }, "command handler threw");
       reply = { text: APOLOGY };
     }
+    if (reply.private === true || reply.text === "") {
+      await this.#replyPrivately(interaction, reply);
+      return;
+    }
     const parts = splitContent(reply.text);
     try {
       for (const [index, part] of parts.entries()) {
@@ -180,6 +174,20 @@ export class DiscordTransport implements ChatTransport {
       // Otherwise the user is left looking at "perpbot is thinking…" for 15 minutes.
       this.#log.error({ err: error, command: interaction.commandName }, "sending the command reply failed");
       await interaction.editReply({ content: APOLOGY, components: [] });
+    }
+  }
+
+  /**
+   * Refusals and usage lines are for the sender only. The deferral is already public (it had to go
+   * out before the answer was known), so it is deleted and the text follows as an ephemeral
+   * message; an empty text (a rate-limited refusal) just removes the deferral.
+   */
+  async #replyPrivately(interaction: ChatInputCommandInteraction, reply: Reply): Promise<void> {
+    try {
+      await interaction.deleteReply();
+      if (reply.text !== "") await interaction.followUp({ content: truncate(reply.text, MAX_CONTENT), flags: MessageFlags.Ephemeral });
+    } catch (error) {
+      this.#log.error({ err: error, command: interaction.commandName }, "sending a private command reply failed");
     }
   }
 
@@ -233,64 +241,9 @@ export class DiscordTransport implements ChatTransport {
   }
 }
 
-function toSlashCommand(command: CommandInfo): ChatInputApplicationCommandData {
-  // Discord rejects a required option after an optional one; values are still read back by name.
-  const args = [...command.args].sort((a, b) => Number(b.required) - Number(a.required));
-  return {
-    type: ApplicationCommandType.ChatInput,
-    name: command.name,
-    description: truncate(command.description, MAX_DESCRIPTION),
-    options: args.map((arg) => ({
-      type: ApplicationCommandOptionType.String,
-      name: arg.name,
-      description: truncate(arg.description, MAX_DESCRIPTION),
-      required: arg.required,
-    })),
-  };
-}
-
 function actorOf(interaction: ChatInputCommandInteraction | ButtonInteraction): Actor {
   const member = interaction.inCachedGuild() ? interaction.member.displayName : null;
   return { platform: "discord", userId: interaction.user.id, displayName: member ?? interaction.user.displayName };
-}
-
-function toPayload(message: OutgoingMessage): { content: string; components: ActionRowBuilder<ButtonBuilder>[] } {
-  return { content: nonEmpty(truncate(message.text, MAX_CONTENT)), components: buttonRows(message.buttons) };
-}
-
-/** An empty list removes the buttons of an edited message. */
-function buttonRows(buttons: readonly Button[] | undefined): ActionRowBuilder<ButtonBuilder>[] {
-  const rows: ActionRowBuilder<ButtonBuilder>[] = [];
-  const list = (buttons ?? []).slice(0, BUTTONS_PER_ROW * MAX_ROWS);
-  for (let i = 0; i < list.length; i += BUTTONS_PER_ROW) {
-    rows.push(new ActionRowBuilder<ButtonBuilder>().addComponents(list.slice(i, i + BUTTONS_PER_ROW).map((button) =>
-      new ButtonBuilder().setCustomId(button.data).setLabel(truncate(button.label, MAX_LABEL)).setStyle(STYLES[button.style]))));
-  }
-  return rows;
-}
-
-/** Discord caps a message at 2,000 characters: split at line breaks where possible. */
-function splitContent(text: string): string[] {
-  const parts: string[] = [];
-  let rest = text;
-  while ([...rest].length > MAX_CONTENT) {
-    const window = [...rest].slice(0, MAX_CONTENT).join("");
-    const cut = window.lastIndexOf("\n") > MAX_CONTENT / 2 ? window.lastIndexOf("\n") : window.length;
-    parts.push(rest.slice(0, cut));
-    rest = rest.slice(cut).replace(/^\n/, "");
-  }
-  parts.push(nonEmpty(rest));
-  return parts;
-}
-
-function truncate(text: string, max: number): string {
-  const chars = [...text];
-  return chars.length <= max ? text : `${chars.slice(0, max - 1).join("")}…`;
-}
-
-/** Discord refuses an empty message; a zero-width space keeps a button-only message valid. */
-function nonEmpty(text: string): string {
-  return text === "" ? "\u200b" : text;
 }
 
 function isCode(error: unknown, code: string): boolean {

@@ -1,9 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Telegraf, TelegramError, type Context, type Telegram } from "telegraf";
-import type { InlineKeyboardMarkup, User, UserFromGetMe } from "telegraf/types";
+import type { UserFromGetMe } from "telegraf/types";
 import { redactText, type Logger } from "../../log";
-import type { Actor, ButtonOutcome, ChatHandlers, ChatTransport, CommandInfo, MessageRef, OutgoingMessage } from "../transport";
+import { DeliveryError, type ButtonOutcome, type ChatHandlers, type ChatTransport, type CommandInfo, type MessageRef, type OutgoingMessage, type Reply } from "../transport";
+import { actorOf, fitTelegram, isTransient, keyboard, retryAfterMsOf } from "./telegram-wire";
+import type { Backoff } from "../bot-role";
+import { TelegramPoller } from "./telegram-polling";
 
 export interface TelegramTransportOptions {
   readonly token: string;
@@ -17,15 +20,19 @@ export interface TelegramTransportOptions {
    * served as https) or a full origin ("http://127.0.0.1:8080" for a local Bot API server).
    */
   readonly webhook?: { readonly domain: string; readonly path: string; readonly secretToken: string };
-  /** 429 handling: retries, the longest wait honoured, and how long one retry_after second lasts (tests shrink it). */
+  /**
+   * 429 handling: retries, the total time one call may wait in-process (beyond it the call fails
+   * with the retry-after, and a queue job retries later: a shutdown never waits on a long flood
+   * ban), and how long one retry_after second lasts (tests shrink it).
+   */
   readonly rateLimit?: { readonly maxRetries?: number; readonly maxWaitMs?: number; readonly secondMs?: number };
+  /** Backoff of the polling loop after a failed getUpdates (409, 401, network). */
+  readonly pollBackoff?: Backoff;
 }
-
-/** Telegram refuses texts over 4,096 characters; a cut message beats a lost one. */
-const fitTelegram = (text: string): string => (text.length <= 4096 ? text : `${text.slice(0, 4093)}…`);
 
 type WebhookHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 type State = "idle" | "starting" | "running" | "stopped" | "failed";
+type Failure = { readonly chatId: string; readonly error: unknown };
 
 const APOLOGY = "Sorry, something went wrong while handling that. It has been logged; please try again in a moment.";
 const ALLOWED_UPDATES = ["message", "callback_query"] as const;
@@ -40,30 +47,30 @@ export class TelegramTransport implements ChatTransport {
   private readonly maxWaitMs: number;
   private readonly secondMs: number;
   private state: State = "idle";
-  /** Settles when telegraf's launch() ends; never rejects (failures are logged). */
-  private polling: Promise<void> | undefined;
-  /** Resolves when the first getUpdates is sent, i.e. updates are being received. */
-  private pollingStarted: Promise<void> | undefined;
+  private poller: TelegramPoller | undefined;
+  private registered = false;
 
   constructor(private readonly options: TelegramTransportOptions) {
     this.log = options.logger.child({ transport: "telegram" });
-    this.maxRetries = options.rateLimit?.maxRetries ?? 3;
-    this.maxWaitMs = options.rateLimit?.maxWaitMs ?? 60_000;
+    this.maxRetries = options.rateLimit?.maxRetries ?? 5;
+    this.maxWaitMs = options.rateLimit?.maxWaitMs ?? 10_000;
     this.secondMs = options.rateLimit?.secondMs ?? 1_000;
     this.bot = new Telegraf(options.token, { telegram: options.apiRoot === undefined ? {} : { apiRoot: options.apiRoot } });
     // Backstop only: every handler below catches its own errors. Telegraf's default would rethrow
-    // and end the polling loop, i.e. one bad update would silence the bot.
+    // out of handleUpdate, into the polling loop (which would then count it as a failed poll).
     this.bot.catch((error) => { this.log.error({ error: this.describe(error) }, "Telegram update failed"); });
   }
 
   async start(handlers: ChatHandlers, commands: readonly CommandInfo[]): Promise<void> {
-    if (this.state !== "idle") throw new Error(`TelegramTransport.start() called while ${this.state}; create a new transport instead`);
+    // A failed start may be tried again (the runtime does, with backoff, while Telegram is down).
+    if (this.state !== "idle" && this.state !== "failed") throw new Error(`TelegramTransport.start() called while ${this.state}; create a new transport instead`);
     this.state = "starting";
     try {
       const me = await this.getMe();
-      // Saves telegraf its own getMe in launch() and before the first update.
+      // Saves telegraf its own getMe before the first update.
       this.bot.botInfo = me;
-      this.register(handlers, commands);
+      if (!this.registered) this.register(handlers);
+      this.registered = true;
       await this.setCommands(commands);
       if (this.options.webhook === undefined) await this.startPolling();
       else await this.setWebhook(this.options.webhook);
@@ -79,30 +86,38 @@ export class TelegramTransport implements ChatTransport {
   async stop(): Promise<void> {
     if (this.state === "stopped") return;
     this.state = "stopped";
-    const { polling, pollingStarted } = this;
-    if (polling === undefined) return;
-    this.polling = undefined;
-    // telegraf.stop() throws "Bot is not running!" until its poller exists (stop during start).
-    await pollingStarted?.catch(() => undefined);
-    try {
-      this.bot.stop("shutdown");
-    } catch {
-      // Polling already ended on its own (a failure that was logged when it happened).
-    }
-    // Let telegraf confirm the processed updates (its final getUpdates) without hanging shutdown.
-    await Promise.race([polling, sleep(STOP_GRACE_MS, undefined, { ref: false })]);
+    const poller = this.poller;
+    this.poller = undefined;
+    // Let the poller confirm the processed updates (a final getUpdates) without hanging shutdown.
+    await poller?.stop(STOP_GRACE_MS);
   }
 
-  async broadcast(message: OutgoingMessage): Promise<MessageRef[]> {
-    const refs: MessageRef[] = [];
-    // One chat at a time: Telegram rate-limits per bot, and a chat that fails must not stop the others.
-    for (const chatId of this.options.chatIds) {
+  /**
+   * Every chat at once: Telegram's flood limits are per chat (plus a global 30/s we stay far
+   * below), so one chat's retry_after must not hold back the others.
+   */
+  async broadcast(message: OutgoingMessage, skip?: ReadonlySet<string>): Promise<MessageRef[]> {
+    const chatIds = this.options.chatIds.filter((chatId) => !(skip?.has(chatId) ?? false));
+    const results = await Promise.all(chatIds.map(async (chatId): Promise<MessageRef | Failure> => {
       try {
         const sent = await this.send(this.bot.telegram, chatId, message);
-        refs.push({ platform: "telegram", chatId: String(sent.chat.id), messageId: String(sent.message_id) });
+        return { platform: "telegram", chatId: String(sent.chat.id), messageId: String(sent.message_id) };
       } catch (error) {
-        this.log.warn({ chatId, error: this.describe(error) }, "Telegram broadcast to a chat failed; skipped it");
+        return { chatId, error };
       }
+    }));
+    const refs = results.filter((r): r is MessageRef => !("error" in r));
+    const failures = results.filter((r): r is Failure => "error" in r);
+    const later = failures.filter((f) => isTransient(f.error));
+    for (const failure of failures.filter((f) => !isTransient(f.error))) {
+      // Kicked from the group, chat gone: asking again would fail the same way.
+      this.log.warn({ chatId: failure.chatId, error: this.describe(failure.error) }, "Telegram broadcast to a chat failed for good; skipped it");
+    }
+    if (later.length > 0) {
+      throw new DeliveryError(
+        `Telegram could not deliver to ${later.map((f) => `${f.chatId} (${this.describe(f.error)})`).join(", ")}`,
+        refs, retryAfterMsOf(later.map((f) => f.error), this.secondMs),
+      );
     }
     return refs;
   }
@@ -111,6 +126,7 @@ export class TelegramTransport implements ChatTransport {
     try {
       await this.editMessage(this.bot.telegram, ref.chatId, Number(ref.messageId), message);
     } catch (error) {
+      if (isTransient(error)) throw new DeliveryError(`Telegram edit failed: ${this.describe(error)}`, [], retryAfterMsOf([error], this.secondMs));
       throw error instanceof TelegramError ? error : new Error(this.describe(error));
     }
   }
@@ -144,21 +160,24 @@ export class TelegramTransport implements ChatTransport {
     }
   }
 
-  private register(handlers: ChatHandlers, commands: readonly CommandInfo[]): void {
-    // /start and /help exist on every Telegram bot; the router answers them like any other command.
-    const names = [...new Set([...commands.map((c) => c.name), "start", "help"])];
-    this.bot.command(names, async (ctx) => {
+  private register(handlers: ChatHandlers): void {
+    // Every command name, in any letter case (/STATUS, /foo): the router matches names and answers
+    // unknown ones. telegraf still strips "@this_bot" and skips commands addressed to another bot.
+    this.bot.command(/^\w{1,32}$/, async (ctx) => {
       if (ctx.from === undefined) return;
       const args = ctx.payload.split(/\s+/).filter((arg) => arg !== "");
-      let reply: OutgoingMessage;
+      let reply: Reply;
       try {
         reply = await handlers.onCommand(ctx.command, args, actorOf(ctx.from));
       } catch (error) {
         this.log.error({ command: ctx.command, error: this.describe(error) }, "Command handler threw");
         reply = { text: APOLOGY };
       }
+      // An empty reply is a rate-limited refusal: audited by the router, deliberately not answered.
+      if (reply.text === "") return;
       try {
-        await this.send(ctx.telegram, ctx.chat.id, reply);
+        // A bot cannot whisper in a group: a private reply answers the sender's own message instead.
+        await this.send(ctx.telegram, ctx.chat.id, reply, reply.private === true ? ctx.message.message_id : undefined);
       } catch (error) {
         this.log.warn({ command: ctx.command, error: this.describe(error) }, "Could not send a command reply");
       }
@@ -214,38 +233,17 @@ export class TelegramTransport implements ChatTransport {
     }));
   }
 
-  /**
-   * Starts long polling and resolves once the first getUpdates is on its way. telegraf's own
-   * onLaunch fires before launch() has deleted the webhook and created its poller, so a stop()
-   * right after it would throw "Bot is not running!" and leave polling running.
-   */
+  /** Starts long polling (telegram-polling.ts: why not telegraf's launch) once the first getUpdates is on its way. */
   private async startPolling(): Promise<void> {
     // A webhook left behind by an earlier webhook deployment makes every getUpdates fail with 409.
     await this.retry("deleteWebhook", () => this.bot.telegram.deleteWebhook());
     if (this.isStopped()) return;
-    const telegram = this.bot.telegram;
-    const callApi = telegram.callApi.bind(telegram);
-    this.pollingStarted = new Promise<void>((resolve, reject) => {
-      telegram.callApi = (method, payload, options) => {
-        if (method === "getUpdates") {
-          telegram.callApi = callApi;
-          resolve();
-        }
-        return callApi(method, payload, options);
-      };
-      this.polling = this.bot.launch({ allowedUpdates: [...ALLOWED_UPDATES] }).then(
-        () => {
-          resolve();
-          this.log.info("Telegram polling stopped");
-        },
-        (error: unknown) => {
-          const hint = error instanceof TelegramError && error.code === 409 ? " (another instance polls with this token, or a webhook is set: run one bot role only)" : "";
-          this.log.error({ error: this.describe(error) }, `Telegram polling failed${hint}`);
-          reject(new Error(`Telegram polling failed: ${this.describe(error)}`));
-        },
-      );
+    this.poller = new TelegramPoller({
+      telegram: this.bot.telegram, allowedUpdates: ALLOWED_UPDATES, log: this.log, describe: (e) => this.describe(e),
+      handleUpdate: (update) => this.bot.handleUpdate(update), secondMs: this.secondMs,
+      ...(this.options.pollBackoff ? { backoff: this.options.pollBackoff } : {}),
     });
-    await this.pollingStarted;
+    await this.poller.start();
   }
 
   /** A method, so TypeScript does not keep `state` narrowed across the awaits in start(). */
@@ -253,10 +251,12 @@ export class TelegramTransport implements ChatTransport {
     return this.state === "stopped";
   }
 
-  private send(telegram: Telegram, chatId: string | number, message: OutgoingMessage) {
+  private send(telegram: Telegram, chatId: string | number, message: OutgoingMessage, replyTo?: number) {
     const markup = keyboard(message);
-    return this.retry("sendMessage", () =>
-      telegram.sendMessage(chatId, fitTelegram(message.text), markup === undefined ? {} : { reply_markup: markup }));
+    return this.retry("sendMessage", () => telegram.sendMessage(chatId, fitTelegram(message.text), {
+      ...(markup === undefined ? {} : { reply_markup: markup }),
+      ...(replyTo === undefined ? {} : { reply_parameters: { message_id: replyTo, allow_sending_without_reply: true } }),
+    }));
   }
 
   /** Without reply_markup Telegram removes the buttons, which is what an edit without buttons means. */
@@ -271,14 +271,21 @@ export class TelegramTransport implements ChatTransport {
     }
   }
 
-  /** Retries Telegram's flood control (429 + retry_after); any other error is final. */
+  /**
+   * Waits out Telegram's flood control (429 + retry_after) in-process while the total wait stays
+   * within maxWaitMs; a longer ban is rethrown at once (never retried early: Telegram extends a
+   * ban hit during it), for the caller to retry after it. Any other error is final here.
+   */
   private async retry<T>(method: string, call: () => Promise<T>): Promise<T> {
+    let waited = 0;
     for (let attempt = 0; ; attempt += 1) {
       try {
         return await call();
       } catch (error) {
         if (!(error instanceof TelegramError) || error.code !== 429 || attempt >= this.maxRetries) throw error;
-        const waitMs = Math.min((error.parameters?.retry_after ?? 1) * this.secondMs, this.maxWaitMs);
+        const waitMs = (error.parameters?.retry_after ?? 1) * this.secondMs;
+        if (waited + waitMs > this.maxWaitMs) throw error;
+        waited += waitMs;
         this.log.warn({ method, waitMs, attempt: attempt + 1 }, "Telegram rate limit hit; waiting before retrying");
         await sleep(waitMs);
       }
@@ -290,15 +297,4 @@ export class TelegramTransport implements ChatTransport {
     const text = error instanceof TelegramError ? `${error.code} ${error.description}` : error instanceof Error ? error.message : String(error);
     return redactText(text, [this.options.token]);
   }
-}
-
-function keyboard(message: OutgoingMessage): InlineKeyboardMarkup | undefined {
-  const buttons = message.buttons ?? [];
-  // One row; Telegram has no button colours, so the labels must carry the meaning on their own.
-  return buttons.length === 0 ? undefined : { inline_keyboard: [buttons.map((b) => ({ text: b.label, callback_data: b.data }))] };
-}
-
-function actorOf(user: User): Actor {
-  const name = [user.first_name, user.last_name].filter((part) => part !== undefined && part !== "").join(" ");
-  return { platform: "telegram", userId: String(user.id), displayName: name !== "" ? name : (user.username ?? String(user.id)) };
 }
