@@ -1,11 +1,11 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { findSharedFiles } from "../../src/history/import/shared-files";
 import { importSharedData } from "../../src/history/import/shared-import";
 import { loadPanelCandles, loadPanelFunding, sharedDataDir } from "../../src/history/shared-data";
-import { openDatabase, type Db } from "../../src/store/database";
+import { useFreshDatabases } from "../support/fresh-databases";
 
 /**
  * The CSV import of ../shared/data into a real migrated SQLite database: any coin the files hold,
@@ -13,19 +13,10 @@ import { openDatabase, type Db } from "../../src/store/database";
  */
 
 const SHARED = sharedDataDir();
-const scratch = mkdtempSync(path.join(tmpdir(), "perpbot-shared-import-"));
+const freshDb = useFreshDatabases("shared-import");
+/** Folders of trimmed copies of real files. */
+const scratch = mkdtempSync(path.join(tmpdir(), "perpbot-shared-files-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-const open: Db[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((db) => db.$disconnect()));
-});
-let dbCount = 0;
-async function freshDb(): Promise<Db> {
-  dbCount += 1;
-  const db = await openDatabase(`file:${path.join(scratch, `shared-${dbCount}.db`)}`);
-  open.push(db);
-  return db;
-}
 
 /** A shared-data folder holding the first `lines` lines of some real files (a 73k-row file takes ~25 s to store on a busy 2-core box). */
 function sliceOfShared(files: readonly string[], lines: number): string {

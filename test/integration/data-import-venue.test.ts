@@ -1,9 +1,7 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ImportStopped, importFromVenue, type VenueImportOptions } from "../../src/history/import/venue-import";
-import { openDatabase, type Db } from "../../src/store/database";
+import type { Db } from "../../src/store/database";
+import { useFreshDatabases } from "../support/fresh-databases";
 import { APR_2025, BTC, FUNDING_CSV, JAN_2024, OCT_2024, useMarketDataStandIn } from "../support/ccxt-market-data-setup";
 
 /**
@@ -15,20 +13,7 @@ import { APR_2025, BTC, FUNDING_CSV, JAN_2024, OCT_2024, useMarketDataStandIn } 
 
 const { server, adapter } = useMarketDataStandIn();
 const HOUR = 3_600_000;
-const scratch = mkdtempSync(path.join(tmpdir(), "perpbot-import-"));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-const open: Db[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((db) => db.$disconnect()));
-});
-
-let dbCount = 0;
-async function freshDb(): Promise<Db> {
-  dbCount += 1;
-  const db = await openDatabase(`file:${path.join(scratch, `import-${dbCount}.db`)}`);
-  open.push(db);
-  return db;
-}
+const freshDb = useFreshDatabases("import");
 
 /** A clock that reads `at` now and keeps running. */
 function clockAt(at: number): () => number {
