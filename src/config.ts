@@ -79,6 +79,8 @@ const schema = z.object({
   REDIS_AUTOSTART: bool.default(true),
   QUEUE_PREFIX: z.string().regex(/^[a-zA-Z0-9_-]+$/, "may hold letters, digits, _ and - only").default("perpbot"),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** Interface the web process binds: this machine only unless set (the Procfile's web role sets 0.0.0.0 for the platform's router). */
+  HOST: z.string().trim().regex(/^[0-9a-fA-F.:]+$|^localhost$/, "must be an IP address like 127.0.0.1 or 0.0.0.0").default("127.0.0.1"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** pretty on a terminal, json otherwise, unless set. */
   LOG_FORMAT: z.enum(["pretty", "json"]).optional(),

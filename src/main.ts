@@ -126,7 +126,7 @@ async function main(): Promise<void> {
     ...(broker === undefined ? {} : { broker }),
     settings: settingsFromConfig(config),
     queuePrefix: config.QUEUE_PREFIX,
-    startWeb: ({ app, queues }) => startHttpServer({ app, queues, port: config.PORT, ...(webhook ? { telegramWebhook: webhook } : {}) }),
+    startWeb: ({ app, queues }) => startHttpServer({ app, queues, port: config.PORT, host: config.HOST, ...(webhook ? { telegramWebhook: webhook } : {}) }),
   });
   const mode = broker === undefined ? "paper" : "live";
   logger.info({ roles, symbols: config.SYMBOLS, venues: config.VENUES, mode, tradingVenue: config.TRADING_VENUE }, mode === "live" ? `perpbot started: LIVE trading on ${config.TRADING_VENUE}` : "perpbot started (paper trading)");

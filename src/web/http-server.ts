@@ -9,7 +9,8 @@ export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => unkn
  * The `web` process: a health check for the platform's router, a JSON queue overview, and the
  * Telegram webhook when one is configured. Nothing here changes trading state by itself.
  */
-export function startHttpServer(deps: { app: App; queues: Queues; port: number; telegramWebhook?: { path: string; handler: RequestHandler } }): Promise<Server> {
+/** `host`: the interface to bind, 127.0.0.1 unless given (nothing on the network can reach /queues by default). */
+export function startHttpServer(deps: { app: App; queues: Queues; port: number; host?: string; telegramWebhook?: { path: string; handler: RequestHandler } }): Promise<Server> {
   const server = createServer((req, res) => {
     void route(deps, req, res).catch((error: unknown) => {
       deps.app.logger.error({ err: error, url: req.url }, "http request failed");
@@ -18,8 +19,9 @@ export function startHttpServer(deps: { app: App; queues: Queues; port: number; 
   });
   return new Promise((resolve, reject) => {
     server.once("error", reject);
-    server.listen(deps.port, () => {
-      deps.app.logger.info({ port: (server.address() as { port: number }).port }, "web listening");
+    server.listen(deps.port, deps.host ?? "127.0.0.1", () => {
+      const address = server.address() as { address: string; port: number };
+      deps.app.logger.info({ host: address.address, port: address.port }, "web listening");
       resolve(server);
     });
   });

@@ -1,5 +1,5 @@
-import { createServer } from "node:net";
 import type { Server } from "node:http";
+import { createServer, type AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { COMMANDS } from "../../commands";
 import { createChatRouter } from "../../src/chat/chat-router";
@@ -38,6 +38,8 @@ describe("web process", () => {
     });
     const server: Server = await startHttpServer({ app: env.app, queues, port, telegramWebhook: { path: "/telegram/webhook", handler: transport.webhookCallback() } });
     cleanups.push(() => new Promise((r) => server.close(r)));
+    // Bound to this machine only unless HOST says otherwise (nothing on the network reaches /queues).
+    expect((server.address() as AddressInfo).address).toBe("127.0.0.1");
     await transport.start(createChatRouter(env.app, COMMANDS), COMMANDS);
     cleanups.push(() => transport.stop());
     expect(telegram.webhook?.url).toBe(`http://127.0.0.1:${port}/telegram/webhook`);
