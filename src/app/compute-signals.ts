@@ -31,19 +31,22 @@ export const newProposalId = (): string => `p${randomBytes(6).toString("hex")}`;
 export async function computeSignals(app: App): Promise<SignalOutcome[]> {
   const now = app.clock();
   const { symbols } = app.settings;
-  const [params, views, previousSignals] = await Promise.all([
+  const [params, reads] = await Promise.all([
     engineParamsAt(app, now),
-    Promise.all(symbols.map((symbol) => loadMarketView(app, symbol, now))),
-    Promise.all(symbols.map((symbol) => app.db.signal.findFirst({ where: { symbol }, orderBy: { ts: "desc" } }))),
+    Promise.all(symbols.map(async (symbol) => {
+      const [view, previous] = await Promise.all([
+        loadMarketView(app, symbol, now),
+        app.db.signal.findFirst({ where: { symbol }, orderBy: { ts: "desc" } }),
+      ]);
+      return { symbol, view, previous };
+    })),
   ]);
   const outcomes: SignalOutcome[] = [];
-  for (const [index, symbol] of symbols.entries()) {
-    const view = views[index] ?? (await loadMarketView(app, symbol, now));
+  for (const { symbol, view, previous } of reads) {
     const engineSignal = computeSignal(view, params);
     // The regime caps leverage (5x when high); without enough candles it reads high, the safe side.
     const regime = volatilityRegime(view.venues.find((v) => v.venue === app.settings.tradingVenue)?.perpCandles ?? [], now);
     const decision = { ...engineSignal, explanation: `${engineSignal.explanation}\n${regime.summary}` };
-    const previous = previousSignals[index] ?? null;
     // Alert on the edge only: a signal that keeps firing every poll is news once.
     const isNew = !(previous?.fired === true && previous.direction === decision.direction);
     const signal = await app.db.signal.create({
