@@ -15,7 +15,7 @@ export const approveCommand: Command = {
   description: "Approve a pending proposal by id (same as its Approve button)",
   args: [proposalArg],
   usage: "/approve <proposal id>, e.g. /approve p1a2b3c4d5e6 (the id is in the proposal message)",
-  mutates: true,
+  role: "approver",
   async run(app, args, actor) {
     const trade = await approveProposal(app, proposalIdFrom(args), actor);
     return { text: `Approved ${trade.terms.id}: ${trade.terms.side} ${trade.terms.symbol}. Executing now.` };
@@ -27,7 +27,7 @@ export const rejectCommand: Command = {
   description: "Reject a pending proposal by id (same as its Reject button)",
   args: [proposalArg],
   usage: "/reject <proposal id>, e.g. /reject p1a2b3c4d5e6 (the id is in the proposal message)",
-  mutates: true,
+  role: "approver",
   async run(app, args, actor) {
     const trade = await rejectProposal(app, proposalIdFrom(args), actor);
     return { text: `Rejected ${trade.terms.id}. Nothing will be traded.` };

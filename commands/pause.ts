@@ -7,7 +7,7 @@ export const pauseCommand: Command = {
   args: [{ name: "reason", description: "Why (shown to the other operators)", required: false }],
   usage: "/pause [reason], e.g. /pause exchange maintenance",
   freeText: true,
-  mutates: true,
+  role: "admin",
   async run(app, args, actor) {
     return { text: await pauseTrading(app, actor, args.join(" ").trim().slice(0, 200)) };
   },

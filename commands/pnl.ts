@@ -8,7 +8,7 @@ export const pnlCommand: Command = {
   description: "Profit and loss after fees and funding, open positions and closed-trade statistics",
   args: [],
   usage: "/pnl (no arguments)",
-  mutates: false,
+  role: "viewer",
   async run(app) {
     const book = await portfolio(app, app.clock());
     const s = book.closed;

@@ -12,7 +12,7 @@ export const statusCommand: Command = {
   description: "Trading state, equity, drawdown, open positions and the latest market data",
   args: [],
   usage: "/status (no arguments)",
-  mutates: false,
+  role: "viewer",
   async run(app) {
     const now = app.clock();
     const [drawdown, book, pending, engine, health, crossVenue] = await Promise.all([

@@ -87,14 +87,25 @@ const schema = z.object({
 
   TELEGRAM_BOT_TOKEN: optionalText,
   TELEGRAM_CHAT_IDS: chatIds.default([]),
+  /** Roles by user id (src/chat/roles.ts); an id in two lists gets the higher role. */
+  TELEGRAM_VIEWER_USER_IDS: userIds.default([]),
+  TELEGRAM_APPROVER_USER_IDS: userIds.default([]),
+  TELEGRAM_ADMIN_USER_IDS: userIds.default([]),
+  /** The older single list, kept so existing deployments keep their access: it means admin. */
   TELEGRAM_ALLOWED_USER_IDS: userIds.default([]),
   TELEGRAM_API_ROOT: z.url().default("https://api.telegram.org"),
   TELEGRAM_WEBHOOK_DOMAIN: optionalText,
   TELEGRAM_WEBHOOK_SECRET: optionalText,
+  /** Turns on POST /signals/inbound on the web process (TradingView-style alerts), checked against this shared secret. */
+  SIGNAL_WEBHOOK_SECRET: optionalText.pipe(z.string().min(16, "must be at least 16 characters (e.g. `openssl rand -hex 24`)").optional()),
 
   DISCORD_BOT_TOKEN: optionalText,
   DISCORD_CHANNEL_IDS: numericIds("channel").default([]),
   DISCORD_GUILD_ID: optionalText,
+  DISCORD_VIEWER_USER_IDS: userIds.default([]),
+  DISCORD_APPROVER_USER_IDS: userIds.default([]),
+  DISCORD_ADMIN_USER_IDS: userIds.default([]),
+  /** Like TELEGRAM_ALLOWED_USER_IDS: means admin. */
   DISCORD_ALLOWED_USER_IDS: userIds.default([]),
   DISCORD_API_ROOT: z.url().default("https://discord.com/api"),
 
@@ -152,7 +163,7 @@ function isSafeToEcho(name: string, value: string): boolean {
 /** Every secret the process holds, for log and chat redaction. */
 export function secretsOf(config: Config): string[] {
   return [
-    config.TELEGRAM_BOT_TOKEN, config.DISCORD_BOT_TOKEN, config.TELEGRAM_WEBHOOK_SECRET,
+    config.TELEGRAM_BOT_TOKEN, config.DISCORD_BOT_TOKEN, config.TELEGRAM_WEBHOOK_SECRET, config.SIGNAL_WEBHOOK_SECRET,
     config.BYBIT_API_KEY, config.BYBIT_API_SECRET, config.BINANCE_API_KEY, config.BINANCE_API_SECRET,
     config.OKX_API_KEY, config.OKX_API_SECRET, config.OKX_API_PASSPHRASE, config.BITGET_API_KEY, config.BITGET_API_SECRET, config.BITGET_API_PASSPHRASE,
   ].filter((s): s is string => typeof s === "string");

@@ -23,6 +23,7 @@ import { sendText } from "./app/send-text";
 import { checkSymbols } from "./app/check-symbols";
 import { writeIntents } from "./store/outbox";
 import type { Db } from "./store/database";
+import { syncChatUsers } from "./store/chat-users";
 import { startBotRole, type Backoff, type BotRole } from "./chat/bot-role";
 
 export type Role = "web" | "worker" | "bot";
@@ -112,6 +113,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     await closeQueues(queues);
   };
   try {
+    if (roles.includes("bot") || roles.includes("web")) {
+      // The processes that answer chat (bot; web for the Telegram webhook) store the configured
+      // roles: a worker started with a narrower environment must not wipe them.
+      const changes = await syncChatUsers(db, options.settings.chatRoles, clock());
+      if (changes.added + changes.changed + changes.removed > 0) logger.info(changes, "chat roles stored from the environment");
+    }
     if (roles.includes("bot")) {
       // In the background: a chat platform that is down must not stop the worker (stop-loss
       // checks) or the web role in the same process; each transport is retried until it connects.

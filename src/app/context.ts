@@ -4,6 +4,7 @@ import type { RiskParams } from "../core/risk/sizing";
 import type { EngineParams } from "../core/signals/engine";
 import type { MarketSpec } from "../core/trading/proposal-terms";
 import type { Broker } from "../exchange/broker";
+import type { ChatRoles } from "../chat/roles";
 
 /** What the use cases need from the outside world; built once per process (src/main.ts). */
 export interface App {
@@ -44,8 +45,11 @@ export interface AppSettings {
   readonly maxSpreadFraction: number;
   /** Lot and tick sizes, minimums and maintenance margin used until venues report their own. */
   readonly market: MarketSpec;
-  /** Numeric user ids allowed to act, per platform. The console operator is always allowed. */
-  readonly allowedUsers: { readonly telegram: readonly string[]; readonly discord: readonly string[] };
+  /**
+   * Chat roles per platform, by numeric user id, from the environment at start: the one place
+   * authorization reads (`roleOf` in src/chat/roles.ts). The console operator is always admin.
+   */
+  readonly chatRoles: ChatRoles;
   readonly live: LiveSettings;
   readonly marketData: MarketDataSettings;
 }

@@ -10,6 +10,8 @@ import { latestSnapshot } from "./market-view";
 export interface OpenPositionView {
   readonly trade: Open | Closing;
   readonly markPrice: number;
+  /** When the mark was read (the latest snapshot's stamp); null: no snapshot, the entry price stands in. */
+  readonly markTs: number | null;
   /** Everything the position has made if closed at the mark: price move, minus all fees paid, plus funding. */
   readonly unrealizedPnl: Decimal;
 }
@@ -34,9 +36,10 @@ export async function openPositionViews(app: App, now: number): Promise<OpenPosi
   for (const { state } of await loadTrades(app.db, ["open", "closing"])) {
     const trade = state as Open | Closing;
     const snapshot = await latestSnapshot(app, trade.terms.venue, trade.terms.symbol, now);
-    const markPrice = snapshot?.markPrice ?? snapshot?.lastPrice ?? trade.position.entryPrice.toNumber();
+    const quoted = snapshot?.markPrice ?? snapshot?.lastPrice ?? null;
+    const markPrice = quoted ?? trade.position.entryPrice.toNumber();
     const unrealizedPnl = tradePnl(trade.terms.side, trade.position, trade.status === "closing" ? trade.exit : null, new Decimal(markPrice));
-    views.push({ trade, markPrice, unrealizedPnl });
+    views.push({ trade, markPrice, markTs: quoted === null ? null : (snapshot?.ts.getTime() ?? null), unrealizedPnl });
   }
   return views;
 }

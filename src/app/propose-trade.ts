@@ -9,6 +9,7 @@ import { ExchangeError, venueName } from "../exchange/errors";
 import { transact } from "../store/database";
 import { insertProposal } from "../store/trade-repo";
 import type { App } from "./context";
+import { activeRiskProfile } from "./risk-profile";
 import { approveProposal } from "./decide-proposal";
 import { currentEquity } from "./portfolio";
 import { readAccount } from "./trading-state";
@@ -39,40 +40,87 @@ export interface ProposalRequest {
  * venue's own for the symbol, asked before the transaction; a venue that cannot be asked means
  * no proposal this time (never configured guesses), and the next poll asks again.
  */
-export async function proposeTrade(app: App, request: ProposalRequest): Promise<{ proposalId: string | null; skipped: string | null }> {
-  const { id, symbol, side, horizonHours, signalId, now, regime, venueView } = request;
+export async function proposeTrade(app: App, request: ProposalRequest): Promise<ProposalResult> {
+  const [result] = await proposeTrades(app, request.now, [request]);
+  if (result === undefined) throw new Error("proposeTrades returned no result for one request");
+  return result;
+}
+
+export interface ProposalResult { readonly proposalId: string | null; readonly skipped: string | null }
+
+/**
+ * Every fired signal of one cycle at once, as `proposeTrade` does one: equity and the profile in
+ * force are read once, the gate and the busy checks in one transaction that writes all the
+ * proposals, and their cards are handed to the queue together. Results in the order of `requests`.
+ */
+export async function proposeTrades(app: App, now: number, requests: readonly ProposalRequest[]): Promise<ProposalResult[]> {
   const venue = app.settings.tradingVenue;
-  const price = venueView?.price ?? null;
-  if (price === null || !(price > 0)) return { proposalId: null, skipped: `no fresh price for ${symbol} on ${venue}, the trading venue.` };
-  const market = await marketSpecFor(app, venue, symbol);
-  if (!market.ok) return { proposalId: null, skipped: market.reason };
-  const equity = await currentEquity(app, now);
-  const profile = app.settings.engine.ensemble.profile;
-  const created = await transact(app.db, async (tx) => {
-    const account = await readAccount(app, tx);
-    const gate = tradingGate(account, now);
-    if (!gate.open) return { skipped: gate.reason, ids: [] as string[], auto: false };
-    const busy = await tx.proposal.findFirst({ where: { symbol, status: { in: ACTIVE_STATUSES } } });
-    if (busy) return { skipped: `${symbol} already has ${busy.status === "pending" ? "an unanswered proposal" : `a trade that is ${describeStatus(busy.status as TradeStatus)}`} (${busy.id}).`, ids: [], auto: false };
-    const terms = buildProposalTerms({
-      id, symbol, venue, side, signalId, now, equity, price, regime, sizeHalved: sizeMultiplier(account) < 1, market: market.spec,
-      fundingRate: venueView?.funding?.current.rate ?? null, fundingIntervalHours: venueView?.funding?.intervalHours ?? 8, horizonHours,
-      params: {
-        risk: app.settings.risk, rewardToRisk: app.settings.rewardToRisk, takerFeeBps: app.settings.takerFeeBps, slippageBps: app.settings.slippageBps,
-        ttlMinutes: app.settings.proposalTtlMinutes, autoExecute: app.settings.autoExecuteProfiles.includes(profile),
-      },
-    });
-    if (!terms.ok) return { skipped: terms.reason, ids: [], auto: false };
-    return { skipped: null, ids: await insertProposal(tx, terms.terms, [{ kind: "card", proposalId: id }], now), auto: terms.terms.autoExecute };
-  });
-  if (created.skipped !== null) return { proposalId: null, skipped: created.skipped };
-  await app.dispatch(created.ids);
-  if (created.auto) {
-    await approveProposal(app, id, { auto: `auto-execute (${profile} profile)` }).catch((error: unknown) => {
-      app.logger.warn({ proposalId: id, reason: error instanceof Error ? error.message : String(error) }, "auto-execute declined; the proposal waits for a person");
-    });
+  const results: (ProposalResult | null)[] = requests.map(() => null);
+  const ready: { index: number; request: ProposalRequest; price: number; spec: MarketSpec }[] = [];
+  for (const [index, request] of requests.entries()) {
+    const price = request.venueView?.price ?? null;
+    if (price === null || !(price > 0)) {
+      results[index] = { proposalId: null, skipped: `no fresh price for ${request.symbol} on ${venue}, the trading venue.` };
+      continue;
+    }
+    const market = await marketSpecFor(app, venue, request.symbol);
+    if (!market.ok) results[index] = { proposalId: null, skipped: market.reason };
+    else ready.push({ index, request, price, spec: market.spec });
   }
-  return { proposalId: id, skipped: null };
+  if (ready.length > 0) {
+    const [equity, active] = await Promise.all([currentEquity(app, now), activeRiskProfile(app)]);
+    // The profile in force (stored by /risk, else configured): auto-execute follows the one the signal fired under.
+    const profile = active.profile;
+    const written = await transact(app.db, async (tx) => {
+      const account = await readAccount(app, tx);
+      const gate = tradingGate(account, now);
+      const busyRows = await tx.proposal.findMany({ where: { symbol: { in: ready.map((r) => r.request.symbol) }, status: { in: ACTIVE_STATUSES } }, select: { id: true, symbol: true, status: true } });
+      const busy = new Map<string, { id: string; status: string }>(busyRows.map((p) => [p.symbol, p]));
+      const outcomes: { index: number; skipped: string | null; ids: string[]; auto: boolean }[] = [];
+      for (const { index, request, price, spec } of ready) {
+        const { id, symbol, side, horizonHours, signalId, regime, venueView } = request;
+        const taken = busy.get(symbol);
+        if (!gate.open) {
+          outcomes.push({ index, skipped: gate.reason, ids: [], auto: false });
+          continue;
+        }
+        if (taken !== undefined) {
+          const what = taken.status === "pending" ? "an unanswered proposal" : `a trade that is ${describeStatus(taken.status as TradeStatus)}`;
+          outcomes.push({ index, skipped: `${symbol} already has ${what} (${taken.id}).`, ids: [], auto: false });
+          continue;
+        }
+        const terms = buildProposalTerms({
+          id, symbol, venue, side, signalId, now, equity, price, regime, sizeHalved: sizeMultiplier(account) < 1, market: spec,
+          fundingRate: venueView?.funding?.current.rate ?? null, fundingIntervalHours: venueView?.funding?.intervalHours ?? 8, horizonHours,
+          params: {
+            risk: app.settings.risk, rewardToRisk: app.settings.rewardToRisk, takerFeeBps: app.settings.takerFeeBps, slippageBps: app.settings.slippageBps,
+            ttlMinutes: app.settings.proposalTtlMinutes, autoExecute: app.settings.autoExecuteProfiles.includes(profile),
+          },
+        });
+        if (!terms.ok) {
+          outcomes.push({ index, skipped: terms.reason, ids: [], auto: false });
+          continue;
+        }
+        outcomes.push({ index, skipped: null, ids: await insertProposal(tx, terms.terms, [{ kind: "card", proposalId: id }], now), auto: terms.terms.autoExecute });
+        // Two signals for one symbol in one batch: the second finds the first's proposal.
+        busy.set(symbol, { id, status: "pending" });
+      }
+      return outcomes;
+    });
+    await app.dispatch(written.flatMap((w) => w.ids));
+    for (const { index, skipped } of written) {
+      const request = requests[index];
+      results[index] = skipped === null && request !== undefined ? { proposalId: request.id, skipped: null } : { proposalId: null, skipped };
+    }
+    for (const { index, skipped, auto } of written) {
+      const request = requests[index];
+      if (skipped !== null || !auto || request === undefined) continue;
+      await approveProposal(app, request.id, { auto: `auto-execute (${profile} profile)` }).catch((error: unknown) => {
+        app.logger.warn({ proposalId: request.id, reason: error instanceof Error ? error.message : String(error) }, "auto-execute declined; the proposal waits for a person");
+      });
+    }
+  }
+  return results.map((r) => r ?? { proposalId: null, skipped: "not proposed" });
 }
 
 /**

@@ -1,3 +1,4 @@
+import { rolesFromLists } from "../chat/roles";
 import type { Config } from "../config";
 import { DEFAULT_RISK_PARAMS } from "../core/risk/sizing";
 import { DEFAULT_ENGINE_PARAMS } from "../core/signals/engine";
@@ -26,7 +27,17 @@ export function settingsFromConfig(config: Config): AppSettings {
     maxPriceDriftFraction: config.MAX_PRICE_DRIFT_PCT / 100,
     maxSpreadFraction: config.MAX_SPREAD_PCT / 100,
     market: { lotSize: config.LOT_SIZE, minQty: config.LOT_SIZE, minNotional: config.MIN_NOTIONAL_USD, tickSize: 0, maintenanceMarginRate: config.MAINTENANCE_MARGIN_PCT / 100 },
-    allowedUsers: { telegram: config.TELEGRAM_ALLOWED_USER_IDS, discord: config.DISCORD_ALLOWED_USER_IDS },
+    // *_ALLOWED_USER_IDS is the older single list: it meant "may do everything", so it means admin.
+    chatRoles: {
+      telegram: rolesFromLists({
+        viewer: config.TELEGRAM_VIEWER_USER_IDS, approver: config.TELEGRAM_APPROVER_USER_IDS,
+        admin: [...config.TELEGRAM_ADMIN_USER_IDS, ...config.TELEGRAM_ALLOWED_USER_IDS],
+      }),
+      discord: rolesFromLists({
+        viewer: config.DISCORD_VIEWER_USER_IDS, approver: config.DISCORD_APPROVER_USER_IDS,
+        admin: [...config.DISCORD_ADMIN_USER_IDS, ...config.DISCORD_ALLOWED_USER_IDS],
+      }),
+    },
     live: {
       marginMode: config.LIVE_MARGIN_MODE, unknownOrderGiveUpMs: config.LIVE_UNKNOWN_ORDER_GIVE_UP_MINUTES * 60_000,
       unknownPositions: config.LIVE_UNKNOWN_POSITIONS,

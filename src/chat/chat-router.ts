@@ -3,19 +3,23 @@ import { approveProposal, rejectProposal } from "../app/decide-proposal";
 import { UserError, type App } from "../app/context";
 import { audit, type AuditOutcome } from "../store/audit";
 import { loadTrade } from "../store/trade-repo";
-import { decodeButton } from "./callback-codec";
+import { buttonRole, decodeButton, type ButtonAction } from "./callback-codec";
+import { pressCloseButton } from "./close-buttons";
+import { roleAtLeast, roleOf, roleVariable, type Role } from "./roles";
 import { fitToast } from "./render/fit-text";
 import { renderProposal } from "./render/proposal-card";
 import type { Actor, ButtonOutcome, ChatHandlers, MessageRef, OutgoingMessage, Reply } from "./transport";
 
-/** The allow-list check, in one place for every command and every button on every platform. */
-export function isAllowed(app: App, actor: Actor): boolean {
-  if (actor.platform === "console") return true; // the operator at the machine's own terminal
-  return app.settings.allowedUsers[actor.platform].includes(actor.userId);
+/**
+ * The role check, in one place for every command and every button on every platform: the role of
+ * whoever acts (null: a stranger), read from memory (see `roleOf` for why not from the database).
+ */
+export function actorRole(app: App, actor: Actor): Role | null {
+  return roleOf(app.settings.chatRoles, actor);
 }
 
 /**
- * At most one answer per stranger per minute: someone not on the allow-list, pressing buttons or
+ * At most one answer per stranger per minute: someone with no role, pressing buttons or
  * typing commands in a group, must not be able to make the bot talk there at will. Every attempt
  * is still audited.
  */
@@ -26,16 +30,37 @@ export const REFUSAL_ANSWER_INTERVAL_MS = 60_000;
  * name lets anyone make the bot say whatever they put in their display name. The user id is in the
  * audit log for the owner; the text only says which setting to change.
  */
-function refusal(actor: Actor, what: string): string {
-  const variable = actor.platform === "telegram" ? "TELEGRAM_ALLOWED_USER_IDS" : "DISCORD_ALLOWED_USER_IDS";
+function refusal(actor: Actor, what: string, needed: Role): string {
+  const variable = roleVariable(actor.platform === "discord" ? "discord" : "telegram", needed);
   return `You are not allowed to ${what}. Send /whoami for your user id; the bot's owner can allow you by adding it to ${variable}.`;
+}
+
+/** What a stranger is told they may not do, per button kind (a Record: a new kind must say it). */
+const BUTTON_DEEDS: Record<ButtonAction["kind"], string> = {
+  approve: "approve proposals", reject: "reject proposals", "close-confirm": "close positions", "close-cancel": "close positions",
+};
+
+/** For a user who has a role, but a lower one: which role is needed and which they have, never a name. */
+function roleTooLow(what: string, needed: Role, has: Role): string {
+  return `${what} needs the ${needed} role; you are ${has === "viewer" ? "a" : "an"} ${has}.`;
 }
 
 const GENERIC_FAILURE = "Something went wrong on our side; nothing was changed. The details are in the bot's log.";
 
-export function helpText(commands: readonly Command[]): string {
-  const lines = commands.map((c) => `/${c.name}${c.args.map((a) => (a.required ? ` <${a.name}>` : ` [${a.name}]`)).join("")} — ${c.description}`);
-  return ["perpbot watches perpetual futures and proposes trades; each needs an Approve from an allowed user.", ...lines, "/help — this list"].join("\n");
+/**
+ * Every command, those above the reader's role marked with the role they need: a viewer learns
+ * that /pause exists and whom to ask, instead of meeting a refusal for a command /help never
+ * showed, and everyone gets the same list in the same order (a stranger sees every command marked).
+ */
+export function helpText(commands: readonly Command[], role: Role | null): string {
+  const lines = commands.map((c) => {
+    const mark = c.openToEveryone === true || (role !== null && roleAtLeast(role, c.role)) ? "" : ` (${c.role})`;
+    return `/${c.name}${c.args.map((a) => (a.required ? ` <${a.name}>` : ` [${a.name}]`)).join("")} — ${c.description}${mark}`;
+  });
+  const whose = role === null
+    ? "You have no role here yet: send /whoami for your user id and give it to the bot's owner."
+    : `Your role: ${role}. A command marked with a role needs it.`;
+  return ["perpbot watches perpetual futures and proposes trades; each needs an Approve from an approver.", whose, ...lines, "/help — this list"].join("\n");
 }
 
 /**
@@ -62,24 +87,32 @@ export function createChatRouter(app: App, commands: readonly Command[]): ChatHa
     const target = args.join(" ").slice(0, 200);
     try {
       const command = byName.get(name);
+      const role = actorRole(app, actor);
       if (command === undefined) {
         const help = name === "help" || name === "start";
-        const text = help ? helpText(commands) : `Unknown command ${action}. Send /help for the list.`;
+        const text = help ? helpText(commands, role) : `Unknown command ${action}. Send /help for the list.`;
         const entry = { actor, action, target, outcome: help ? "ok" as const : "refused" as const, detail: help ? "help" : "unknown command" };
-        if (!isAllowed(app, actor)) return { text: await answerStranger(entry, text) };
+        if (role === null) return { text: await answerStranger(entry, text) };
         await audit(app.db, { ...entry, now: app.clock() });
         return { text };
       }
-      if (!isAllowed(app, actor)) {
+      const asked = command.roleFor?.(args);
+      const needed = asked !== undefined && !roleAtLeast(command.role, asked) ? asked : command.role; // never below `role`
+      if (role === null) {
         if (command.openToEveryone === true) {
           const reply = await command.run(app, args, actor);
           return { ...reply, text: await answerStranger({ actor, action, target, outcome: "ok", detail: "open to everyone" }, reply.text, command.name) };
         }
-        return { text: await answerStranger({ actor, action, target, outcome: "refused", detail: "user not allowed" }, refusal(actor, `use ${action}`)), private: true };
+        return { text: await answerStranger({ actor, action, target, outcome: "refused", detail: "user not allowed" }, refusal(actor, `use ${action}`, needed)), private: true };
+      }
+      if (command.openToEveryone !== true && !roleAtLeast(role, needed)) {
+        // Someone the owner named: answered every time (no rate limit), privately, and audited.
+        await audit(app.db, { actor, action, target, outcome: "refused", detail: `needs ${needed}, has ${role}`, now: app.clock() });
+        return { text: roleTooLow(action, needed, role), private: true };
       }
       if (!argumentsFit(command, args)) return await usage(command, actor, target, "wrong number of arguments");
       const reply = await command.run(app, args, actor);
-      await audit(app.db, { actor, action, target, outcome: "ok", now: app.clock() });
+      await audit(app.db, { actor, action, target, outcome: "ok", detail: `as ${role}`, now: app.clock() });
       return reply;
     } catch (error) {
       const command = byName.get(name);
@@ -104,16 +137,23 @@ export function createChatRouter(app: App, commands: readonly Command[]): ChatHa
       await audit(app.db, { actor, action: "button", target: data.slice(0, 64), outcome: "refused", detail: "unknown button data", now: app.clock() });
       return { toast: "This button is no longer valid. Send /status for the current state." };
     }
-    if (!isAllowed(app, actor)) {
+    const role = actorRole(app, actor);
+    const needed = buttonRole(action);
+    if (role === null) {
       // The toast is seen by the presser only, and an empty one just stops the button's spinner.
       const detail = `user not allowed (${message.platform} ${message.chatId})`;
-      return { toast: await answerStranger({ actor, action: action.kind, target: action.proposalId, outcome: "refused", detail }, refusal(actor, `${action.kind} proposals`)) };
+      return { toast: await answerStranger({ actor, action: action.kind, target: action.proposalId, outcome: "refused", detail }, refusal(actor, BUTTON_DEEDS[action.kind], needed)) };
     }
+    if (!roleAtLeast(role, needed)) {
+      await audit(app.db, { actor, action: action.kind, target: action.proposalId, outcome: "refused", detail: `needs ${needed}, has ${role} (${message.platform} ${message.chatId})`, now: app.clock() });
+      return { toast: roleTooLow("This button", needed, role) };
+    }
+    if (action.kind === "close-confirm" || action.kind === "close-cancel") return await pressCloseButton(app, action, actor);
     await adoptMessage(action.proposalId, message);
     try {
       if (action.kind === "approve") await approveProposal(app, action.proposalId, actor);
       else await rejectProposal(app, action.proposalId, actor);
-      await audit(app.db, { actor, action: action.kind, target: action.proposalId, outcome: "ok", now: app.clock() });
+      await audit(app.db, { actor, action: action.kind, target: action.proposalId, outcome: "ok", detail: `as ${role}`, now: app.clock() });
       // No edit here: the decision's card intent (committed with it, dispatched at once) updates
       // every copy through the versioned path. An edit rendered now could land after the fill's
       // and leave the card saying "executing" on an open position.

@@ -36,6 +36,17 @@ export interface Reply extends OutgoingMessage {
    * reply to the sender's own message (a bot cannot whisper in a group). Refusals and usage lines.
    */
   readonly private?: boolean;
+  /**
+   * A picture sent with `text` as its caption (Telegram: a photo, caption fitted to 1,024
+   * characters, the rest following as a message; Discord: an attachment; console: a file).
+   */
+  readonly image?: ReplyImage;
+}
+
+/** A PNG for a reply, e.g. /chart's equity curve; `filename` ends in ".png". */
+export interface ReplyImage {
+  readonly png: Buffer;
+  readonly filename: string;
 }
 
 /** Where a sent message lives, so it can be edited later (e.g. "Approved by …"). */

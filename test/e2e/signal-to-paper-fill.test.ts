@@ -37,7 +37,7 @@ beforeAll(async () => {
   database = await tempDatabase();
   const settings = testSettings({
     symbols: [SYMBOL], venues: ["bybit"], tradingVenue: "bybit",
-    allowedUsers: { telegram: [String(TG_ALICE.id)], discord: [DC_BOB.id] },
+    chatRoles: { telegram: { [String(TG_ALICE.id)]: "admin" }, discord: { [DC_BOB.id]: "admin" } },
   });
   runtime = await startRuntime({
     roles: ["worker", "bot"], db: database.db, logger: silentLogger, settings, redis, queuePrefix: freshPrefix(), schedule: false,

@@ -21,7 +21,7 @@ let env: RecordingApp;
 beforeEach(async () => {
   server = new DiscordStandIn();
   await server.start();
-  env = await newApp({ settings: { allowedUsers: { ...testSettings().allowedUsers, discord: [alice.id] } } });
+  env = await newApp({ settings: { chatRoles: { ...testSettings().chatRoles, discord: { [alice.id]: "admin" } } } });
   transport = new DiscordTransport({ token: server.token, apiRoot: server.apiRoot, channelIds: [server.channelId], guildId: server.guildId, logger: silentLogger });
   await transport.start(createChatRouter(env.app, COMMANDS), COMMANDS);
 });
@@ -47,7 +47,7 @@ describe("chat commands through Discord", () => {
   it("refuses a stranger ephemerally and without their name, once a minute, and audits each time", async () => {
     const first = await answerTo(server.runSlashCommand(mallory, "status"));
     expect(first.ephemeral).toBe(true);
-    expect(first.content).toMatch(/^You are not allowed to use \/status\..*DISCORD_ALLOWED_USER_IDS/);
+    expect(first.content).toMatch(/^You are not allowed to use \/status\..*DISCORD_VIEWER_USER_IDS/);
     expect(first.content).not.toMatch(/mallory|evilname|284101956723015999/i);
 
     const second = server.runSlashCommand(mallory, "pnl");

@@ -11,7 +11,7 @@ import { silentLogger, useRecordingApps, type RecordingApp } from "../support/te
 import { seedProposal } from "../support/fixtures";
 import { TelegramServer, type RecordedMessage } from "../stand-ins/telegram-server";
 
-const ALICE = { id: 111, first_name: "Alice", username: "alice_trades" }; // on TELEGRAM_ALLOWED_USER_IDS (testSettings)
+const ALICE = { id: 111, first_name: "Alice", username: "alice_trades" }; // admin (testSettings)
 const MALLORY = { id: 999, first_name: "Mallory Evilname", username: "mallory_x" };
 const DESK = -1001234567890; // a supergroup: everything said there is read by everyone
 
@@ -70,11 +70,11 @@ describe("chat commands through Telegram", () => {
   });
 
   it("/whoami gives anyone their id without their name, also right after a refusal, and once a minute to a stranger", async () => {
-    expect((await say(ALICE, "/whoami")).text).toBe("Your telegram user id is 111. You may use every command and press Approve/Reject.");
+    expect((await say(ALICE, "/whoami")).text).toBe("Your telegram user id is 111. Your role is admin: you may use every command and press Approve/Reject.");
     const refused = await say(MALLORY, "/pause");
     expect(refused.text).toMatch(/Send \/whoami for your user id/);
     const mine = await say(MALLORY, "/WhoAmI");
-    expect(mine.text).toBe("Your telegram user id is 999. You may not act yet: the owner adds this id to TELEGRAM_ALLOWED_USER_IDS.");
+    expect(mine.text).toBe("Your telegram user id is 999. You have no role yet: the owner adds this id to TELEGRAM_VIEWER_USER_IDS, TELEGRAM_APPROVER_USER_IDS or TELEGRAM_ADMIN_USER_IDS.");
     expect(mine.text).not.toMatch(/Mallory|Evilname|mallory_x/);
     const sent = server.sentMessages.length;
     server.injectCommand(MALLORY, DESK, "/whoami");

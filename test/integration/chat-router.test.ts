@@ -26,7 +26,7 @@ describe("chat router: authorization on every path", () => {
     const id = await seedProposal(app);
     for (const actor of [stranger, wrongPlatform]) {
       const outcome = await router.onButton(encodeButton({ kind: "approve", proposalId: id }), actor, ref);
-      expect(outcome.toast).toMatch(/^You are not allowed to approve proposals\..*TELEGRAM_ALLOWED_USER_IDS/);
+      expect(outcome.toast).toMatch(/^You are not allowed to approve proposals\..*TELEGRAM_APPROVER_USER_IDS/);
       expect(outcome.toast).not.toContain(actor.displayName);
       expect(outcome.edit).toBeUndefined();
     }

@@ -4,6 +4,8 @@
  * and the JSON shapes it sends. Kept free of server state so each rule reads on its own.
  */
 
+import { boundaryOf, imageSize, parseMultipart } from "./multipart-form";
+
 export type Json = Record<string, unknown>;
 
 // What the stand-in records for tests to assert on.
@@ -16,11 +18,21 @@ export interface RecordedInteractionResponse {
 }
 export interface RecordedCommand { id: string; name: string; description: string; options: Json[]; guildId: string | null }
 export interface RecordedRequest { method: string; path: string; status: number }
+/** A file uploaded with a message (multipart `files[n]`), byte for byte, and where it went. */
+export interface RecordedUpload {
+  messageId: string; channelId: string; via: "channel" | "callback" | "edit-original" | "follow-up" | "edit";
+  filename: string; contentType: string | undefined; data: Buffer; ephemeral: boolean;
+}
+/** A `files[n]` part of a request. */
+export interface Upload { index: number; filename: string; contentType: string | undefined; data: Buffer }
 
 /** A refused request: HTTP status and Discord's error body. */
 export type Rejection = [number, Json];
 
 export const EPHEMERAL = 64;
+/** The upload limit of a guild without boosts (also sent as the interaction's attachment_size_limit). */
+export const ATTACHMENT_SIZE_LIMIT = 10_485_760;
+const MAX_ATTACHMENTS = 10;
 export const LOADING = 128;
 const ALL_PERMISSIONS = "2248473465835073";
 const NAME = /^[-_'\p{L}\p{N}\p{sc=Deva}\p{sc=Thai}]{1,32}$/u;
@@ -31,6 +43,55 @@ const fieldError = (code: string, message: string): Json => ({ _errors: [{ code,
 
 // ---------------------------------------------------------------- Discord's validation rules
 
+/**
+ * A body is JSON, or multipart/form-data with the JSON in a `payload_json` part and each file in a
+ * `files[n]` part (Discord's "uploading files"); anything else is refused as invalid JSON.
+ */
+export function parseRequestBody(raw: Buffer, contentType: string | undefined): Rejection | { body: Json; files: Upload[] } {
+  const boundary = boundaryOf(contentType);
+  if (boundary === null) {
+    const parsed = parseJsonBody(raw.toString("utf8"), contentType);
+    return Array.isArray(parsed) ? parsed : { body: parsed.body, files: [] };
+  }
+  const parts = parseMultipart(raw, boundary);
+  if (parts === null) return [400, apiError(50035, "Invalid Form Body")];
+  let body: Json = {};
+  const files: Upload[] = [];
+  for (const part of parts) {
+    const file = /^files\[(\d+)\]$/.exec(part.name);
+    if (part.name === "payload_json") {
+      try { body = JSON.parse(part.data.toString("utf8")) as Json; } catch { return [400, apiError(50109, "The request body contains invalid JSON.")]; }
+    } else if (file !== null) {
+      if (part.filename === undefined || part.filename === "") return bad({ [part.name]: fieldError("BASE_TYPE_REQUIRED", "This field is required") });
+      files.push({ index: Number(file[1]), filename: part.filename, contentType: part.contentType, data: part.data });
+    }
+  }
+  return { body, files };
+}
+
+/** At most 10 files, together within the upload limit (Discord answers 413 beyond it). */
+export function validateUploads(files: readonly Upload[]): Rejection | null {
+  if (files.length > MAX_ATTACHMENTS) return bad({ files: fieldError("BASE_TYPE_MAX_LENGTH", `Must be ${MAX_ATTACHMENTS} or fewer in length.`) });
+  const total = files.reduce((sum, f) => sum + f.data.length, 0);
+  if (total > ATTACHMENT_SIZE_LIMIT) return [413, apiError(40005, "Request entity too large")];
+  return null;
+}
+
+/** The attachment objects Discord stores for uploaded files (images carry their size). */
+export function attachmentPayloads(files: readonly Upload[], body: Json, newId: () => string, urlBase: string, channelId: string): Json[] {
+  const described = new Map(((body.attachments ?? []) as Json[]).map((a) => [String(a.id), a]));
+  return files.map((f) => {
+    const id = newId();
+    const size = imageSize(f.data);
+    const description = described.get(String(f.index))?.description;
+    return {
+      id, filename: f.filename, size: f.data.length, url: `${urlBase}/attachments/${channelId}/${id}/${f.filename}`,
+      proxy_url: `${urlBase}/attachments/${channelId}/${id}/${f.filename}`, content_type: f.contentType ?? "application/octet-stream",
+      ...(size === null ? {} : { width: size.width, height: size.height }), ...(typeof description === "string" ? { description } : {}),
+    };
+  });
+}
+
 /** A request body must be declared and parse as JSON; the parsed value may be an array (command overwrite). */
 export function parseJsonBody(raw: string, contentType: string | undefined): Rejection | { body: Json } {
   if (raw.length === 0) return { body: {} };
@@ -39,7 +100,7 @@ export function parseJsonBody(raw: string, contentType: string | undefined): Rej
   try { return { body: JSON.parse(raw) as Json }; } catch { return invalid; }
 }
 
-export function validateMessage(body: Json, creating: boolean): Rejection | null {
+export function validateMessage(body: Json, creating: boolean, uploads = 0): Rejection | null {
   const { content, components: rows, embeds } = body;
   if (content !== undefined && content !== null && typeof content !== "string") return bad({ content: fieldError("STRING_TYPE_CONVERT", "Must be a string.") });
   if (typeof content === "string" && [...content].length > 2000) return bad({ content: fieldError("BASE_TYPE_MAX_LENGTH", "Must be 2000 or fewer in length.") });
@@ -62,7 +123,8 @@ export function validateMessage(body: Json, creating: boolean): Rejection | null
       }
     }
   }
-  const empty = !content && !(Array.isArray(rows) && rows.length > 0) && !(Array.isArray(embeds) && embeds.length > 0);
+  // An uploaded file is content too: a message may be an image alone.
+  const empty = !content && !(Array.isArray(rows) && rows.length > 0) && !(Array.isArray(embeds) && embeds.length > 0) && uploads === 0;
   if (creating && empty) return [400, apiError(50006, "Cannot send an empty message")];
   return null;
 }
@@ -159,13 +221,14 @@ export function commandPayload(c: RecordedCommand, applicationId: string, versio
 
 /** A message as Discord stores it; one sent through an interaction (type 20) carries its webhook and metadata. */
 export function messagePayload(
-  at: { id: string; channelId: string; applicationId: string; author: Json; flags: number; interactionId?: string | undefined }, body: Json,
+  at: { id: string; channelId: string; applicationId: string; author: Json; flags: number; interactionId?: string | undefined; interactionMetadata?: Json | undefined },
+  body: Json,
 ): Json {
   return {
     id: at.id, type: at.interactionId ? 20 : 0, channel_id: at.channelId, author: at.author, content: body.content ?? "",
     timestamp: new Date().toISOString(), edited_timestamp: null, tts: false, mention_everyone: false, mentions: [], mention_roles: [],
     attachments: [], embeds: body.embeds ?? [], pinned: false, flags: at.flags, components: withComponentIds((body.components ?? []) as Json[]),
-    ...(at.interactionId ? { webhook_id: at.applicationId, application_id: at.applicationId, interaction_metadata: { id: at.interactionId, type: 2 } } : {}),
+    ...(at.interactionId ? { webhook_id: at.applicationId, application_id: at.applicationId, interaction_metadata: at.interactionMetadata ?? { id: at.interactionId, type: 2 } } : {}),
   };
 }
 
@@ -209,16 +272,36 @@ export function guildPayload(guildId: string, ownerId: string, channel: Json, bo
 }
 
 /** INTERACTION_CREATE as a guild member with every permission would send it. */
+/** The user object Discord puts in payloads (interactions, interaction_metadata.user). */
+export function apiUserPayload(user: StandInUser): Json {
+  return { id: user.id, username: user.username, discriminator: "0", global_name: null, avatar: null, public_flags: 0, flags: 0 };
+}
+
+/**
+ * A message's interaction_metadata as Discord sends it: always with the user who interacted
+ * (discord.js reads `user` from it and throws without it), the interacted message for a button,
+ * the original response for a follow-up.
+ */
+export function interactionMetadataPayload(
+  at: { id: string; type: number; user: StandInUser; guildId: string; interactedMessageId: string | null; originalResponseMessageId?: string | null },
+): Json {
+  return {
+    id: at.id, type: at.type, user: apiUserPayload(at.user), authorizing_integration_owners: { "0": at.guildId },
+    ...(at.interactedMessageId === null ? {} : { interacted_message_id: at.interactedMessageId }),
+    ...(at.originalResponseMessageId === undefined || at.originalResponseMessageId === null ? {} : { original_response_message_id: at.originalResponseMessageId }),
+  };
+}
+
 export function interactionPayload(
   at: { id: string; token: string; applicationId: string; guildId: string; channelId: string; channel: Json },
   user: StandInUser, type: number, data: Json, extra: Json,
 ): Json {
-  const apiUser = { id: user.id, username: user.username, discriminator: "0", global_name: null, avatar: null, public_flags: 0, flags: 0 };
+  const apiUser = apiUserPayload(user);
   return {
     id: at.id, application_id: at.applicationId, type, data, token: at.token, version: 1, guild_id: at.guildId,
     guild: { id: at.guildId, locale: "en-US", features: [] }, channel_id: at.channelId, channel: at.channel,
     member: { user: apiUser, roles: [], nick: null, avatar: null, joined_at: new Date().toISOString(), premium_since: null, deaf: false, mute: false, pending: false, flags: 0, permissions: ALL_PERMISSIONS },
     app_permissions: ALL_PERMISSIONS, locale: "en-US", guild_locale: "en-US", entitlements: [],
-    authorizing_integration_owners: { "0": at.guildId }, context: 0, attachment_size_limit: 10_485_760, ...extra,
+    authorizing_integration_owners: { "0": at.guildId }, context: 0, attachment_size_limit: ATTACHMENT_SIZE_LIMIT, ...extra,
   };
 }

@@ -11,20 +11,20 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { DiscordGateway } from "./discord-gateway";
 import {
-  apiError, applicationPayload, bad, botUserPayload, channelPayload, commandPayload, EPHEMERAL, failureHeaders, gatewayBotPayload,
-  guildPayload, hasButton, interactionPayload, LOADING, messagePayload, parseJsonBody, readyPayload, recordedEdit, recordedMessage,
-  slashCommandData, validateCommands, validateMessage, withComponentIds, type Json, type RecordedCommand, type RecordedEdit,
-  type RecordedInteractionResponse, type RecordedMessage, type RecordedRequest, type StandInUser,
+  apiError, applicationPayload, attachmentPayloads, bad, botUserPayload, channelPayload, commandPayload, EPHEMERAL, failureHeaders, gatewayBotPayload,
+  guildPayload, hasButton, interactionMetadataPayload, interactionPayload, LOADING, messagePayload, parseRequestBody, readyPayload, recordedEdit, recordedMessage,
+  slashCommandData, validateCommands, validateMessage, validateUploads, withComponentIds, type Json, type RecordedCommand, type RecordedEdit,
+  type RecordedInteractionResponse, type RecordedMessage, type RecordedRequest, type RecordedUpload, type StandInUser, type Upload,
 } from "./discord-rules";
 
 export type {
-  Json, RecordedCommand, RecordedEdit, RecordedInteractionResponse, RecordedMessage, RecordedRequest, StandInUser,
+  Json, RecordedCommand, RecordedEdit, RecordedInteractionResponse, RecordedMessage, RecordedRequest, RecordedUpload, StandInUser,
 } from "./discord-rules";
 
 interface StoredMessage { api: Json; ephemeral: boolean }
 interface PendingInteraction {
   id: string; token: string; createdAt: number; acked: boolean; originalId: string | null;
-  componentMessageId: string | null; channelId: string;
+  componentMessageId: string | null; channelId: string; type: number; user: StandInUser;
 }
 interface Failure { method: string; pattern: RegExp; remaining: number; status: number; body: object; headers: Record<string, string> }
 
@@ -36,6 +36,8 @@ export class DiscordStandIn {
   readonly interactionResponses: RecordedInteractionResponse[] = [];
   readonly registeredCommands: RecordedCommand[] = [];
   readonly requests: RecordedRequest[] = [];
+  /** Files sent with messages (multipart `files[n]`), in arrival order. */
+  readonly uploads: RecordedUpload[] = [];
   readonly applicationId: string;
   readonly guildId: string;
   readonly channelId: string;
@@ -51,9 +53,16 @@ export class DiscordStandIn {
   #snowflakeIncrement = 0n;
   #port = 0;
   readonly #ackDeadlineMs: number;
+  readonly #tokenLifetimeMs: number;
 
-  constructor(options: { ackDeadlineMs?: number; heartbeatIntervalMs?: number } = {}) {
+  /**
+   * `ackDeadlineMs`: the initial response must come within 3 s (else 10062 Unknown interaction);
+   * `tokenLifetimeMs`: follow-ups and edits through the interaction token work for 15 minutes
+   * (then 401 50027 Invalid Webhook Token). Tests shorten both.
+   */
+  constructor(options: { ackDeadlineMs?: number; tokenLifetimeMs?: number; heartbeatIntervalMs?: number } = {}) {
     this.#ackDeadlineMs = options.ackDeadlineMs ?? 3_000;
+    this.#tokenLifetimeMs = options.tokenLifetimeMs ?? 15 * 60_000;
     this.applicationId = this.#snowflake(); // modern apps: bot user id === application id
     this.guildId = this.#snowflake();
     this.channelId = this.#snowflake();
@@ -119,7 +128,7 @@ export class DiscordStandIn {
   #dispatchInteraction(user: StandInUser, type: number, data: Json, channelId: string, componentMessageId: string | null, extra: Json): string {
     const id = this.#snowflake();
     const token = `aW50ZXJhY3Rpb246${id}${randomBytes(24).toString("base64url")}`;
-    this.#interactions.set(id, { id, token, createdAt: Date.now(), acked: false, originalId: null, componentMessageId, channelId });
+    this.#interactions.set(id, { id, token, createdAt: Date.now(), acked: false, originalId: null, componentMessageId, channelId, type, user });
     const at = { id, token, applicationId: this.applicationId, guildId: this.guildId, channelId, channel: this.#channel() };
     this.#gateway.dispatch("INTERACTION_CREATE", interactionPayload(at, user, type, data, extra));
     return id;
@@ -133,7 +142,7 @@ export class DiscordStandIn {
     const path = decodeURIComponent(url.pathname).replace(/^\/api\/v10/, ""); // discord.js sends "%40original"
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    const raw = Buffer.concat(chunks).toString("utf8");
+    const raw = Buffer.concat(chunks);
     const reply = (status: number, body: unknown, headers: Record<string, string> = {}): void => {
       this.requests.push({ method, path, status });
       res.writeHead(status, { ...(body === undefined ? {} : { "Content-Type": "application/json" }), ...headers });
@@ -147,17 +156,19 @@ export class DiscordStandIn {
     }
     const tokenless = /^\/(interactions|webhooks)\//.test(path);
     if (!tokenless && req.headers.authorization !== `Bot ${this.token}`) return reply(401, { message: "401: Unauthorized", code: 0 });
-    const parsed = parseJsonBody(raw, req.headers["content-type"]);
+    const parsed = parseRequestBody(raw, req.headers["content-type"]);
     if (Array.isArray(parsed)) return reply(...parsed);
+    const tooMany = validateUploads(parsed.files);
+    if (tooMany) return reply(...tooMany);
     try {
-      const [status, out] = this.#route(method, path, parsed.body, url.searchParams);
+      const [status, out] = this.#route(method, path, parsed.body, url.searchParams, parsed.files);
       reply(status, out);
     } catch (error) {
       reply(500, { message: `stand-in error: ${(error as Error).message}`, code: 0 });
     }
   }
 
-  #route(method: string, path: string, body: Json, query: URLSearchParams): [number, unknown] {
+  #route(method: string, path: string, body: Json, query: URLSearchParams, files: readonly Upload[]): [number, unknown] {
     let m: RegExpMatchArray | null;
     const route = `${method} ${path}`;
     if (route === "GET /gateway/bot") return [200, gatewayBotPayload(`ws://127.0.0.1:${this.#port}`)];
@@ -181,9 +192,9 @@ export class DiscordStandIn {
     }
     if ((m = route.match(/^POST \/channels\/(\d+)\/messages$/))) {
       if (m[1] !== this.channelId) return [404, apiError(10003, "Unknown Channel")];
-      const invalid = validateMessage(body, true);
+      const invalid = validateMessage(body, true, files.length);
       if (invalid) return invalid;
-      const message = this.#createMessage(m[1], body, {});
+      const message = this.#createMessage(m[1], body, {}, files, "channel");
       this.messages.push(recordedMessage(message));
       return [200, message];
     }
@@ -192,18 +203,18 @@ export class DiscordStandIn {
       if (m[2] !== this.channelId) return [404, apiError(10003, "Unknown Channel")];
       if (!stored || stored.ephemeral || stored.api.channel_id !== m[2]) return [404, apiError(10008, "Unknown Message")];
       if (m[1] === "GET") return [200, stored.api];
-      const invalid = validateMessage(body, false);
+      const invalid = validateMessage(body, false, files.length);
       if (invalid) return invalid;
-      return [200, this.#editMessage(stored, body, "channel")];
+      return [200, this.#editMessage(stored, body, "channel", files)];
     }
-    if ((m = route.match(/^POST \/interactions\/(\d+)\/([^/]+)\/callback$/))) return this.#callback(m[1] ?? "", m[2] ?? "", body, query);
+    if ((m = route.match(/^POST \/interactions\/(\d+)\/([^/]+)\/callback$/))) return this.#callback(m[1] ?? "", m[2] ?? "", body, query, files);
     if ((m = route.match(/^(GET|PATCH|POST|DELETE) \/webhooks\/(\d+)\/([^/]+)(?:\/messages\/(@original|\d+))?$/))) {
-      return this.#webhook(m[1] ?? "", m[2] ?? "", m[3] ?? "", m[4], body, query);
+      return this.#webhook(m[1] ?? "", m[2] ?? "", m[3] ?? "", m[4], body, query, files);
     }
     return [404, { message: "404: Not Found", code: 0 }];
   }
 
-  #callback(id: string, token: string, body: Json, query: URLSearchParams): [number, unknown] {
+  #callback(id: string, token: string, body: Json, query: URLSearchParams, files: readonly Upload[]): [number, unknown] {
     const interaction = this.#interactions.get(id);
     if (!interaction || interaction.token !== token) return [404, apiError(10062, "Unknown interaction")];
     if (interaction.acked) return [400, apiError(40060, "Interaction has already been acknowledged.")];
@@ -213,21 +224,21 @@ export class DiscordStandIn {
     const isComponent = interaction.componentMessageId !== null;
     if ((type === 6 || type === 7) && !isComponent) return [400, apiError(40043, "Interaction response type not supported for this interaction")];
     if (type === 4 || type === 7) {
-      const invalid = validateMessage(data, type === 4);
+      const invalid = validateMessage(data, type === 4, files.length);
       if (invalid) return invalid;
     }
     interaction.acked = true;
     let messageId: string | undefined;
     if (type === 4 || type === 5) {
       const flags = (Number(data.flags ?? 0) & EPHEMERAL) | (type === 5 ? LOADING : 0);
-      const message = this.#createMessage(interaction.channelId, type === 4 ? data : { content: "" }, { flags, interactionId: id });
+      const message = this.#createMessage(interaction.channelId, type === 4 ? data : { content: "" }, { flags, interaction }, files, "callback");
       messageId = message.id as string;
       interaction.originalId = messageId;
     } else if (type === 6 || type === 7) {
       interaction.originalId = interaction.componentMessageId;
       messageId = interaction.componentMessageId ?? undefined;
       const stored = this.#stored.get(messageId ?? "");
-      if (type === 7 && stored) this.#editMessage(stored, data, "interaction");
+      if (type === 7 && stored) this.#editMessage(stored, data, "interaction", files);
     }
     this.interactionResponses.push({ interactionId: id, type, data, ...(messageId ? { messageId } : {}) });
     if (query.get("with_response") !== "true") return [204, undefined];
@@ -235,13 +246,14 @@ export class DiscordStandIn {
     return [200, { interaction: { id, type: isComponent ? 3 : 2, response_message_id: messageId, response_message_loading: type === 5, response_message_ephemeral: false }, resource }];
   }
 
-  #webhook(method: string, appId: string, token: string, target: string | undefined, body: Json, query: URLSearchParams): [number, unknown] {
+  #webhook(method: string, appId: string, token: string, target: string | undefined, body: Json, query: URLSearchParams, files: readonly Upload[]): [number, unknown] {
     const interaction = [...this.#interactions.values()].find((i) => i.token === token);
     if (appId !== this.applicationId || !interaction || !interaction.acked) return [404, apiError(10015, "Unknown Webhook")];
+    if (Date.now() - interaction.createdAt > this.#tokenLifetimeMs) return [401, apiError(50027, "Invalid Webhook Token")];
     if (method === "POST" && target === undefined) {
-      const invalid = validateMessage(body, true);
+      const invalid = validateMessage(body, true, files.length);
       if (invalid) return invalid;
-      const message = this.#createMessage(interaction.channelId, body, { flags: Number(body.flags ?? 0) & EPHEMERAL, interactionId: interaction.id });
+      const message = this.#createMessage(interaction.channelId, body, { flags: Number(body.flags ?? 0) & EPHEMERAL, interaction, followUp: true }, files, "follow-up");
       this.interactionResponses.push({ interactionId: interaction.id, type: "follow-up", data: body, messageId: message.id as string });
       return query.get("wait") === "true" ? [200, message] : [204, undefined];
     }
@@ -251,25 +263,40 @@ export class DiscordStandIn {
     if (method === "GET") return [200, stored.api];
     if (method === "DELETE") { this.#stored.delete(messageId ?? ""); return [204, undefined]; }
     if (method !== "PATCH") return [405, { message: "405: Method Not Allowed", code: 0 }];
-    const invalid = validateMessage(body, false);
+    const invalid = validateMessage(body, false, files.length);
     if (invalid) return invalid;
-    const edited = this.#editMessage(stored, body, "interaction");
+    const edited = this.#editMessage(stored, body, "interaction", files);
     this.interactionResponses.push({ interactionId: interaction.id, type: "edit-original", data: body, messageId: edited.id as string });
     return [200, edited];
   }
 
   // ---------------------------------------------------------------- state
 
-  #createMessage(channelId: string, body: Json, options: { flags?: number; interactionId?: string }): Json {
+  #createMessage(
+    channelId: string, body: Json, options: { flags?: number; interaction?: PendingInteraction; followUp?: boolean }, files: readonly Upload[] = [], via: RecordedUpload["via"] = "channel",
+  ): Json {
     const id = this.#snowflake();
     const flags = options.flags ?? Number(body.flags ?? 0);
-    const api = messagePayload({ id, channelId, applicationId: this.applicationId, author: this.botUser, flags, interactionId: options.interactionId }, body);
+    const i = options.interaction;
+    const interactionMetadata = i === undefined ? undefined : interactionMetadataPayload({
+      id: i.id, type: i.type, user: i.user, guildId: this.guildId, interactedMessageId: i.componentMessageId,
+      ...(options.followUp === true ? { originalResponseMessageId: i.originalId } : {}),
+    });
+    const api = messagePayload({ id, channelId, applicationId: this.applicationId, author: this.botUser, flags, interactionId: i?.id, interactionMetadata }, body);
+    api.attachments = this.#attach(api, body, files, via);
     this.#stored.set(id, { api, ephemeral: (flags & EPHEMERAL) !== 0 });
     return api;
   }
 
-  #editMessage(stored: StoredMessage, body: Json, via: RecordedEdit["via"]): Json {
+  /**
+   * An edit's `attachments` lists the ones to keep (by id) plus the new uploads; one without it
+   * keeps the old attachments and adds the uploads.
+   */
+  #editMessage(stored: StoredMessage, body: Json, via: RecordedEdit["via"], files: readonly Upload[] = []): Json {
     const api = stored.api;
+    const old = (api.attachments ?? []) as Json[];
+    const keep = Array.isArray(body.attachments) ? old.filter((a) => (body.attachments as Json[]).some((k) => String(k.id) === a.id)) : old;
+    api.attachments = [...keep, ...this.#attach(api, body, files, via === "channel" ? "edit" : "edit-original")];
     if (typeof body.content === "string") api.content = body.content;
     if (Array.isArray(body.components)) api.components = withComponentIds(body.components as Json[]);
     api.flags = Number(api.flags) & ~LOADING;
@@ -288,6 +315,13 @@ export class DiscordStandIn {
     }));
     const others = this.registeredCommands.filter((c) => c.guildId !== guildId);
     this.registeredCommands.splice(0, this.registeredCommands.length, ...others, ...next);
+  }
+
+  #attach(api: Json, body: Json, files: readonly Upload[], via: RecordedUpload["via"]): Json[] {
+    const channelId = api.channel_id as string;
+    const ephemeral = (Number(api.flags) & EPHEMERAL) !== 0;
+    for (const f of files) this.uploads.push({ messageId: api.id as string, channelId, via, filename: f.filename, contentType: f.contentType, data: f.data, ephemeral });
+    return attachmentPayloads(files, body, () => this.#snowflake(), `http://127.0.0.1:${this.#port}`, channelId);
   }
 
   #channel(): Json { return channelPayload(this.channelId, this.guildId); }

@@ -1,7 +1,8 @@
 import { randomBytes, randomInt } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Chat, InlineKeyboardMarkup, Message, Update, User, UserFromGetMe } from "telegraf/types";
+import type { Chat, InlineKeyboardMarkup, Message, PhotoSize, Update, User, UserFromGetMe } from "telegraf/types";
+import { boundaryOf, imageSize, parseMultipart } from "./multipart-form";
 
 /**
  * A local Telegram Bot API server (the subset perpbot uses) so the real telegraf client can be
@@ -13,21 +14,36 @@ import type { Chat, InlineKeyboardMarkup, Message, Update, User, UserFromGetMe }
 
 export interface TestUser { readonly id: number; readonly first_name: string; readonly username?: string }
 export interface RecordedMessage { chatId: number; messageId: number; text: string; replyMarkup: InlineKeyboardMarkup | undefined }
-export interface CallbackAnswer { callbackQueryId: string; text: string | undefined; showAlert: boolean }
+/** `latencyMs`: from the press (the update created) to this answer arriving. */
+export interface CallbackAnswer { callbackQueryId: string; text: string | undefined; showAlert: boolean; latencyMs: number }
 export interface ApiErrorBody { error_code: number; description: string; parameters?: { retry_after?: number } }
+/** A photo the bot uploaded (sendPhoto, multipart): the bytes as they arrived, and what Telegram read from them. */
+export interface RecordedPhoto {
+  chatId: number; messageId: number; caption: string | undefined; replyMarkup: InlineKeyboardMarkup | undefined;
+  filename: string | undefined; contentType: string | undefined; data: Buffer; width: number; height: number; format: "png" | "jpeg";
+}
 
 type Params = Record<string, unknown>;
 type BotMessage = Message.TextMessage & { reply_markup?: InlineKeyboardMarkup };
+type BotPhotoMessage = Message.PhotoMessage & { reply_markup?: InlineKeyboardMarkup };
+
+/** A file part of a multipart request (an upload), as opposed to a plain form field. */
+class UploadedFile {
+  constructor(readonly data: Buffer, readonly filename: string | undefined, readonly contentType: string | undefined) {}
+}
 interface ParkedPoll { limit: number; respond: (updates: Update[] | ApiFailure) => void; timer: NodeJS.Timeout }
 
 class ApiFailure extends Error {
   constructor(readonly body: ApiErrorBody) { super(body.description); }
 }
 const badRequest = (what: string) => new ApiFailure({ error_code: 400, description: `Bad Request: ${what}` });
+/** Bot API limits for photos: 10 MB, width + height ≤ 10,000, sides at most 20:1; captions 0-1,024 characters. */
+const MAX_PHOTO_BYTES = 10 * 1024 * 1024;
+const MAX_CAPTION = 1024;
 const NOT_MODIFIED = "message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message";
 
 // Form and query values arrive as strings; JSON bodies carry real types. Accept both, as Telegram does.
-const str = (v: unknown): string | undefined => (typeof v === "string" ? v : typeof v === "number" || typeof v === "boolean" ? String(v) : undefined);
+const str = (v: unknown): string | undefined => (v instanceof UploadedFile ? v.data.toString("utf8") : typeof v === "string" ? v : typeof v === "number" || typeof v === "boolean" ? String(v) : undefined);
 const int = (v: unknown): number | undefined => (v === undefined || v === null || v === "" ? undefined : Number(v));
 const json = <T>(v: unknown): T | undefined => (typeof v === "string" ? (v === "" ? undefined : JSON.parse(v) as T) : v as T | undefined);
 const bool = (v: unknown): boolean => v === true || v === "true";
@@ -37,6 +53,7 @@ export class TelegramServer {
   readonly token: string;
   readonly botUser: UserFromGetMe;
   readonly sentMessages: RecordedMessage[] = [];
+  readonly sentPhotos: RecordedPhoto[] = [];
   readonly edits: RecordedMessage[] = [];
   readonly callbackAnswers: CallbackAnswer[] = [];
   /** Every API method called, in order (lower-case): lets tests see that nobody busy-loops. */
@@ -48,8 +65,11 @@ export class TelegramServer {
   private readonly server: Server = createServer((req, res) => void this.handle(req, res));
   private readonly pending: Update[] = [];
   private readonly messages = new Map<string, BotMessage>();
+  private readonly photoMessages = new Map<string, BotPhotoMessage>();
   private readonly lastMessageId = new Map<number, number>();
-  private readonly openQueries = new Set<string>();
+  /** Open callback queries and when each was pressed: one answer each, within the query's lifetime. */
+  private readonly openQueries = new Map<string, number>();
+  private readonly callbackQueryTtlMs: number;
   private readonly failures = new Map<string, { times: number; error: ApiErrorBody }>();
   private parked: ParkedPoll | undefined;
   private conflict = false;
@@ -58,7 +78,12 @@ export class TelegramServer {
   private nextUpdateId = 100_000 + randomInt(1_000);
 
   /** `token`: the same bot again (a process started against Telegram before it was up). */
-  constructor(options: { botUsername?: string; token?: string } = {}) {
+  /**
+   * `callbackQueryTtlMs`: how long a button press may be answered (Telegram: about 15 s, then
+   * "query is too old"); tests shorten it.
+   */
+  constructor(options: { botUsername?: string; token?: string; callbackQueryTtlMs?: number } = {}) {
+    this.callbackQueryTtlMs = options.callbackQueryTtlMs ?? 15_000;
     const botId = options.token === undefined ? 7_000_000_000 + randomInt(1_000_000) : Number(options.token.split(":")[0]);
     this.token = options.token ?? `${botId}:AA${randomBytes(24).toString("base64url")}`;
     this.botUser = {
@@ -133,7 +158,7 @@ export class TelegramServer {
     const message = this.messages.get(`${chatId}:${messageId}`);
     if (message === undefined) throw new Error(`pressButton: the bot sent no message ${messageId} to chat ${chatId}`);
     const id = `${randomInt(1e9)}${randomInt(1e9)}`;
-    this.openQueries.add(id);
+    this.openQueries.set(id, Date.now());
     return {
       update_id: this.nextUpdateId++,
       callback_query: { id, from: this.user(from), message: structuredClone(message), chat_instance: `${chatId * 7919}`, data },
@@ -214,7 +239,7 @@ export class TelegramServer {
     this.calls.push(method);
     if (this.outage !== undefined) throw new ApiFailure(this.outage);
     if (this.conflict && method === "getupdates") throw conflictError();
-    const flood = method === "sendmessage" || method === "editmessagetext" ? this.flooded.get(str(p.chat_id) ?? "") : undefined;
+    const flood = method === "sendmessage" || method === "sendphoto" || method === "editmessagetext" ? this.flooded.get(str(p.chat_id) ?? "") : undefined;
     if (flood !== undefined) throw new ApiFailure(TelegramServer.tooManyRequests(flood));
     const failure = this.failures.get(method);
     if (failure !== undefined && failure.times > 0) {
@@ -237,13 +262,19 @@ export class TelegramServer {
         return true;
       }
       case "sendmessage": return this.sendMessage(p);
+      case "sendphoto": return this.sendPhoto(p);
       case "editmessagetext": return this.editMessageText(p);
       case "answercallbackquery": {
         // The real API refuses toasts over 200 characters.
         if ((str(p.text) ?? "").length > 200) throw badRequest("MESSAGE_TOO_LONG");
         const id = str(p.callback_query_id) ?? "";
-        if (!this.openQueries.delete(id)) throw badRequest("query is too old and response timeout expired or query ID is invalid");
-        this.callbackAnswers.push({ callbackQueryId: id, text: str(p.text), showAlert: bool(p.show_alert) });
+        const pressedAt = this.openQueries.get(id);
+        // One answer per query, and only while it is fresh: Telegram gives the same answer to both.
+        this.openQueries.delete(id);
+        if (pressedAt === undefined || Date.now() - pressedAt > this.callbackQueryTtlMs) {
+          throw badRequest("query is too old and response timeout expired or query ID is invalid");
+        }
+        this.callbackAnswers.push({ callbackQueryId: id, text: str(p.text), showAlert: bool(p.show_alert), latencyMs: Date.now() - pressedAt });
         return true;
       }
       default: throw new ApiFailure({ error_code: 404, description: "Not Found" });
@@ -299,9 +330,41 @@ export class TelegramServer {
     return message;
   }
 
+  /**
+   * A photo uploaded with multipart/form-data (a file_id or URL cannot be fetched here and is
+   * refused). Checked as Telegram does: present, non-empty, ≤ 10 MB, a decodable image within the
+   * size and ratio limits, a caption of at most 1,024 characters.
+   */
+  private sendPhoto(p: Params): BotPhotoMessage {
+    const chatId = this.chatId(p);
+    const photo = p.photo;
+    if (photo === undefined || photo === "") throw badRequest("there is no photo in the request");
+    if (!(photo instanceof UploadedFile)) throw badRequest("wrong file identifier/HTTP URL specified");
+    if (photo.data.length === 0) throw badRequest("file must be non-empty");
+    if (photo.data.length > MAX_PHOTO_BYTES) throw badRequest("file is too big");
+    const size = imageSize(photo.data);
+    if (size === null) throw badRequest("IMAGE_PROCESS_FAILED");
+    const { width, height } = size;
+    if (width + height > 10_000 || Math.max(width, height) > 20 * Math.min(width, height)) throw badRequest("PHOTO_INVALID_DIMENSIONS");
+    const caption = str(p.caption);
+    if (caption !== undefined && caption.length > MAX_CAPTION) throw badRequest("message caption is too long");
+    const replyMarkup = this.markup(p);
+    const messageId = this.nextMessageId(chatId);
+    const message: BotPhotoMessage = {
+      message_id: messageId, from: this.botAsUser(), chat: this.chat(chatId), date: now(), photo: photoSizes(chatId, messageId, width, height, photo.data.length),
+      ...(caption === undefined || caption === "" ? {} : { caption }), ...(replyMarkup === undefined ? {} : { reply_markup: replyMarkup }),
+    };
+    this.photoMessages.set(`${chatId}:${messageId}`, message);
+    this.sentPhotos.push({
+      chatId, messageId, caption: message.caption, replyMarkup, filename: photo.filename, contentType: photo.contentType, data: photo.data, width, height, format: size.format,
+    });
+    return message;
+  }
+
   private editMessageText(p: Params): BotMessage {
     const chatId = this.chatId(p);
     const messageId = int(p.message_id) ?? 0;
+    if (this.photoMessages.has(`${chatId}:${messageId}`)) throw badRequest("there is no text in the message to edit");
     const old = this.messages.get(`${chatId}:${messageId}`);
     if (old === undefined) throw badRequest("message to edit not found");
     const text = this.text(p);
@@ -359,6 +422,20 @@ export class TelegramServer {
   }
 }
 
+/** Telegram keeps a photo in several sizes (thumbnails up to the original), smallest first. */
+function photoSizes(chatId: number, messageId: number, width: number, height: number, bytes: number): PhotoSize[] {
+  const longest = Math.max(width, height);
+  const sides = [...[90, 320, 800, 1280].filter((side) => side < longest), Math.min(longest, 2560)];
+  return sides.map((side, index) => {
+    const scale = side / longest;
+    const id = `AgACAgQAAxk${Buffer.from(`${chatId}:${messageId}:${index}`).toString("base64url")}`;
+    return {
+      file_id: id, file_unique_id: `AQAD${index}${messageId}`, width: Math.round(width * scale), height: Math.round(height * scale),
+      file_size: Math.round(bytes * scale * scale),
+    };
+  });
+}
+
 function conflictError(): ApiFailure {
   return new ApiFailure({ error_code: 409, description: "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running" });
 }
@@ -370,20 +447,18 @@ function send(res: ServerResponse, body: ApiErrorBody): void {
 async function readBody(req: IncomingMessage): Promise<Params> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
-  const raw = Buffer.concat(chunks).toString("utf8");
+  const bytes = Buffer.concat(chunks);
+  const raw = bytes.toString("utf8");
   const type = req.headers["content-type"] ?? "";
   if (raw === "") return {};
   if (type.includes("application/json")) return JSON.parse(raw) as Params;
   if (type.includes("application/x-www-form-urlencoded")) return Object.fromEntries(new URLSearchParams(raw));
-  const boundary = /boundary=(?:"([^"]+)"|([^;]+))/.exec(type);
-  if (type.includes("multipart/form-data") && boundary !== null) {
-    const params: Params = {};
-    for (const part of raw.split(`--${boundary[1] ?? boundary[2] ?? ""}`)) {
-      const [head, ...body] = part.split("\r\n\r\n");
-      const name = /name="([^"]+)"/.exec(head ?? "")?.[1];
-      if (name !== undefined) params[name] = body.join("\r\n\r\n").replace(/\r\n$/, "");
-    }
-    return params;
+  const boundary = boundaryOf(type);
+  if (boundary !== null) {
+    // Binary-safe: a file part keeps its bytes (an uploaded photo), a field becomes its text.
+    const parts = parseMultipart(bytes, boundary);
+    if (parts === null) throw badRequest("can't parse multipart/form-data request");
+    return Object.fromEntries(parts.map((part) => [part.name, part.filename === undefined ? part.data.toString("utf8") : new UploadedFile(part.data, part.filename, part.contentType)]));
   }
   throw badRequest("unsupported request content type");
 }

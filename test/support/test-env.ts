@@ -48,7 +48,7 @@ export function testSettings(overrides: Partial<AppSettings> = {}): AppSettings 
     maxPriceDriftFraction: 0.005,
     maxSpreadFraction: 0.002,
     market: { lotSize: 0.001, minQty: 0.001, minNotional: 5, tickSize: 0, maintenanceMarginRate: 0.005 },
-    allowedUsers: { telegram: ["111"], discord: ["222"] },
+    chatRoles: { telegram: { "111": "admin" }, discord: { "222": "admin" } },
     live: { marginMode: "isolated", unknownOrderGiveUpMs: 15 * 60_000, unknownPositions: "report" },
     marketData: { bookDepth: 20, maxDataAgeMs: 30 * 60_000, retentionDays: 730, bookRetentionDays: 3 },
     ...overrides,

@@ -1,5 +1,8 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
 import { createInterface, type Interface } from "node:readline";
-import type { ChatHandlers, ChatTransport, CommandInfo, MessageRef, OutgoingMessage } from "../transport";
+import type { ChatHandlers, ChatTransport, CommandInfo, MessageRef, OutgoingMessage, Reply } from "../transport";
 
 /**
  * Alerts on the terminal, and — when stdin is a terminal — commands typed there (/status,
@@ -10,7 +13,8 @@ export class ConsoleTransport implements ChatTransport {
   private nextId = 1;
   private reader: Interface | null = null;
 
-  constructor(private readonly options: { write?: (text: string) => void; readStdin?: boolean } = {}) {}
+  /** `imageDir`: where reply images are written (default: a fresh folder under the system's temp dir). */
+  constructor(private readonly options: { write?: (text: string) => void; readStdin?: boolean; imageDir?: string } = {}) {}
 
   private write(text: string): void {
     (this.options.write ?? ((t: string) => process.stdout.write(`${t}\n`)))(text);
@@ -23,7 +27,8 @@ export class ConsoleTransport implements ChatTransport {
         const [first, ...args] = line.trim().split(/\s+/);
         if (!first?.startsWith("/")) return;
         void handlers.onCommand(first.slice(1), args, { platform: "console", userId: "console", displayName: "console operator" })
-          .then((reply) => this.write(reply.text));
+          .then((reply) => this.showReply(reply))
+          .catch((error: unknown) => this.write(`Could not show the reply: ${error instanceof Error ? error.message : String(error)}`));
       });
     }
     return Promise.resolve();
@@ -46,6 +51,18 @@ export class ConsoleTransport implements ChatTransport {
   edit(ref: MessageRef, message: OutgoingMessage): Promise<void> {
     this.write(this.render(message, `#${ref.messageId} (updated)`));
     return Promise.resolve();
+  }
+
+  /** A terminal shows no pictures: an image is written to a file and its path printed under the text. */
+  async showReply(reply: Reply): Promise<void> {
+    if (reply.image === undefined) {
+      this.write(reply.text);
+      return;
+    }
+    const dir = this.options.imageDir ?? await mkdtemp(join(tmpdir(), "perpbot-"));
+    const file = join(dir, basename(reply.image.filename));
+    await writeFile(file, reply.image.png);
+    this.write(`${reply.text}\n[image: ${file}]`);
   }
 
   private render(message: OutgoingMessage, label: string): string {

@@ -1,8 +1,8 @@
 import {
-  ActionRowBuilder, ApplicationCommandOptionType, ApplicationCommandType, ButtonBuilder, ButtonStyle as DiscordButtonStyle,
+  ActionRowBuilder, ApplicationCommandOptionType, AttachmentBuilder, ApplicationCommandType, ButtonBuilder, ButtonStyle as DiscordButtonStyle,
   type ChatInputApplicationCommandData,
 } from "discord.js";
-import type { Button, ButtonStyle, CommandInfo, OutgoingMessage } from "../transport";
+import type { Button, ButtonStyle, CommandInfo, OutgoingMessage, ReplyImage } from "../transport";
 
 /** Discord's limits and the shapes of what perpbot sends there (split out of discord-transport.ts). */
 export const MAX_CONTENT = 2_000;
@@ -34,6 +34,11 @@ export function toSlashCommand(command: CommandInfo): ChatInputApplicationComman
 
 export function toPayload(message: OutgoingMessage): { content: string; components: ActionRowBuilder<ButtonBuilder>[] } {
   return { content: nonEmpty(truncate(message.text, MAX_CONTENT)), components: buttonRows(message.buttons) };
+}
+
+/** A reply's image as a message attachment (uploaded as multipart `files[0]` with the JSON payload). */
+export function attachmentsOf(image: ReplyImage | undefined): AttachmentBuilder[] {
+  return image === undefined ? [] : [new AttachmentBuilder(image.png, { name: image.filename })];
 }
 
 /** An empty list removes the buttons of an edited message. */

@@ -4,7 +4,7 @@ import {
 } from "discord.js";
 import type { Logger } from "../../log";
 import type { Actor, ButtonOutcome, ChatHandlers, ChatTransport, CommandInfo, MessageRef, OutgoingMessage, Reply } from "../transport";
-import { buttonRows, MAX_CONTENT, splitContent, toPayload, toSlashCommand, truncate } from "./discord-payloads";
+import { attachmentsOf, buttonRows, MAX_CONTENT, splitContent, toPayload, toSlashCommand, truncate } from "./discord-payloads";
 
 export interface DiscordTransportOptions {
   readonly token: string;
@@ -166,14 +166,15 @@ export class DiscordTransport implements ChatTransport {
     try {
       for (const [index, part] of parts.entries()) {
         const isLast = index === parts.length - 1;
-        const payload = { content: part, components: isLast ? buttonRows(reply.buttons) : [] };
+        // An image (e.g. /chart) rides on the first part: the text above it is its caption.
+        const payload = { content: part, components: isLast ? buttonRows(reply.buttons) : [], ...(index === 0 ? { files: attachmentsOf(reply.image) } : {}) };
         if (index === 0) await interaction.editReply(payload);
         else await interaction.followUp(payload);
       }
     } catch (error) {
       // Otherwise the user is left looking at "perpbot is thinking…" for 15 minutes.
       this.#log.error({ err: error, command: interaction.commandName }, "sending the command reply failed");
-      await interaction.editReply({ content: APOLOGY, components: [] });
+      await interaction.editReply({ content: APOLOGY, components: [], attachments: [] });
     }
   }
 
@@ -185,7 +186,7 @@ export class DiscordTransport implements ChatTransport {
   async #replyPrivately(interaction: ChatInputCommandInteraction, reply: Reply): Promise<void> {
     try {
       await interaction.deleteReply();
-      if (reply.text !== "") await interaction.followUp({ content: truncate(reply.text, MAX_CONTENT), flags: MessageFlags.Ephemeral });
+      if (reply.text !== "") await interaction.followUp({ content: truncate(reply.text, MAX_CONTENT), files: attachmentsOf(reply.image), flags: MessageFlags.Ephemeral });
     } catch (error) {
       this.#log.error({ err: error, command: interaction.commandName }, "sending a private command reply failed");
     }

@@ -4,7 +4,7 @@ import { Telegraf, TelegramError, type Context, type Telegram } from "telegraf";
 import type { UserFromGetMe } from "telegraf/types";
 import { redactText, type Logger } from "../../log";
 import { DeliveryError, type ButtonOutcome, type ChatHandlers, type ChatTransport, type CommandInfo, type MessageRef, type OutgoingMessage, type Reply } from "../transport";
-import { actorOf, fitTelegram, isTransient, keyboard, retryAfterMsOf } from "./telegram-wire";
+import { actorOf, fitTelegram, isTransient, keyboard, retryAfterMsOf, splitCaption } from "./telegram-wire";
 import type { Backoff } from "../bot-role";
 import { TelegramPoller } from "./telegram-polling";
 
@@ -28,6 +28,8 @@ export interface TelegramTransportOptions {
   readonly rateLimit?: { readonly maxRetries?: number; readonly maxWaitMs?: number; readonly secondMs?: number };
   /** Backoff of the polling loop after a failed getUpdates (409, 401, network). */
   readonly pollBackoff?: Backoff;
+  /** How long a button press waits for its decision before it is acknowledged anyway (ACK_BUDGET_MS). */
+  readonly ackBudgetMs?: number;
 }
 
 type WebhookHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -37,6 +39,9 @@ type Failure = { readonly chatId: string; readonly error: unknown };
 const APOLOGY = "Sorry, something went wrong while handling that. It has been logged; please try again in a moment.";
 const ALLOWED_UPDATES = ["message", "callback_query"] as const;
 const STOP_GRACE_MS = 5_000;
+/** A press waits this long for its decision before it is answered anyway (onCallbackQuery says why). */
+export const ACK_BUDGET_MS = 250;
+const WORKING = "Working on it…";
 
 /** Telegram through telegraf: commands and inline buttons in, plain-text messages out. */
 export class TelegramTransport implements ChatTransport {
@@ -46,6 +51,7 @@ export class TelegramTransport implements ChatTransport {
   private readonly maxRetries: number;
   private readonly maxWaitMs: number;
   private readonly secondMs: number;
+  private readonly ackBudgetMs: number;
   private state: State = "idle";
   private poller: TelegramPoller | undefined;
   private registered = false;
@@ -55,6 +61,7 @@ export class TelegramTransport implements ChatTransport {
     this.maxRetries = options.rateLimit?.maxRetries ?? 5;
     this.maxWaitMs = options.rateLimit?.maxWaitMs ?? 10_000;
     this.secondMs = options.rateLimit?.secondMs ?? 1_000;
+    this.ackBudgetMs = options.ackBudgetMs ?? ACK_BUDGET_MS;
     this.bot = new Telegraf(options.token, { telegram: options.apiRoot === undefined ? {} : { apiRoot: options.apiRoot } });
     // Backstop only: every handler below catches its own errors. Telegraf's default would rethrow
     // out of handleUpdate, into the polling loop (which would then count it as a failed poll).
@@ -177,7 +184,7 @@ export class TelegramTransport implements ChatTransport {
       if (reply.text === "") return;
       try {
         // A bot cannot whisper in a group: a private reply answers the sender's own message instead.
-        await this.send(ctx.telegram, ctx.chat.id, reply, reply.private === true ? ctx.message.message_id : undefined);
+        await this.sendReply(ctx.telegram, ctx.chat.id, reply, reply.private === true ? ctx.message.message_id : undefined);
       } catch (error) {
         this.log.warn({ command: ctx.command, error: this.describe(error) }, "Could not send a command reply");
       }
@@ -185,6 +192,15 @@ export class TelegramTransport implements ChatTransport {
     this.bot.on("callback_query", async (ctx) => this.onCallbackQuery(ctx, handlers));
   }
 
+  /**
+   * Acknowledge first, within ackBudgetMs, whatever the decision costs. Telegram takes ONE answer
+   * per press, and only that answer can show the presser a toast (a bot cannot whisper in a group).
+   * So the decision starts at once and races the budget: decided in time (the usual case, tens of
+   * ms), the one answer carries the real toast; not in time (a slow or locked database), the press
+   * is answered "Working…" at the budget — before the decision is written — and the result follows
+   * as a reply to the card. An answer Telegram refuses as too old (the bot was down when the press
+   * was made) also gets the result as a reply. Everyone sees the outcome through the card's own edit.
+   */
   private async onCallbackQuery(ctx: Context, handlers: ChatHandlers): Promise<void> {
     const query = ctx.callbackQuery;
     if (query === undefined) return;
@@ -195,24 +211,40 @@ export class TelegramTransport implements ChatTransport {
       return;
     }
     const ref: MessageRef = { platform: "telegram", chatId: String(message.chat.id), messageId: String(message.message_id) };
-    let outcome: ButtonOutcome;
-    try {
-      outcome = await handlers.onButton(query.data, actorOf(query.from), ref);
-    } catch (error) {
+    const decision = handlers.onButton(query.data, actorOf(query.from), ref).catch((error: unknown): ButtonOutcome => {
       this.log.error({ error: this.describe(error) }, "Button handler threw");
-      outcome = { toast: APOLOGY };
-    }
-    try {
-      // In webhook mode telegraf sends this answer in the HTTP response to Telegram.
-      await this.retry("answerCallbackQuery", () => ctx.telegram.answerCbQuery(query.id, outcome.toast));
-    } catch (error) {
-      this.log.warn({ error: this.describe(error) }, "Could not answer a button press");
+      return { toast: APOLOGY };
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const budget = new Promise<null>((resolve) => { timer = setTimeout(() => resolve(null), this.ackBudgetMs); });
+    const early = await Promise.race([decision, budget]);
+    clearTimeout(timer);
+    const toastAnswered = await this.answerPress(ctx, query.id, early === null ? WORKING : early.toast);
+    const outcome = early ?? await decision;
+    if ((early === null || !toastAnswered) && outcome.toast.trim() !== "") {
+      try {
+        await this.send(ctx.telegram, message.chat.id, { text: outcome.toast }, message.message_id);
+      } catch (error) {
+        this.log.warn({ ...ref, error: this.describe(error) }, "Could not send a button's result as a reply");
+      }
     }
     if (outcome.edit === undefined) return;
     try {
       await this.editMessage(ctx.telegram, message.chat.id, message.message_id, outcome.edit);
     } catch (error) {
       this.log.warn({ ...ref, error: this.describe(error) }, "Could not edit the message after a button press");
+    }
+  }
+
+  /** Answers a press (stops the client's spinner); false when Telegram refused it (too old, answered already). */
+  private async answerPress(ctx: Context, queryId: string, toast: string): Promise<boolean> {
+    try {
+      // In webhook mode telegraf sends this answer in the HTTP response to Telegram.
+      await this.retry("answerCallbackQuery", () => ctx.telegram.answerCbQuery(queryId, toast));
+      return true;
+    } catch (error) {
+      this.log.warn({ error: this.describe(error) }, "Could not answer a button press");
+      return false;
     }
   }
 
@@ -257,6 +289,26 @@ export class TelegramTransport implements ChatTransport {
       ...(markup === undefined ? {} : { reply_markup: markup }),
       ...(replyTo === undefined ? {} : { reply_parameters: { message_id: replyTo, allow_sending_without_reply: true } }),
     }));
+  }
+
+  /**
+   * A reply with an image goes out as a photo (a multipart upload) with the text as its caption;
+   * text beyond the caption limit follows as a message, carrying the buttons if there are any.
+   */
+  private async sendReply(telegram: Telegram, chatId: number, reply: Reply, replyTo?: number): Promise<void> {
+    const image = reply.image;
+    if (image === undefined) {
+      await this.send(telegram, chatId, reply, replyTo);
+      return;
+    }
+    const { caption, rest } = splitCaption(reply.text);
+    const markup = rest === "" ? keyboard(reply) : undefined;
+    await this.retry("sendPhoto", () => telegram.sendPhoto(chatId, { source: image.png, filename: image.filename }, {
+      ...(caption.trim() === "" ? {} : { caption }),
+      ...(markup === undefined ? {} : { reply_markup: markup }),
+      ...(replyTo === undefined ? {} : { reply_parameters: { message_id: replyTo, allow_sending_without_reply: true } }),
+    }));
+    if (rest.trim() !== "") await this.send(telegram, chatId, { text: rest, ...(reply.buttons === undefined ? {} : { buttons: reply.buttons }) });
   }
 
   /** Without reply_markup Telegram removes the buttons, which is what an edit without buttons means. */

@@ -19,6 +19,23 @@ export function retryAfterMsOf(errors: readonly unknown[], secondMs: number): nu
 /** Telegram refuses texts over 4,096 characters; a cut message beats a lost one. */
 export const fitTelegram = (text: string): string => (text.length <= 4096 ? text : `${text.slice(0, 4093)}…`);
 
+/** Telegram's caption limit for a photo (a text message may hold 4,096). */
+export const MAX_CAPTION = 1024;
+
+/**
+ * A photo's caption and what does not fit in it (sent as a message after the photo, so nothing is
+ * lost): cut at a line break in the second half of the limit where there is one.
+ */
+export function splitCaption(text: string): { caption: string; rest: string } {
+  if (text.length <= MAX_CAPTION) return { caption: text, rest: "" };
+  const lineBreak = text.lastIndexOf("\n", MAX_CAPTION);
+  if (lineBreak > MAX_CAPTION / 2) return { caption: text.slice(0, lineBreak), rest: text.slice(lineBreak + 1) };
+  // No line to cut at: never split a surrogate pair, mark the cut on both sides.
+  let cut = MAX_CAPTION - 1;
+  if (/[\uD800-\uDBFF]/.test(text.charAt(cut - 1))) cut -= 1;
+  return { caption: `${text.slice(0, cut)}…`, rest: `…${text.slice(cut)}` };
+}
+
 export function keyboard(message: OutgoingMessage): InlineKeyboardMarkup | undefined {
   const buttons = message.buttons ?? [];
   // One row; Telegram has no button colours, so the labels must carry the meaning on their own.
