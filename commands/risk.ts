@@ -1,8 +1,6 @@
 import { engineParamsAt } from "../src/app/active-weights";
-import { UserError } from "../src/app/context";
 import { activeRiskProfile, isRiskProfile, setRiskProfile } from "../src/app/risk-profile";
 import { REQUIRED_CONFIRMATIONS } from "../src/core/signals/ensemble";
-import { roleAtLeast, roleOf } from "../src/chat/roles";
 import { percent, utcTime } from "../src/chat/render/desk-format";
 import type { App } from "../src/app/context";
 import type { Command } from "./command";
@@ -28,25 +26,19 @@ async function describeProfile(app: App, now: number): Promise<string[]> {
   ];
 }
 
-/**
- * Viewing is a read (role viewer); changing is an admin act, checked here because a command has
- * one least role: the router lets viewers in, and the change itself asks for admin.
- */
+/** Viewing is a read (role viewer); changing is an admin act: the router asks for admin when a profile is given. */
 export const riskCommand: Command = {
   name: "risk",
   description: "Show the risk profile and its rules; an admin changes it with /risk conservative|aggressive",
   args: [{ name: "profile", description: "conservative (3 streams must agree) or aggressive (2); admins only", required: false }],
   usage: "/risk [conservative|aggressive], e.g. /risk to see it, /risk aggressive to change it (admin)",
   role: "viewer",
+  roleFor: (args) => ((args[0] ?? "").trim() === "" ? "viewer" : "admin"),
   async run(app, args, actor) {
     const now = app.clock();
     const word = args[0]?.trim().toLowerCase() ?? "";
     if (word === "") return { text: [...await describeProfile(app, now), "An admin changes it with /risk conservative or /risk aggressive."].join("\n") };
     if (!isRiskProfile(word)) throw new UsageError(`"${word.slice(0, 20)}" is not a risk profile`);
-    const role = roleOf(app.settings.chatRoles, actor);
-    if (role === null || !roleAtLeast(role, "admin")) {
-      throw new UserError(`Changing the risk profile needs the admin role; you are ${role === "approver" ? "an approver" : "a viewer"}. Send /risk alone to see it.`);
-    }
     const change = await setRiskProfile(app, word, actor);
     const head = change.changed
       ? `Risk profile changed from ${change.previous} to ${change.profile}; the next signal cycle uses it.`

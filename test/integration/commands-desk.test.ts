@@ -190,7 +190,9 @@ describe("/risk", () => {
     expect(shown).toContain("a funding spread above 0.05% per 8h between two venues");
 
     for (const actor of [viewer, approver]) {
-      expect((await say(actor, "risk", "aggressive")).text).toMatch(/^Changing the risk profile needs the admin role; you are an? (viewer|approver)\./);
+      const refused = await say(actor, "risk", "aggressive");
+      expect(refused.text).toMatch(/^\/risk needs the admin role; you are an? (viewer|approver)\./);
+      expect(refused.private).toBe(true);
     }
     expect(await app.db.setting.findUnique({ where: { key: "risk.profile" } })).toBeNull();
     expect((await say(admin, "risk", "reckless")).text).toBe("Usage: /risk [conservative|aggressive], e.g. /risk to see it, /risk aggressive to change it (admin)");
