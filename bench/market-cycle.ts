@@ -7,7 +7,7 @@ import pino from "pino";
 import type { App, AppSettings } from "../src/app/context";
 import { engineParamsAt } from "../src/app/active-weights";
 import { computeSignals } from "../src/app/compute-signals";
-import { loadMarketView } from "../src/app/market-view";
+import { loadMarketViews } from "../src/app/market-view";
 import { sendText } from "../src/app/send-text";
 import { volatilityRegime } from "../src/core/risk/volatility-regime";
 import { computeSignal } from "../src/core/signals/engine";
@@ -27,7 +27,8 @@ import { distribution, settings as baseSettings, type Distribution } from "./app
  * the poll stores it: a snapshot every 15 minutes per venue and symbol (funding, prices, perp and
  * spot volumes, open interest; the full book JSON on the last 8 polls — older books are pruned to
  * summaries after BOOK_RETENTION_DAYS anyway and are never read by the view), the settled funding
- * prints, 8 days of hourly perp and spot bars (what the first backfill fetches) and the
+ * prints, 32 days of hourly perp bars (what a month of polling holds: the volatility regime reads
+ * them) and 8 of spot bars (the volume divergence's week), and the
  * open-interest prints. The data comes from the market simulator, ten seeds per venue set; two of
  * the ten are mid-way through their crowded-long episode at decision time (funding spike, asks
  * piling up, spot share falling), so 20 symbols carry a funding anomaly and proposals fire.
@@ -41,6 +42,7 @@ const HOUR = 3_600_000;
 const STEP = 15 * 60_000;
 const SEEDS = 10;
 const BOOK_POLLS = 8;
+const PERP_BAR_DAYS = 32;
 export const CYCLE_SYMBOLS = 100;
 export const CYCLE_VENUES = ["bybit", "binanceusdm", "okx", "bitget"] as const;
 
@@ -94,9 +96,10 @@ async function weekOf(source: MarketDataSource, venue: string, symbol: string, n
   }
   clock.t = now;
   for (const p of await source.fetchFundingHistory(symbol, from - HOUR, now)) out.funding.push({ venue, symbol, ts: new Date(p.ts), rate: p.rate });
-  const since = now - 8 * 24 * HOUR;
-  for (const c of await source.fetchPerpCandles(symbol, since)) out.perp.push({ venue, symbol, ts: new Date(c.ts), open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume });
-  for (const c of await source.fetchSpotCandles(symbol, since)) out.spot.push({ venue, symbol, ts: new Date(c.ts), open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume });
+  // A month of perp bars, as a poll that has run for a month holds (the regime reads 32 days);
+  // spot bars for the volume divergence's week and a day.
+  for (const c of await source.fetchPerpCandles(symbol, now - PERP_BAR_DAYS * 24 * HOUR)) out.perp.push({ venue, symbol, ts: new Date(c.ts), open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume });
+  for (const c of await source.fetchSpotCandles(symbol, now - 8 * 24 * HOUR)) out.spot.push({ venue, symbol, ts: new Date(c.ts), open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume });
 }
 
 /** Prisma's SQLite adapter stores DateTime as ISO text with "+00:00"; the rows are written in that form. */
@@ -164,10 +167,14 @@ function benchApp(db: Db, now: number, recorder: Recorder): App {
   return app;
 }
 
+/**
+ * The proposals and their intents go, so every run proposes the same 20 trades again. The journal
+ * keeps its signals, as it does in a running bot: deleting them would make every run take the
+ * path of a worker that finds someone else's signals (the previous decisions read again).
+ */
 async function clearCycle(db: Db): Promise<void> {
   await db.intent.deleteMany({});
   await db.proposal.deleteMany({});
-  await db.signal.deleteMany({});
 }
 
 export async function benchMarketCycle(options: { runs: number; readRuns: number }): Promise<CycleResult> {
@@ -206,11 +213,11 @@ export async function benchMarketCycle(options: { runs: number; readRuns: number
     // Baseline: the same views and parameters in memory, the engine and the regime only.
     // The read phase alone (every symbol's view, concurrently, as computeSignals reads them).
     const params = await engineParamsAt(app, now);
-    let views: SymbolMarketView[] = await Promise.all(app.settings.symbols.map((s) => loadMarketView(app, s, now)));
+    let views: SymbolMarketView[] = await loadMarketViews(app, app.settings.symbols, now);
     const reads: number[] = [];
     for (let run = 0; run < options.readRuns; run++) {
       const start = performance.now();
-      views = await Promise.all(app.settings.symbols.map((s) => loadMarketView(app, s, now)));
+      views = await loadMarketViews(app, app.settings.symbols, now);
       reads.push(performance.now() - start);
     }
     const engineRuns: number[] = [];

@@ -1,4 +1,4 @@
-import { round, sampleStd } from "../stats";
+import { round } from "../stats";
 import type { Candle } from "../signals/types";
 import type { VolatilityRegime } from "./sizing";
 
@@ -70,26 +70,53 @@ export function volatilityRegime(
   // candle for its first return.
   const lastEnd = Math.floor(decisionTs / HOUR_MS) * HOUR_MS;
   const windowStart = lastEnd - (params.baselineDays * 24 + 2 * params.windowHours) * HOUR_MS;
-  // Returns keyed by the close time of the later candle; only candles closed by decisionTs.
+  // Returns keyed by the close time of the later candle; only candles closed by decisionTs. Kept in
+  // a dense array indexed by hours since windowStart (not a Map keyed by timestamps): this runs for
+  // every symbol in every cycle and is read 24 × 744 times, and the lookups dominated its cost.
   const closed = candles.filter((c) => c.ts >= windowStart && c.ts + HOUR_MS <= decisionTs);
-  const returnsByHour = new Map<number, number>();
+  const slots = Math.floor((lastEnd - windowStart) / HOUR_MS) + 1;
+  const returnAt = new Float64Array(slots);
+  const hasReturn = new Uint8Array(slots);
   for (let i = 1; i < closed.length; i++) {
     const prev = closed[i - 1];
     const cur = closed[i];
     // A return across a gap would mix several hours into one: skip it.
     if (prev === undefined || cur === undefined || cur.ts - prev.ts !== HOUR_MS || !(prev.close > 0) || !(cur.close > 0)) continue;
-    returnsByHour.set(cur.ts + HOUR_MS, Math.log(cur.close / prev.close));
+    // Only whole-hour close times are ever read (windows end on the hour); others have no slot.
+    const slot = (cur.ts + HOUR_MS - windowStart) / HOUR_MS;
+    if (!Number.isInteger(slot) || slot < 0 || slot >= slots) continue;
+    returnAt[slot] = Math.log(cur.close / prev.close);
+    hasReturn[slot] = 1;
   }
 
   // A window ending at `end` holds the returns of the candles closing in (end - windowHours, end].
+  // Its standard deviation is sampleStd's arithmetic (mean first, then squared deviations, oldest
+  // return first) written out over the slots, so no window allocates: ~750 windows per symbol.
+  const minReturns = Math.ceil(params.windowHours * 0.9);
   const volEndingAt = (end: number): number | null => {
-    const returns: number[] = [];
-    for (let h = params.windowHours - 1; h >= 0; h--) {
-      const r = returnsByHour.get(end - h * HOUR_MS);
-      if (r !== undefined) returns.push(r);
+    const last = (end - windowStart) / HOUR_MS;
+    const first = Math.max(0, last - params.windowHours + 1);
+    const stop = Math.min(last, slots - 1);
+    let count = 0;
+    let sum = 0;
+    for (let slot = first; slot <= stop; slot++) {
+      if (hasReturn[slot] === 1) {
+        count += 1;
+        sum += returnAt[slot] ?? 0;
+      }
     }
     // Allow a missing hour or two (spot outages), not a hollow window.
-    return returns.length >= Math.ceil(params.windowHours * 0.9) ? sampleStd(returns) : null;
+    if (count < minReturns) return null;
+    if (count < 2) return Number.NaN;
+    const mean = sum / count;
+    let squares = 0;
+    for (let slot = first; slot <= stop; slot++) {
+      if (hasReturn[slot] === 1) {
+        const deviation = (returnAt[slot] ?? 0) - mean;
+        squares += deviation * deviation;
+      }
+    }
+    return Math.sqrt(squares / (count - 1));
   };
 
   const realizedVol = volEndingAt(lastEnd);
@@ -108,10 +135,13 @@ export function volatilityRegime(
     };
   }
 
-  baseline.sort((a, b) => a - b);
-  const baselineVol = medianOfSorted(baseline);
+  // A typed array sorts numerically without a comparator call per step (the values are finite).
+  const sorted = Float64Array.from(baseline).sort();
+  const baselineVol = medianOfSorted(sorted);
   const ratio = baselineVol > 0 ? realizedVol / baselineVol : Number.POSITIVE_INFINITY;
-  const percentile = baseline.filter((v) => v < realizedVol).length / baseline.length;
+  let below = 0;
+  for (const v of sorted) if (v < realizedVol) below += 1;
+  const percentile = below / sorted.length;
   const high = ratio >= params.ratioAlwaysHigh || (percentile > params.highPercentile && ratio >= params.minRatio);
   const annualPct = (v: number): string => `${round(v * Math.sqrt(HOURS_PER_YEAR) * 100, 1)}%`;
   return {
@@ -128,7 +158,7 @@ export function volatilityRegime(
   };
 }
 
-function medianOfSorted(sorted: readonly number[]): number {
+function medianOfSorted(sorted: Float64Array): number {
   const mid = Math.floor(sorted.length / 2);
   const upper = sorted[mid] ?? Number.NaN;
   return sorted.length % 2 === 1 ? upper : ((sorted[mid - 1] ?? upper) + upper) / 2;

@@ -48,9 +48,16 @@ export function combineVenues(results: readonly StreamResult[]): StreamResult | 
     available: true,
     score,
     confirms,
-    numbers: Object.fromEntries(available.flatMap((r) => Object.entries(r.numbers).map(([k, v]) => [`${r.venue}.${k}`, v]))),
+    numbers: venueNumbers(available),
     summary: available.map((r) => r.summary).join(" "),
   };
+}
+
+/** Every venue's numbers under "venue.key"; built with a plain loop, it runs for every stream of every symbol each cycle. */
+function venueNumbers(results: readonly StreamResult[]): Record<string, number> {
+  const numbers: Record<string, number> = {};
+  for (const r of results) for (const key in r.numbers) numbers[`${r.venue}.${key}`] = r.numbers[key] ?? Number.NaN;
+  return numbers;
 }
 
 /**

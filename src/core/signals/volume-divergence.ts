@@ -50,14 +50,15 @@ export function volumeDivergence(
   const fromTs = endTs - (params.baselineHours + params.recentHours) * HOUR_MS;
   const perp = byHour(venue.perpCandles, fromTs, endTs);
   const spot = byHour(venue.spotCandles, fromTs, endTs);
+  const slotOf = (ts: number): number => (ts - fromTs) / HOUR_MS;
 
   /** ln(Σ perp volume / Σ spot volume) over the hours [start, start + recentHours); null on any hole. */
   const logRatioFrom = (start: number): number | null => {
     let perpVolume = 0;
     let spotVolume = 0;
     for (let h = 0; h < params.recentHours; h++) {
-      const p = perp.get(start + h * HOUR_MS);
-      const s = spot.get(start + h * HOUR_MS);
+      const p = perp[slotOf(start) + h];
+      const s = spot[slotOf(start) + h];
       if (p === undefined || s === undefined) return null;
       perpVolume += p.volume;
       spotVolume += s.volume;
@@ -86,8 +87,8 @@ export function volumeDivergence(
   const average = mean(baseline);
   const std = Math.max(sampleStd(baseline), params.minStd);
   const z = (recent - average) / std;
-  const first = perp.get(recentStart);
-  const last = perp.get(endTs - HOUR_MS);
+  const first = perp[slotOf(recentStart)];
+  const last = perp[slotOf(endTs - HOUR_MS)];
   const move = first !== undefined && last !== undefined && first.open > 0 && last.close > 0 ? Math.log(last.close / first.open) : 0;
   const moveMatters = Math.abs(move) >= params.minMove;
   const triggered = z >= params.zThreshold - 1e-9 && moveMatters;
@@ -111,9 +112,17 @@ export function volumeDivergence(
   };
 }
 
-/** Closed candles with open time in [fromTs, endTs), by open time. Later duplicates win. */
-function byHour(candles: readonly Candle[], fromTs: number, endTs: number): Map<number, Candle> {
-  const out = new Map<number, Candle>();
-  for (const c of candles) if (c.ts >= fromTs && c.ts + HOUR_MS <= endTs) out.set(c.ts, c);
+/**
+ * Closed candles with open time in [fromTs, endTs), by hours since fromTs (an array, not a Map
+ * keyed by timestamps: the lookups dominated the cycle's cost). Later duplicates win; a bar not
+ * stamped on a whole hour after fromTs is never looked up, so it gets no slot.
+ */
+function byHour(candles: readonly Candle[], fromTs: number, endTs: number): (Candle | undefined)[] {
+  const out: (Candle | undefined)[] = new Array<Candle | undefined>(Math.max(0, Math.ceil((endTs - fromTs) / HOUR_MS))).fill(undefined);
+  for (const c of candles) {
+    if (c.ts < fromTs || c.ts + HOUR_MS > endTs) continue;
+    const slot = (c.ts - fromTs) / HOUR_MS;
+    if (Number.isInteger(slot)) out[slot] = c;
+  }
   return out;
 }
