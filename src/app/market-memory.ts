@@ -1,4 +1,5 @@
 import type { Candle, TimedRate } from "../core/signals/types";
+import { firstAtOrAfter } from "../core/time-order";
 import type { Db } from "../store/database";
 
 /**
@@ -216,18 +217,6 @@ export function parseBook(json: string | null): ParsedBook | null {
   } catch {
     return null;
   }
-}
-
-/** Index of the first item stamped at or after `ts` (items oldest first). */
-export function firstAtOrAfter(items: readonly { readonly ts: number }[], ts: number): number {
-  let low = 0;
-  let high = items.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if ((items[mid]?.ts ?? Number.POSITIVE_INFINITY) < ts) low = mid + 1;
-    else high = mid;
-  }
-  return low;
 }
 
 /** Keeps time order; equal stamps keep arrival order (the database's id order). Appending is the usual case. */

@@ -3,7 +3,8 @@ import { snapSettlement } from "../core/trading/funding";
 import type { MarketSnapshot } from "../store/generated/client";
 import type { Tx } from "../store/outbox";
 import type { App } from "./context";
-import { firstAtOrAfter, marketMemory, parseBook, type MemoryPlan, type ParsedBook } from "./market-memory";
+import { firstAtOrAfter } from "../core/time-order";
+import { marketMemory, parseBook, type MemoryPlan, type ParsedBook } from "./market-memory";
 
 export { parseBook } from "./market-memory";
 

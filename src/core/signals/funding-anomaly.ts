@@ -1,4 +1,5 @@
 import { clamp, mean, round, sampleStd } from "../stats";
+import { firstAtOrAfter } from "../time-order";
 import type { StreamResult, TimedRate, VenueFundingView } from "./types";
 
 /**
@@ -35,12 +36,17 @@ export const DEFAULT_FUNDING_ANOMALY_PARAMS: FundingAnomalyParams = {
 
 const HOUR_MS = 3_600_000;
 
-/** Observations used as the baseline for `current`: strictly before it, inside the window. */
+/**
+ * Observations used as the baseline for `current`: strictly before it, inside the window. The
+ * history is oldest first (VenueFundingView's contract), so the window's edges are found by
+ * bisection instead of filtering ~700 readings per venue every cycle.
+ */
 export function fundingBaseline(history: readonly TimedRate[], currentTs: number, params: FundingAnomalyParams): TimedRate[] {
-  const earlier = history.filter((p) => p.ts < currentTs && p.ts >= currentTs - params.maxLookbackHours * HOUR_MS);
-  const inWindow = earlier.filter((p) => p.ts >= currentTs - params.windowHours * HOUR_MS);
-  if (inWindow.length >= params.minSamples) return inWindow;
-  return earlier.slice(Math.max(0, earlier.length - params.minSamples));
+  const end = firstAtOrAfter(history, currentTs);
+  const lookbackStart = firstAtOrAfter(history, currentTs - params.maxLookbackHours * HOUR_MS);
+  const windowStart = Math.max(lookbackStart, firstAtOrAfter(history, currentTs - params.windowHours * HOUR_MS));
+  if (end - windowStart >= params.minSamples) return history.slice(windowStart, end);
+  return history.slice(Math.max(lookbackStart, end - params.minSamples), Math.max(lookbackStart, end));
 }
 
 export function fundingAnomaly(venue: string, funding: VenueFundingView, params: FundingAnomalyParams = DEFAULT_FUNDING_ANOMALY_PARAMS): StreamResult {
