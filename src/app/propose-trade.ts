@@ -3,11 +3,12 @@ import type { VenueView } from "../core/signals/types";
 import { sizeMultiplier, tradingGate } from "../core/trading/account";
 import { describeStatus, isActive } from "../core/trading/lifecycle";
 import { buildProposalTerms, type MarketSpec } from "../core/trading/proposal-terms";
+import type { ProposalTerms } from "../core/trading/types";
 import type { TradeStatus } from "../core/trading/types";
 import { isLive } from "../exchange/broker";
 import { ExchangeError, venueName } from "../exchange/errors";
 import { transact } from "../store/database";
-import { insertProposal } from "../store/trade-repo";
+import { insertProposalsWithCards } from "../store/trade-repo";
 import type { App } from "./context";
 import { activeRiskProfile } from "./risk-profile";
 import { approveProposal } from "./decide-proposal";
@@ -77,6 +78,7 @@ export async function proposeTrades(app: App, now: number, requests: readonly Pr
       const busyRows = await tx.proposal.findMany({ where: { symbol: { in: ready.map((r) => r.request.symbol) }, status: { in: ACTIVE_STATUSES } }, select: { id: true, symbol: true, status: true } });
       const busy = new Map<string, { id: string; status: string }>(busyRows.map((p) => [p.symbol, p]));
       const outcomes: { index: number; skipped: string | null; ids: string[]; auto: boolean }[] = [];
+      const accepted: { index: number; terms: ProposalTerms }[] = [];
       for (const { index, request, price, spec } of ready) {
         const { id, symbol, side, horizonHours, signalId, regime, venueView } = request;
         const taken = busy.get(symbol);
@@ -101,10 +103,12 @@ export async function proposeTrades(app: App, now: number, requests: readonly Pr
           outcomes.push({ index, skipped: terms.reason, ids: [], auto: false });
           continue;
         }
-        outcomes.push({ index, skipped: null, ids: await insertProposal(tx, terms.terms, [{ kind: "card", proposalId: id }], now), auto: terms.terms.autoExecute });
+        accepted.push({ index, terms: terms.terms });
         // Two signals for one symbol in one batch: the second finds the first's proposal.
         busy.set(symbol, { id, status: "pending" });
       }
+      const cardIds = await insertProposalsWithCards(tx, accepted.map((a) => a.terms), now);
+      accepted.forEach(({ index, terms }, k) => outcomes.push({ index, skipped: null, ids: cardIds[k] ?? [], auto: terms.autoExecute }));
       return outcomes;
     });
     await app.dispatch(written.flatMap((w) => w.ids));

@@ -1,5 +1,5 @@
 import Decimal from "decimal.js";
-import type { ExitReason, Intent } from "../core/trading/intents";
+import { intentId, type ExitReason, type Intent } from "../core/trading/intents";
 import type { Decision, OrderState, PositionState, ProposalTerms, TradeEvent, TradeState } from "../core/trading/types";
 import type { FundingPayment, Order, Position, Proposal } from "./generated/client";
 import { writeIntents, type Tx } from "./outbox";
@@ -105,17 +105,34 @@ export async function loadTrades(tx: Tx, statuses: readonly TradeState["status"]
 
 /** A new pending proposal and its first intents (the card), in the caller's transaction. */
 export async function insertProposal(tx: Tx, terms: ProposalTerms, intents: readonly Intent[], now: number): Promise<string[]> {
-  await tx.proposal.create({
-    data: {
-      id: terms.id, signalId: terms.signalId, symbol: terms.symbol, venue: terms.venue, side: terms.side, status: "pending", version: 0,
-      refPrice: String(terms.refPrice), quantity: money(terms.quantity), notionalUsd: money(terms.notionalUsd), marginUsd: money(terms.marginUsd),
-      leverage: terms.leverage, stopPrice: String(terms.stopPrice), takeProfitPrice: String(terms.takeProfitPrice),
-      liquidationPrice: String(terms.liquidationPrice), expectedFeesUsd: money(terms.expectedFeesUsd), expectedFundingUsd: money(terms.expectedFundingUsd),
-      horizonHours: terms.horizonHours, autoExecute: terms.autoExecute, createdAt: new Date(terms.createdAt), expiresAt: new Date(terms.expiresAt),
-      updatedAt: new Date(now),
-    },
-  });
+  await tx.proposal.create({ data: proposalRow(terms, now) });
   return writeIntents(tx, intents, now, 0);
+}
+
+/**
+ * Several new proposals, each with its card, in two inserts (a cycle's fired signals). The cards'
+ * intent ids come from the new proposals' own ids, so none can exist yet: a plain insert, not the
+ * upsert `writeIntents` needs for intents two processes may both write.
+ */
+export async function insertProposalsWithCards(tx: Tx, all: readonly ProposalTerms[], now: number): Promise<string[][]> {
+  if (all.length === 0) return [];
+  await tx.proposal.createMany({ data: all.map((terms) => proposalRow(terms, now)) });
+  const cards = all.map((terms) => ({ kind: "card" as const, proposalId: terms.id }));
+  await tx.intent.createMany({
+    data: cards.map((intent) => ({ id: intentId(intent, 0), kind: intent.kind, payloadJson: JSON.stringify(intent), status: "pending", createdAt: new Date(now) })),
+  });
+  return cards.map((intent) => [intentId(intent, 0)]);
+}
+
+function proposalRow(terms: ProposalTerms, now: number) {
+  return {
+    id: terms.id, signalId: terms.signalId, symbol: terms.symbol, venue: terms.venue, side: terms.side, status: "pending", version: 0,
+    refPrice: String(terms.refPrice), quantity: money(terms.quantity), notionalUsd: money(terms.notionalUsd), marginUsd: money(terms.marginUsd),
+    leverage: terms.leverage, stopPrice: String(terms.stopPrice), takeProfitPrice: String(terms.takeProfitPrice),
+    liquidationPrice: String(terms.liquidationPrice), expectedFeesUsd: money(terms.expectedFeesUsd), expectedFundingUsd: money(terms.expectedFundingUsd),
+    horizonHours: terms.horizonHours, autoExecute: terms.autoExecute, createdAt: new Date(terms.createdAt), expiresAt: new Date(terms.expiresAt),
+    updatedAt: new Date(now),
+  };
 }
 
 function noteOf(state: TradeState): string | null {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { newProposalId } from "../../src/app/compute-signals";
 import { pauseTrading, resumeTrading } from "../../src/app/pause-trading";
-import { proposeTrade, type ProposalRequest } from "../../src/app/propose-trade";
+import { proposeTrade, proposeTrades, type ProposalRequest } from "../../src/app/propose-trade";
 import { applyAccount } from "../../src/app/trading-state";
 import type { App } from "../../src/app/context";
 import type { Actor } from "../../src/chat/transport";
@@ -89,5 +89,37 @@ describe("turning a fired signal into a proposal", () => {
     const waiting = await proposeTrade(off.app, request(off.app));
     expect((await off.app.db.proposal.findUniqueOrThrow({ where: { id: waiting.proposalId ?? "" } })).status).toBe("pending");
     expect(off.executions).toEqual([]);
+  });
+});
+
+describe("a cycle's fired signals proposed together", () => {
+  it("writes the ones the rules allow in one go, each with its card, and says why the others were not", async () => {
+    const { app, notices } = await newApp();
+    const taken = await proposeTrade(app, request(app, { symbol: "ETH/USDT:USDT", venueView: { price: 2000, funding: null } }));
+    const batch = [
+      request(app, { symbol: "MNT/USDT:USDT" }),
+      request(app, { symbol: "ETH/USDT:USDT", venueView: { price: 2000, funding: null } }), // already has a proposal
+      request(app, { symbol: "BTC/USDT:USDT", venueView: null }), // no fresh price
+      request(app, { symbol: "MNT/USDT:USDT" }), // twice in one batch: the first one is in flight
+      request(app, { symbol: "SOL/USDT:USDT", side: "long", venueView: { price: 150, funding: null } }),
+    ];
+    const results = await proposeTrades(app, app.clock(), batch);
+    expect(results.map((r) => r.proposalId)).toEqual([batch[0]?.id, null, null, null, batch[4]?.id]);
+    expect(results[1]?.skipped).toBe(`ETH/USDT:USDT already has an unanswered proposal (${taken.proposalId}).`);
+    expect(results[2]?.skipped).toMatch(/^no fresh price for BTC\/USDT:USDT/);
+    expect(results[3]?.skipped).toBe(`MNT/USDT:USDT already has an unanswered proposal (${batch[0]?.id}).`);
+    const stored = await app.db.proposal.findMany({ orderBy: { symbol: "asc" } });
+    expect(stored.map((p) => [p.symbol, p.side, p.status])).toEqual([["ETH/USDT:USDT", "short", "pending"], ["MNT/USDT:USDT", "short", "pending"], ["SOL/USDT:USDT", "long", "pending"]]);
+    // One card each (the hand-off order within a batch is not meaningful).
+    expect(notices.map((n) => (n.kind === "card" ? n.proposalId : n.kind)).sort()).toEqual([taken.proposalId, batch[0]?.id, batch[4]?.id].sort());
+  });
+
+  it("makes none while paused and writes nothing", async () => {
+    const { app } = await newApp();
+    await pauseTrading(app, alice, "maintenance");
+    const results = await proposeTrades(app, app.clock(), [request(app), request(app, { symbol: "ETH/USDT:USDT", venueView: { price: 2000, funding: null } })]);
+    expect(results.every((r) => r.proposalId === null && /paused/.test(r.skipped ?? ""))).toBe(true);
+    expect(await app.db.proposal.count()).toBe(0);
+    expect(await app.db.intent.count({ where: { kind: "card" } })).toBe(0);
   });
 });
