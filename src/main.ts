@@ -13,6 +13,7 @@ import { ensureRedis, RedisUnavailableError } from "./queue/redis";
 import { ALL_ROLES, startRuntime, type Role } from "./runtime";
 import { openDatabase } from "./store/database";
 import { startHttpServer } from "./web/http-server";
+import { createSignalWebhook } from "./web/signal-webhook";
 
 const TELEGRAM_WEBHOOK_PATH = "/telegram/webhook";
 
@@ -126,7 +127,10 @@ async function main(): Promise<void> {
     ...(broker === undefined ? {} : { broker }),
     settings: settingsFromConfig(config),
     queuePrefix: config.QUEUE_PREFIX,
-    startWeb: ({ app, queues }) => startHttpServer({ app, queues, port: config.PORT, host: config.HOST, ...(webhook ? { telegramWebhook: webhook } : {}) }),
+    startWeb: ({ app, queues }) => startHttpServer({
+      app, queues, port: config.PORT, host: config.HOST, ...(webhook ? { telegramWebhook: webhook } : {}),
+      ...(config.SIGNAL_WEBHOOK_SECRET ? { signalWebhook: createSignalWebhook(app, { secret: config.SIGNAL_WEBHOOK_SECRET }) } : {}),
+    }),
   });
   const mode = broker === undefined ? "paper" : "live";
   logger.info({ roles, symbols: config.SYMBOLS, venues: config.VENUES, mode, tradingVenue: config.TRADING_VENUE }, mode === "live" ? `perpbot started: LIVE trading on ${config.TRADING_VENUE}` : "perpbot started (paper trading)");

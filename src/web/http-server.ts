@@ -2,15 +2,25 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { App } from "../app/context";
 import { tradingGate } from "../app/trading-state";
 import type { Queues } from "../queue/queues";
+import { SIGNAL_WEBHOOK_PATH } from "./signal-webhook";
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => unknown;
 
+interface WebDeps {
+  app: App;
+  queues: Queues;
+  telegramWebhook?: { path: string; handler: RequestHandler };
+  /** The inbound signal webhook (src/web/signal-webhook.ts), only when SIGNAL_WEBHOOK_SECRET is set. */
+  signalWebhook?: RequestHandler;
+}
+
 /**
  * The `web` process: a health check for the platform's router, a JSON queue overview, and the
- * Telegram webhook when one is configured. Nothing here changes trading state by itself.
+ * Telegram webhook and the inbound signal webhook when configured. Nothing here changes trading
+ * state by itself (an inbound signal goes through the same proposal rules as the engine's).
  */
 /** `host`: the interface to bind, 127.0.0.1 unless given (nothing on the network can reach /queues by default). */
-export function startHttpServer(deps: { app: App; queues: Queues; port: number; host?: string; telegramWebhook?: { path: string; handler: RequestHandler } }): Promise<Server> {
+export function startHttpServer(deps: WebDeps & { port: number; host?: string }): Promise<Server> {
   const server = createServer((req, res) => {
     void route(deps, req, res).catch((error: unknown) => {
       deps.app.logger.error({ err: error, url: req.url }, "http request failed");
@@ -27,10 +37,14 @@ export function startHttpServer(deps: { app: App; queues: Queues; port: number; 
   });
 }
 
-async function route(deps: { app: App; queues: Queues; telegramWebhook?: { path: string; handler: RequestHandler } }, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function route(deps: WebDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const path = (req.url ?? "/").split("?")[0];
   if (deps.telegramWebhook && req.method === "POST" && path === deps.telegramWebhook.path) {
     await deps.telegramWebhook.handler(req, res);
+    return;
+  }
+  if (deps.signalWebhook && path === SIGNAL_WEBHOOK_PATH) {
+    await deps.signalWebhook(req, res);
     return;
   }
   if (req.method === "GET" && (path === "/health" || path === "/")) {
