@@ -81,13 +81,13 @@ const notes: string[] = [];
 /** Issue 8 point 10: the signals cycle's compute time, a poll's wall time under ccxt's pacing, resident memory. */
 async function marketFigures(ms: (x: number) => string): Promise<void> {
   const runs = QUICK ? 1 : 5;
-  process.stdout.write(`signals cycle, 100 symbols × 4 venues on a week of recorded data, ${runs} timed runs… `);
+  process.stdout.write(`signals cycle, 100 symbols × 4 venues on a month of recorded data, ${runs} timed runs… `);
   const c = await benchMarketCycle({ runs, readRuns: QUICK ? 0 : 3 });
   console.log("done\n");
   row(`signals cycle (computeSignals), ${c.symbols} symbols × ${c.venues} venues, data stored → last card queued, p50 / p99 of ${c.runs}`, `${ms(c.cycle.p50)} / ${ms(c.cycle.p99)}`, "≤ 100 ms", c.cycle.p99 <= 100);
-  row(`  first cycle of the process (cold)`, ms(c.cold));
+  row(`  first cycle of the process (cold: the market memory loads the month from the database)`, ms(c.cold));
   row(`  per symbol (p50 / ${c.symbols})`, ms(c.cycle.p50 / c.symbols));
-  if (c.reads !== null) row(`  of which the reads: ${c.symbols} loadMarketView, concurrent as in the cycle, p50`, ms(c.reads.p50));
+  if (c.reads !== null) row(`  of which the reads: loadMarketViews (memory caught up, ${c.symbols} views built), p50`, ms(c.reads.p50));
   row(`  baseline engine alone on the same views in memory (computeSignal + regime), p50 / p99`, `${ms(c.engine.p50)} / ${ms(c.engine.p99)}`);
   row(`  ratio cycle p50 / engine p50 (what the db reads and writes add)`, `${(c.cycle.p50 / c.engine.p50).toFixed(1)}×`);
   row(`  signals fired, proposals, card intents dispatched (per cycle)`, `${c.fired}, ${c.proposals}, ${c.cards}`);
@@ -124,6 +124,28 @@ async function marketFigures(ms: (x: number) => string): Promise<void> {
     const peak = f.peakBytes === undefined || f.peakBytes === null ? "" : ` (peak ${mb(f.peakBytes)})`;
     row(`RSS: ${f.label}`, `${mb(f.rssBytes)}${peak}${f.note === undefined ? "" : `; ${f.note}`}`, "< 150 MB", f.rssBytes < 150 * 1048576);
   }
+}
+
+/** Issue 9 point 9: chat delivery (alert latency, bursts, button acknowledgement), bench/chat-delivery.ts. */
+async function chatFigures(ms: (x: number) => string): Promise<void> {
+  const { benchChatDelivery } = await import("./chat-delivery");
+  process.stdout.write("chat delivery: alerts to 5 Telegram chats through the bot role, button presses… ");
+  const c = await benchChatDelivery({ quick: QUICK, redisUrl: process.env.REDIS_URL ?? "redis://127.0.0.1:6379" });
+  console.log("done\n");
+  if ("skipped" in c) {
+    row("chat delivery (Telegram stand-in)", `skipped: ${c.skipped}`);
+    return;
+  }
+  const d = (x: { p50: number; p99: number }): string => `${ms(x.p50)} / ${ms(x.p99)}`;
+  row(`alert: card intent dispatched → delivered (stand-in), lone card, ${c.chats} chats, p50 / p99 of ${c.idleCards * c.chats}`, d(c.idleCard));
+  row(`  burst of 100 alerts (a card + 99 texts) × ${c.bursts}, ${c.chats} chats: the first card, p50 / p99`, d(c.burstFirstCard), "≤ 100 ms", c.burstFirstCard.p99 <= 100);
+  row(`  burst: every alert, p50 / p99 (Telegram pacing 1 msg/s per chat; texts merged)`, d(c.burstAll));
+  row(`  burst: Telegram messages per chat for 100 alerts, missing after 30 s, doubled`, `${c.messagesPerChatPerBurst.toFixed(1)}, ${c.lost}, ${c.duplicated}`, "—, 0, 0", c.lost === 0 && c.duplicated === 0);
+  row(`  baseline telegraf sendMessage straight to the stand-in (no queue, no db), p50 / p99`, d(c.rawSend));
+  row(`  ratio lone card p50 / raw send p50 (what the queue, db and render add)`, `${(c.idleCard.p50 / c.rawSend.p50).toFixed(1)}×`);
+  row(`button press → answer (stand-in), default: real toast if decided within 250 ms, p50 / p99 of ${c.presses}`, d(c.ack), "≤ 20 ms", c.ack.p99 <= 20);
+  row(`  acknowledge first (budget 0: "Working on it…", result as a reply), p50 / p99`, d(c.ackFirst), "≤ 20 ms", c.ackFirst.p99 <= 20);
+  row(`  ratio default p50 / acknowledge-first p50 (the decision's cost in the answer)`, `${(c.ack.p50 / Math.max(c.ackFirst.p50, 0.5)).toFixed(1)}×`);
 }
 
 async function main(): Promise<void> {
@@ -217,6 +239,7 @@ async function main(): Promise<void> {
   }
 
   await marketFigures(ms);
+  await chatFigures(ms);
 
   printTable();
   for (const note of notes) console.log(note);

@@ -31,7 +31,9 @@ export const newProposalId = (): string => `p${randomBytes(6).toString("hex")}`;
 export async function computeSignals(app: App): Promise<SignalOutcome[]> {
   const now = app.clock();
   const { symbols } = app.settings;
-  const [params, views, previous] = await Promise.all([engineParamsAt(app, now), loadMarketViews(app, symbols, now), previousSignals(app, symbols)]);
+  const params = await engineParamsAt(app, now);
+  // The views carry the funding readings this engine's rule reads (not the whole week).
+  const [views, previous] = await Promise.all([loadMarketViews(app, symbols, now, { fundingRule: params.fundingAnomaly }), previousSignals(app, symbols)]);
   const decided = views.map((view) => {
     const engineSignal = computeSignal(view, params);
     // The regime caps leverage (5x when high); without enough candles it reads high, the safe side.

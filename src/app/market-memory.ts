@@ -1,5 +1,5 @@
 import type { Candle, TimedRate } from "../core/signals/types";
-import { firstAtOrAfter } from "../core/time-order";
+import { firstAtOrAfter, firstStampAtOrAfter } from "../core/time-order";
 import type { Db } from "../store/database";
 
 /**
@@ -25,14 +25,17 @@ import type { Db } from "../store/database";
 export interface MemoryPlan {
   readonly snapshotsMs: number;
   readonly printsMs: number;
+  /** The longest reach of perp bars (the trading venue's month, for the volatility regime). */
   readonly perpBarsMs: number;
+  /** Each venue's own reach of perp bars: the other venues' streams read a week and a bit. */
+  readonly perpBarsMsOf: (venue: string) => number;
   readonly spotBarsMs: number;
 }
 
 export type Levels = [number, number][];
 export interface ParsedBook { readonly bids: Levels; readonly asks: Levels }
 
-/** One stored snapshot, the fields the view reads; `book` is kept for the newest few only. */
+/** One stored snapshot, the fields the view reads of the latest and the one before it. */
 export interface SnapshotFacts {
   readonly id: number;
   readonly ts: number;
@@ -42,12 +45,12 @@ export interface SnapshotFacts {
   readonly lastPrice: number | null;
   readonly baseVolume24h: number | null;
   readonly hasBook: boolean;
-  /** The parsed levels (null: unreadable JSON); undefined once let go (see BOOKS_KEPT). */
-  book: ParsedBook | null | undefined;
+  /** The parsed levels; null when there were none or they were unreadable. */
+  readonly book: ParsedBook | null;
 }
 
-/** Books kept parsed per pair: the latest and the one before it are all a view reads. */
-const BOOKS_KEPT = 4;
+/** Full facts (book parsed) are kept for this many of a pair's newest snapshots: a view reads the latest and the book before it. */
+const HEADS_KEPT = 8;
 /** Slack kept beyond the plan, so a decision time a little earlier than the newest still reads from memory. */
 const SLACK_MS = 6 * 3_600_000;
 /** Old rows are let go at most this often (each pass walks every pair). */
@@ -55,11 +58,67 @@ const EVICT_EVERY_MS = 3_600_000;
 const TABLES = ["snapshots", "prints", "perp", "spot"] as const;
 type Table = (typeof TABLES)[number];
 
+/**
+ * A pair's snapshots as columns, oldest first: a week of polls is ~700 snapshots per pair and the
+ * view reads of most of them only the stamp, the rate and whether a book came. Columns of plain
+ * numbers cost 8 bytes a value; an object per snapshot cost ~150 bytes and ~10 heap objects to
+ * the garbage collector. The newest few keep their full facts.
+ */
+export class SnapshotColumns {
+  readonly ts: number[] = [];
+  readonly id: number[] = [];
+  /** NaN where the snapshot had no rate. */
+  readonly rate: number[] = [];
+  readonly hasBook: boolean[] = [];
+  /** Full facts of the HEADS_KEPT newest, by id. */
+  readonly heads = new Map<number, SnapshotFacts>();
+
+  insert(facts: SnapshotFacts): void {
+    // After any equal stamp: equal stamps keep the database's id order.
+    const at = firstStampAtOrAfter(this.ts, facts.ts + 1e-3);
+    if (at === this.ts.length) {
+      this.ts.push(facts.ts);
+      this.id.push(facts.id);
+      this.rate.push(facts.fundingRate ?? Number.NaN);
+      this.hasBook.push(facts.hasBook);
+    } else {
+      this.ts.splice(at, 0, facts.ts);
+      this.id.splice(at, 0, facts.id);
+      this.rate.splice(at, 0, facts.fundingRate ?? Number.NaN);
+      this.hasBook.splice(at, 0, facts.hasBook);
+    }
+    this.heads.set(facts.id, facts);
+    if (this.heads.size > HEADS_KEPT) {
+      let oldest: SnapshotFacts | null = null;
+      for (const head of this.heads.values()) if (oldest === null || head.ts < oldest.ts || (head.ts === oldest.ts && head.id < oldest.id)) oldest = head;
+      if (oldest !== null) this.heads.delete(oldest.id);
+    }
+  }
+
+  /** The polled readings with a rate stamped in [from, before), oldest first, as the view hands them on. */
+  polledBetween(from: number, before: number): TimedRate[] {
+    const out: TimedRate[] = [];
+    for (let i = firstStampAtOrAfter(this.ts, from), end = firstStampAtOrAfter(this.ts, before); i < end; i++) {
+      const rate = this.rate[i] ?? Number.NaN;
+      if (!Number.isNaN(rate)) out.push({ ts: this.ts[i] ?? 0, rate });
+    }
+    return out;
+  }
+
+  dropBefore(ts: number): void {
+    const cut = firstStampAtOrAfter(this.ts, ts);
+    if (cut === 0) return;
+    for (const id of this.id.slice(0, cut)) this.heads.delete(id);
+    this.ts.splice(0, cut);
+    this.id.splice(0, cut);
+    this.rate.splice(0, cut);
+    this.hasBook.splice(0, cut);
+  }
+}
+
 class PairMemory {
-  /** Every snapshot held, oldest first. */
-  readonly snapshots: SnapshotFacts[] = [];
-  /** The polled funding readings (snapshots with a rate) as the view hands them on, oldest first. */
-  readonly polled: TimedRate[] = [];
+  constructor(readonly venue: string) {}
+  readonly snapshots = new SnapshotColumns();
   /** Settled prints, the venue's own stamps, oldest first. */
   readonly prints: TimedRate[] = [];
   readonly perp: Candle[] = [];
@@ -71,6 +130,8 @@ export class MarketMemory {
   /** Rows of each table stamped at or after this are all held (null: nothing loaded yet). */
   private readonly coveredFrom: Record<Table, number | null> = { snapshots: null, prints: null, perp: null, spot: null };
   private readonly lastId: Record<Table, number> = { snapshots: 0, prints: 0, perp: 0, spot: 0 };
+  /** Perp bars of a venue whose reach is shorter are let go sooner: held from here on. */
+  private readonly perpCoveredFrom = new Map<string, number>();
   private lastEviction = 0;
   private refreshing: Promise<void> = Promise.resolve();
 
@@ -86,6 +147,8 @@ export class MarketMemory {
   pair(venue: string, symbol: string, table: Table, from: number): PairMemory | null {
     const covered = this.coveredFrom[table];
     if (covered === null || from < covered) return null;
+    const venueCovered = table === "perp" ? this.perpCoveredFrom.get(venue) : undefined;
+    if (venueCovered !== undefined && from < venueCovered) return null;
     return this.pairs.get(key(venue, symbol)) ?? EMPTY;
   }
 
@@ -110,7 +173,7 @@ export class MarketMemory {
       this.coveredFrom[table] = from[table];
       this.lastId[table] = upTo[table];
     }
-    this.lastEviction = now;
+    this.evict(now);
   }
 
   private covered(): Record<Table, number> {
@@ -158,29 +221,17 @@ export class MarketMemory {
   }
 
   private addSnapshot(row: { id: number; venue: string; symbol: string; ts: Date; fundingRate: number | null; fundingIntervalHours: number | null; markPrice: number | null; lastPrice: number | null; baseVolume24h: number | null; bookJson: string | null }): void {
-    const pair = this.pairFor(row.venue, row.symbol);
-    const ts = row.ts.getTime();
-    const facts: SnapshotFacts = {
-      id: row.id, ts, fundingRate: row.fundingRate, fundingIntervalHours: row.fundingIntervalHours, markPrice: row.markPrice,
+    this.pairFor(row.venue, row.symbol).snapshots.insert({
+      id: row.id, ts: row.ts.getTime(), fundingRate: row.fundingRate, fundingIntervalHours: row.fundingIntervalHours, markPrice: row.markPrice,
       lastPrice: row.lastPrice, baseVolume24h: row.baseVolume24h, hasBook: row.bookJson !== null, book: parseBook(row.bookJson),
-    };
-    insertByTs(pair.snapshots, facts);
-    if (row.fundingRate !== null) insertByTs(pair.polled, { ts, rate: row.fundingRate });
-    // Only the newest few books stay parsed: the view reads the latest and the one before it.
-    let kept = 0;
-    for (let i = pair.snapshots.length - 1; i >= 0; i--) {
-      const snapshot = pair.snapshots[i];
-      if (snapshot === undefined || !snapshot.hasBook || snapshot.book === undefined) continue;
-      kept += 1;
-      if (kept > BOOKS_KEPT) snapshot.book = undefined;
-    }
+    });
   }
 
   private pairFor(venue: string, symbol: string): PairMemory {
     const k = key(venue, symbol);
     let pair = this.pairs.get(k);
     if (pair === undefined) {
-      pair = new PairMemory();
+      pair = new PairMemory(venue);
       this.pairs.set(k, pair);
     }
     return pair;
@@ -191,17 +242,18 @@ export class MarketMemory {
     const from = this.horizons(now);
     for (const table of TABLES) this.coveredFrom[table] = Math.max(this.coveredFrom[table] ?? from[table], from[table]);
     for (const pair of this.pairs.values()) {
-      dropBefore(pair.snapshots, from.snapshots);
-      dropBefore(pair.polled, from.snapshots);
+      pair.snapshots.dropBefore(from.snapshots);
       dropBefore(pair.prints, from.prints);
-      dropBefore(pair.perp, from.perp);
+      const perpFrom = Math.max(from.perp, now - this.plan.perpBarsMsOf(pair.venue) - SLACK_MS);
+      this.perpCoveredFrom.set(pair.venue, Math.max(this.perpCoveredFrom.get(pair.venue) ?? perpFrom, perpFrom));
+      dropBefore(pair.perp, this.perpCoveredFrom.get(pair.venue) ?? from.perp);
       dropBefore(pair.spot, from.spot);
     }
     this.lastEviction = now;
   }
 }
 
-const EMPTY = new PairMemory();
+const EMPTY = new PairMemory("");
 const key = (venue: string, symbol: string): string => `${venue}\u0000${symbol}`;
 const lastIdOf = (rows: readonly { id: number }[]): number => rows.at(-1)?.id ?? 0;
 const candleOf = (r: { ts: Date; open: number; high: number; low: number; close: number; volume: number }): Candle => ({

@@ -1,9 +1,10 @@
 import type { Candle, SymbolMarketView, TimedRate, VenueView } from "../core/signals/types";
+import { fundingBaseline, type FundingAnomalyParams } from "../core/signals/funding-anomaly";
 import { snapSettlement } from "../core/trading/funding";
 import type { MarketSnapshot } from "../store/generated/client";
 import type { Tx } from "../store/outbox";
 import type { App } from "./context";
-import { firstAtOrAfter } from "../core/time-order";
+import { firstAtOrAfter, firstStampAtOrAfter } from "../core/time-order";
 import { marketMemory, parseBook, type MemoryPlan, type ParsedBook } from "./market-memory";
 
 export { parseBook } from "./market-memory";
@@ -26,8 +27,8 @@ interface VenueRows {
   readonly latest: Pick<MarketSnapshot, "fundingRate" | "fundingIntervalHours" | "markPrice" | "lastPrice" | "baseVolume24h"> & { readonly ts: number; readonly book: ParsedBook | null };
   /** Settled prints as stored (the venue's stamps), oldest first. */
   readonly settled: readonly TimedRate[];
-  /** Polled readings with a rate, in [since, latest), oldest first. */
-  readonly polled: readonly TimedRate[];
+  /** Polled readings with a rate stamped in [from, before) — asked for, since the rule may need only its window. */
+  readonly polled: (from: number, before: number) => TimedRate[];
   readonly previousBook: { ts: number; book: ParsedBook } | null;
   readonly perpCandles: readonly Candle[];
   readonly spotCandles: readonly Candle[];
@@ -52,14 +53,14 @@ export async function loadMarketView(app: App, symbol: string, now: number): Pro
  * it. Whatever it does not hold (a decision time before what it loaded) is read from the database,
  * with the same rules: both paths end in `venueView`.
  */
-export async function loadMarketViews(app: App, symbols: readonly string[], now: number): Promise<SymbolMarketView[]> {
+export async function loadMarketViews(app: App, symbols: readonly string[], now: number, options: ViewOptions = {}): Promise<SymbolMarketView[]> {
   const memory = marketMemory(app.db, memoryPlan(app));
   await memory.refresh(now);
   return Promise.all(symbols.map(async (symbol) => {
     const views = await Promise.all(app.settings.venues.map(async (venue) => {
       const held = fromMemory(app, memory, venue, symbol, now);
       const rows = held === "ask the database" ? await fromDatabase(app, venue, symbol, now) : held;
-      return rows === null ? null : venueView(venue, rows);
+      return rows === null ? null : venueView(venue, rows, options.fundingRule);
     }));
     return { symbol, ts: now, venues: views.filter((v): v is VenueView => v !== null) };
   }));
@@ -82,15 +83,28 @@ export async function loadMarketViewsFromDatabase(app: App, symbols: readonly st
 
 function memoryPlan(app: App): MemoryPlan {
   const reach = LOOKBACK_MS + app.settings.marketData.maxDataAgeMs;
-  return { snapshotsMs: reach, printsMs: reach + SETTLEMENT_TOLERANCE_MS, perpBarsMs: REGIME_BARS_MS, spotBarsMs: STREAM_BARS_MS };
+  return { snapshotsMs: reach, printsMs: reach + SETTLEMENT_TOLERANCE_MS, perpBarsMs: REGIME_BARS_MS, perpBarsMsOf: (venue) => barsReach(app, venue), spotBarsMs: STREAM_BARS_MS };
 }
 
 const barsReach = (app: App, venue: string): number => (venue === app.settings.tradingVenue ? REGIME_BARS_MS : STREAM_BARS_MS);
 
+export interface ViewOptions {
+  /**
+   * The funding stream's rule the views are for (the signals cycle passes its engine's): the
+   * funding history is then cut to the readings that rule reads — its window, or its last few
+   * readings when the window is thin (`fundingBaseline`) — instead of the whole week, which is
+   * what the stream would keep of it anyway. Without a rule, the week.
+   */
+  readonly fundingRule?: FundingAnomalyParams;
+}
+
 /** Builds the view from the rows; null `rows` (no fresh snapshot) was handled by the caller. */
-function venueView(venue: string, rows: VenueRows): VenueView {
+function venueView(venue: string, rows: VenueRows, fundingRule?: FundingAnomalyParams): VenueView {
   const { latest } = rows;
-  const history = mergeByTs(settledBetween(rows.settled, latest.ts - LOOKBACK_MS, latest.ts), rows.polled);
+  const since = latest.ts - LOOKBACK_MS;
+  const settled = settledBetween(rows.settled, since, latest.ts);
+  const week = (): TimedRate[] => mergeByTs(settled, rows.polled(since, latest.ts));
+  const history = fundingRule === undefined ? week() : ruleSample(settled, rows.polled, week, latest.ts, fundingRule);
   return {
     venue,
     price: latest.markPrice ?? latest.lastPrice ?? 0,
@@ -122,23 +136,24 @@ function fromMemory(app: App, memory: ReturnType<typeof marketMemory>, venue: st
   const perp = memory.pair(venue, symbol, "perp", now - barsReach(app, venue));
   const spot = memory.pair(venue, symbol, "spot", now - STREAM_BARS_MS);
   if (snapshots === null || prints === null || perp === null || spot === null) return ask;
-  const held = snapshots.snapshots;
-  const at = firstAtOrAfter(held, now + 1) - 1;
-  const latest = held[at];
+  const columns = snapshots.snapshots;
+  const at = firstStampAtOrAfter(columns.ts, now + 1) - 1;
+  const latestTs = columns.ts[at];
   // Everything stamped since the reach is held, so no snapshot here means none fresh.
-  if (latest === undefined || !isFresh(app, latest.ts, now)) return null;
-  if (latest.book === undefined) return ask; // its levels were let go (a decision time in the past)
+  if (latestTs === undefined || !isFresh(app, latestTs, now)) return null;
+  const latest = columns.heads.get(columns.id[at] ?? Number.NaN);
+  if (latest === undefined) return ask; // not among the newest (a decision time in the past)
   let before = at - 1;
-  while (before >= 0 && (held[before]?.hasBook !== true || (held[before]?.ts ?? 0) >= latest.ts)) before -= 1;
-  const previous = held[before];
-  if (previous === undefined || previous.book === undefined) return ask; // an older one may be stored, or its levels were let go
+  while (before >= 0 && (columns.hasBook[before] !== true || (columns.ts[before] ?? 0) >= latest.ts)) before -= 1;
+  const previous = before < 0 ? undefined : columns.heads.get(columns.id[before] ?? Number.NaN);
+  if (previous === undefined) return ask; // an older one may be stored, or it is no longer among the newest
   const previousBook = previous.book === null ? null : { ts: previous.ts, book: previous.book };
   const since = latest.ts - LOOKBACK_MS;
   const window = settledWindow(latest.ts, now);
   return {
-    latest: { ...latest, book: latest.book },
+    latest,
     settled: between(prints.prints, window.from, window.before),
-    polled: between(snapshots.polled, since, latest.ts),
+    polled: (from, before) => columns.polledBetween(Math.max(from, since), Math.min(before, latest.ts)),
     previousBook,
     perpCandles: closedBars(perp.perp, now, barsReach(app, venue)),
     spotCandles: closedBars(spot.spot, now, STREAM_BARS_MS),
@@ -171,14 +186,27 @@ async function fromDatabase(app: App, venue: string, symbol: string, now: number
     storedBars(app, "spot", venue, symbol, now, STREAM_BARS_MS),
   ]);
   const previousBook = previous === null ? null : parseBook(previous.bookJson);
+  const polledRates = polled.map((p) => ({ ts: p.ts.getTime(), rate: p.fundingRate ?? 0 }));
   return {
     latest: { ...latest, ts: latestTs, book: parseBook(latest.bookJson) },
     settled: settled.map((p) => ({ ts: p.ts.getTime(), rate: p.rate })),
-    polled: polled.map((p) => ({ ts: p.ts.getTime(), rate: p.fundingRate ?? 0 })),
+    polled: (from, before) => between(polledRates, from, before),
     previousBook: previous === null || previousBook === null ? null : { ts: previous.ts.getTime(), book: previousBook },
     perpCandles,
     spotCandles,
   };
+}
+
+/**
+ * `fundingBaseline(mergeByTs(settled, polled), currentTs, rule)` without merging the whole week:
+ * the window's tails of both lists are merged; only a thin window (fewer readings than the rule
+ * needs) falls back to the whole merge.
+ */
+function ruleSample(settled: readonly TimedRate[], polled: VenueRows["polled"], week: () => TimedRate[], currentTs: number, rule: FundingAnomalyParams): TimedRate[] {
+  const windowStart = Math.max(currentTs - rule.windowHours * HOUR_MS, currentTs - LOOKBACK_MS);
+  const inWindow = mergeByTs(settled.slice(firstAtOrAfter(settled, windowStart)), polled(windowStart, currentTs));
+  const sample = fundingBaseline(inWindow, currentTs, rule);
+  return sample.length >= rule.minSamples ? sample : fundingBaseline(week(), currentTs, rule);
 }
 
 /** Stored prints by settlement: snapped, in [from, before), the first stored print of each settlement only. */

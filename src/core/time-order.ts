@@ -11,3 +11,15 @@ export function firstAtOrAfter(items: readonly { readonly ts: number }[], ts: nu
   }
   return low;
 }
+
+/** The same over bare stamps (a column of epoch ms, oldest first). */
+export function firstStampAtOrAfter(stamps: readonly number[], ts: number): number {
+  let low = 0;
+  let high = stamps.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if ((stamps[mid] ?? Number.POSITIVE_INFINITY) < ts) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { loadMarketViews, loadMarketViewsFromDatabase } from "../../src/app/market-view";
 import { seededRandom } from "../../src/core/random";
+import { DEFAULT_FUNDING_ANOMALY_PARAMS, fundingAnomaly } from "../../src/core/signals/funding-anomaly";
+import type { SymbolMarketView } from "../../src/core/signals/types";
 import { useRecordingApps } from "../support/test-env";
 
 /**
@@ -69,6 +71,10 @@ async function expectSameViews(app: Awaited<ReturnType<typeof newApp>>["app"], n
   const fromMemory = await loadMarketViews(app, SYMBOLS, now);
   const fromDatabase = await loadMarketViewsFromDatabase(app, SYMBOLS, now);
   expect(fromMemory).toEqual(fromDatabase);
+  // Views cut to the funding stream's rule (as the signals cycle asks for them) score the same.
+  const cut = await loadMarketViews(app, SYMBOLS, now, { fundingRule: DEFAULT_FUNDING_ANOMALY_PARAMS });
+  const score = (views: readonly SymbolMarketView[]) => views.map((v) => v.venues.map((x) => (x.funding === null ? null : fundingAnomaly(x.venue, x.funding))));
+  expect(score(cut)).toEqual(score(fromDatabase));
 }
 
 describe("the market memory gives the database's views", () => {
@@ -129,5 +135,25 @@ describe("the market memory gives the database's views", () => {
     expect(views.map((v) => v.venues.map((x) => x.venue))).toEqual([[], ["okx"]]);
     expect(views[1]?.venues[0]?.funding?.current).toEqual({ ts: later - MIN, rate: 0.0003 });
     await expectSameViews(app, later);
+  }, 60_000);
+
+  it("cuts a thin funding window (fewer readings than the rule needs) to the rule's last readings, as the stream would", async () => {
+    const env = await newApp({ now: T0 + 6 * DAY, settings: { symbols: SYMBOLS, venues: ["okx"], tradingVenue: "okx" } });
+    const { db } = env.app;
+    const symbol = SYMBOLS[0] ?? "";
+    // A snapshot every 12 h and a print every 8 h: 2 + 3 readings a day, fewer than the 6 the rule needs.
+    for (let t = T0; t <= T0 + 6 * DAY; t += 12 * HOUR) {
+      await db.marketSnapshot.create({ data: { venue: "okx", symbol, ts: new Date(t), fundingRate: 0.0001 * ((t / HOUR) % 7), fundingIntervalHours: 8, markPrice: 100, lastPrice: 100 } });
+    }
+    for (let t = T0; t < T0 + 6 * DAY; t += 8 * HOUR) await db.fundingPrint.create({ data: { venue: "okx", symbol, ts: new Date(t + 3), rate: 0.00005 * ((t / HOUR) % 5) } });
+    const now = T0 + 6 * DAY + MIN;
+    const cut = await loadMarketViews(env.app, [symbol], now, { fundingRule: DEFAULT_FUNDING_ANOMALY_PARAMS });
+    const full = await loadMarketViewsFromDatabase(env.app, [symbol], now);
+    const funding = (views: readonly SymbolMarketView[]) => views[0]?.venues[0]?.funding ?? null;
+    expect(funding(cut)?.history.length).toBe(DEFAULT_FUNDING_ANOMALY_PARAMS.minSamples);
+    expect(funding(full)?.history.length).toBeGreaterThan(20);
+    const cutFunding = funding(cut);
+    const fullFunding = funding(full);
+    expect(cutFunding === null ? null : fundingAnomaly("okx", cutFunding)).toEqual(fullFunding === null ? null : fundingAnomaly("okx", fullFunding));
   }, 60_000);
 });

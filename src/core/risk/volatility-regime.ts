@@ -174,20 +174,32 @@ function baselineReadings(returnAt: Float64Array, hasReturn: Uint8Array, lastSlo
     }
   }
   const readings: number[] = [];
+  // Plain locals updated inline (no helper closure: numbers a closure updates live boxed on the heap).
   let count = 0;
   let sum = 0;
   let squares = 0;
-  const add = (slot: number, sign: 1 | -1): void => {
-    if (slot < 0 || slot >= returnAt.length || hasReturn[slot] !== 1) return;
+  const slots = returnAt.length;
+  for (let slot = Math.max(0, firstEnd - width + 1); slot < Math.min(firstEnd, slots); slot++) {
+    if (hasReturn[slot] !== 1) continue;
     const d = (returnAt[slot] ?? 0) - pivot;
-    count += sign;
-    sum += sign * d;
-    squares += sign * d * d;
-  };
-  for (let slot = firstEnd - width + 1; slot < firstEnd; slot++) add(slot, 1);
+    count += 1;
+    sum += d;
+    squares += d * d;
+  }
   for (let end = firstEnd; end <= lastEnd; end++) {
-    add(end, 1);
-    add(end - width, -1);
+    if (end >= 0 && end < slots && hasReturn[end] === 1) {
+      const d = (returnAt[end] ?? 0) - pivot;
+      count += 1;
+      sum += d;
+      squares += d * d;
+    }
+    const gone = end - width;
+    if (gone >= 0 && gone < slots && hasReturn[gone] === 1) {
+      const d = (returnAt[gone] ?? 0) - pivot;
+      count -= 1;
+      sum -= d;
+      squares -= d * d;
+    }
     if (count >= minReturns && count >= 2) readings.push(Math.sqrt(Math.max(0, squares - (sum * sum) / count) / (count - 1)));
   }
   return readings;
