@@ -34,15 +34,21 @@ export interface BandDepth {
   readonly imbalance: number;
 }
 
-/** Depth within ±band of mid; null when a side is empty (no mid, no imbalance). */
+/**
+ * Depth within ±band of mid; null when a side is empty (no mid, no imbalance). Plain loops: it runs
+ * twice per venue and symbol every cycle, and the levels are summed in book order as before.
+ */
 export function bandDepth(book: VenueBookView, bandFraction: number): BandDepth | null {
-  const bids = book.bids.filter(([price, qty]) => price > 0 && qty > 0);
-  const asks = book.asks.filter(([price, qty]) => price > 0 && qty > 0);
-  if (bids.length === 0 || asks.length === 0) return null;
-  const mid = (Math.max(...bids.map(([price]) => price)) + Math.min(...asks.map(([price]) => price))) / 2;
-  const within = (price: number): boolean => Math.abs(price - mid) <= bandFraction * mid;
-  const bidDepth = bids.reduce((sum, [price, qty]) => (within(price) ? sum + qty : sum), 0);
-  const askDepth = asks.reduce((sum, [price, qty]) => (within(price) ? sum + qty : sum), 0);
+  let bestBid = Number.NEGATIVE_INFINITY;
+  let bestAsk = Number.POSITIVE_INFINITY;
+  for (const [price, qty] of book.bids) if (price > 0 && qty > 0 && price > bestBid) bestBid = price;
+  for (const [price, qty] of book.asks) if (price > 0 && qty > 0 && price < bestAsk) bestAsk = price;
+  if (bestBid === Number.NEGATIVE_INFINITY || bestAsk === Number.POSITIVE_INFINITY) return null;
+  const mid = (bestBid + bestAsk) / 2;
+  let bidDepth = 0;
+  let askDepth = 0;
+  for (const [price, qty] of book.bids) if (price > 0 && qty > 0 && Math.abs(price - mid) <= bandFraction * mid) bidDepth += qty;
+  for (const [price, qty] of book.asks) if (price > 0 && qty > 0 && Math.abs(price - mid) <= bandFraction * mid) askDepth += qty;
   return { mid, bidDepth, askDepth, imbalance: (bidDepth - askDepth) / (bidDepth + askDepth) };
 }
 

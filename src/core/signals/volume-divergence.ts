@@ -52,27 +52,29 @@ export function volumeDivergence(
   const spot = byHour(venue.spotCandles, fromTs, endTs);
   const slotOf = (ts: number): number => (ts - fromTs) / HOUR_MS;
 
-  /** ln(Σ perp volume / Σ spot volume) over the hours [start, start + recentHours); null on any hole. */
-  const logRatioFrom = (start: number): number | null => {
+  /** ln(Σ perp volume / Σ spot volume) over the hours [start, start + recentHours); NaN on any hole (a number, not null: no boxing). */
+  const logRatioFrom = (start: number): number => {
     let perpVolume = 0;
     let spotVolume = 0;
+    const first = slotOf(start);
     for (let h = 0; h < params.recentHours; h++) {
-      const p = perp[slotOf(start) + h];
-      const s = spot[slotOf(start) + h];
-      if (p === undefined || s === undefined) return null;
+      const p = perp[first + h];
+      const s = spot[first + h];
+      if (p === undefined || s === undefined) return Number.NaN;
       perpVolume += p.volume;
       spotVolume += s.volume;
     }
-    return perpVolume > 0 && spotVolume > 0 ? Math.log(perpVolume / spotVolume) : null;
+    return perpVolume > 0 && spotVolume > 0 ? Math.log(perpVolume / spotVolume) : Number.NaN;
   };
 
   const recentStart = endTs - params.recentHours * HOUR_MS;
-  const recent = logRatioFrom(recentStart);
+  const recentRatio = logRatioFrom(recentStart);
+  const recent = Number.isNaN(recentRatio) ? null : recentRatio;
   const baseline: number[] = [];
   // Baseline windows end at or before the recent window starts: no overlap with what is judged.
   for (let start = fromTs; start + params.recentHours * HOUR_MS <= recentStart; start += HOUR_MS) {
     const ratio = logRatioFrom(start);
-    if (ratio !== null) baseline.push(ratio);
+    if (!Number.isNaN(ratio)) baseline.push(ratio);
   }
   const unavailable = (reason: string): StreamResult => ({
     stream: "volume-divergence", venue: venue.venue, available: false, score: 0, confirms: "neutral",
