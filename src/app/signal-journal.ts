@@ -20,13 +20,14 @@ export async function previousSignals(app: App, symbols: readonly string[]): Pro
   const newest = await app.db.signal.findFirst({ orderBy: { id: "desc" }, select: { id: true } });
   const memory = remembered.get(app.db);
   const newestId = newest?.id ?? 0;
-  if (memory !== undefined && memory.lastId === newestId && symbols.every((s) => memory.bySymbol.has(s))) return memory.bySymbol;
+  // A copy: the cycle compares against it after journaling its own decisions into the memory.
+  if (memory !== undefined && memory.lastId === newestId && symbols.every((s) => memory.bySymbol.has(s))) return new Map(memory.bySymbol);
   const rows = await Promise.all(symbols.map(async (symbol) => [symbol, await app.db.signal.findFirst({
     where: { symbol }, orderBy: { ts: "desc" }, select: { fired: true, direction: true },
   })] as const));
   const fresh: Remembered = { lastId: newestId, bySymbol: new Map(rows) };
   remembered.set(app.db, fresh);
-  return fresh.bySymbol;
+  return new Map(fresh.bySymbol);
 }
 
 /** Journals every decision of the cycle in one insert; returns the signal ids in the order of `decisions`. */

@@ -56,4 +56,16 @@ describe("signal journal", () => {
     await app.db.signal.deleteMany({});
     expect([...(await previousSignals(app, SYMBOLS)).values()]).toEqual([null, null, null]);
   });
+
+  it("gives each cycle the decisions as they were before it: journaling the cycle's own does not change what it compares with", async () => {
+    const { app } = await newApp({ now: T, settings: { symbols: SYMBOLS } });
+    const symbol = SYMBOLS[0] ?? "";
+    const cold = await previousSignals(app, SYMBOLS);
+    await journalSignals(app, T, [{ symbol, decision: decision("short") }]);
+    expect(cold.get(symbol)).toBeNull();
+    const warm = await previousSignals(app, SYMBOLS);
+    await journalSignals(app, T + 1, [{ symbol, decision: decision("long") }]);
+    expect(warm.get(symbol)).toEqual({ fired: true, direction: "short" });
+    expect((await previousSignals(app, SYMBOLS)).get(symbol)).toEqual({ fired: true, direction: "long" });
+  });
 });
