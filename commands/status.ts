@@ -5,6 +5,8 @@ import { readAccount } from "../src/app/trading-state";
 import { tradingGate } from "../src/core/trading/account";
 import { formatUsd } from "../src/chat/render/proposal-card";
 import { crossVenueLines, marketHealthLines } from "../src/app/market-status";
+import { takeUndelivered } from "../src/app/undelivered-notices";
+import { utcTime } from "../src/chat/render/desk-format";
 import type { Command } from "./command";
 
 export const statusCommand: Command = {
@@ -15,18 +17,20 @@ export const statusCommand: Command = {
   role: "viewer",
   async run(app) {
     const now = app.clock();
-    const [drawdown, book, pending, engine, health, crossVenue] = await Promise.all([
+    const [drawdown, book, pending, engine, health, crossVenue, undelivered] = await Promise.all([
       readAccount(app), portfolio(app, now),
       app.db.proposal.count({ where: { status: "pending", expiresAt: { gt: new Date(now) } } }),
       engineParamsAt(app, now),
       marketHealthLines(app, now),
       crossVenueLines(app, now),
+      takeUndelivered(app), // shown once, then cleared (src/app/undelivered-notices.ts)
     ]);
     const gate = tradingGate(drawdown, now);
     const ddPct = drawdown.peakEquity > 0 ? round(((drawdown.peakEquity - book.equity.toNumber()) / drawdown.peakEquity) * 100, 2) : 0;
     const lines = [
       `perpbot — ${app.broker.mode.toUpperCase()} trading ${gate.open ? "ACTIVE" : "PAUSED"}`,
       gate.open ? "New signals become proposals." : gate.reason,
+      ...undelivered.map((u) => `⚠️ ${u.count === 1 ? "1 alert" : `${u.count} alerts`} could not be delivered to ${u.platform} since ${utcTime(u.since, now)} (gave up after every retry; details in the log).`),
       `Equity ${formatUsd(book.equity)} (peak ${formatUsd(drawdown.peakEquity)}, drawdown ${Math.max(0, ddPct)}%${drawdown.sizeHalved ? ", size halved" : ""})`,
       `Open positions: ${book.open.length}; proposals waiting: ${pending}`,
       `Signals: ${engine.ensemble.profile} profile, stream weights ${engine.ensemble.modelVersion === "prior-v1" ? "at their priors (no calibration yet)" : `from ${engine.ensemble.modelVersion}`}.`,

@@ -1,6 +1,7 @@
 import type { Job } from "bullmq";
 import type { App } from "../src/app/context";
-import { deliverNotice, ledgerKey, type DeliveryLedger } from "../src/chat/notifier";
+import { recordUndelivered } from "../src/app/undelivered-notices";
+import { deliverNotice, ledgerKey, NoticeNotDelivered, type DeliveryLedger } from "../src/chat/notifier";
 import type { ChatTransport } from "../src/chat/transport";
 import type { JobData, QUEUE } from "../src/queue/queues";
 
@@ -22,7 +23,17 @@ export function sendNotificationJob(deps: { app: App; transports: readonly ChatT
         await job.updateProgress({ delivered: [...delivered] });
       },
     };
-    await deliverNotice(deps.app, deps.transports, notice, ledger);
+    try {
+      await deliverNotice(deps.app, deps.transports, notice, ledger);
+    } catch (error) {
+      // The last attempt: the platforms still missing it are recorded, for the next /status to say.
+      if (error instanceof NoticeNotDelivered && job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
+        const now = deps.app.clock();
+        for (const platform of error.platforms) await recordUndelivered(deps.app, platform, now).catch(() => undefined);
+        deps.app.logger.error({ platforms: error.platforms, jobId: job.id, error: error.message.slice(0, 300) }, "a notice could not be delivered after every retry; recorded for /status");
+      }
+      throw error;
+    }
   };
 }
 

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { App, Notice } from "../app/context";
 import { crashPoint } from "../crash-points";
 import { loadTrade } from "../store/trade-repo";
@@ -32,6 +33,29 @@ export async function deliverNotice(app: App, transports: readonly ChatTransport
     throwIfFailed(sent.failures, "text notice");
     return;
   }
+  await oneCardAtATime(notice.proposalId, () => deliverCard(app, transports, notice.proposalId));
+}
+
+/**
+ * Card jobs run several at once (src/queue/workers.ts), and two for one proposal (its proposal and
+ * an auto-executed fill) would both find no copy yet and both post one. They take turns instead;
+ * cards of different proposals still go out together.
+ */
+const cardTurns = new Map<string, Promise<void>>();
+async function oneCardAtATime(proposalId: string, deliver: () => Promise<void>): Promise<void> {
+  const before = cardTurns.get(proposalId) ?? Promise.resolve();
+  const mine = before.then(deliver, deliver);
+  const settled = mine.then(() => undefined, () => undefined);
+  cardTurns.set(proposalId, settled);
+  try {
+    await mine;
+  } finally {
+    if (cardTurns.get(proposalId) === settled) cardTurns.delete(proposalId);
+  }
+}
+
+async function deliverCard(app: App, transports: readonly ChatTransport[], proposalId: string): Promise<void> {
+  const notice = { kind: "card" as const, proposalId };
   const stored = await loadTrade(app.db, notice.proposalId);
   if (stored === null) {
     app.logger.warn({ proposalId: notice.proposalId }, "notice for an unknown proposal dropped");
@@ -48,28 +72,29 @@ export async function deliverNotice(app: App, transports: readonly ChatTransport
   const sent = await broadcastAll(transports, card, (platform) => chatsOf(posted, platform));
   const refs = sent.refs;
   if (refs.length > 0) crashPoint("after-card-send");
-  for (const ref of refs) {
-    await app.db.chatMessage.upsert({
-      where: { platform_chatId_messageId: { platform: ref.platform, chatId: ref.chatId, messageId: ref.messageId } },
-      create: { proposalId: notice.proposalId, ...ref, version: stored.version }, update: { version: stored.version },
-    });
-  }
+  const cardHash = shownHash(card);
+  for (const ref of refs) await recordCopy(app, notice.proposalId, ref, stored.version, cardHash);
   // Every copy at once: one platform's rate limit must not hold back the edits on the others.
-  const edits = await Promise.allSettled(messages.map(async (message) => {
-    if (message.version >= stored.version) return;
+  const edits = await Promise.all(messages.map(async (message): Promise<Failure | null> => {
+    if (message.version >= stored.version) return null;
     const transport = transports.find((t) => t.platform === message.platform);
-    if (transport === undefined) return;
+    if (transport === undefined) return null;
     const ref = { platform: transport.platform, chatId: message.chatId, messageId: message.messageId };
     try {
       let shown = stored;
       let text = card;
+      let onScreen = message.shownHash;
       // Two card jobs may edit one message at once (a retry after a Redis hiccup, a slow chat API):
       // an edit rendered earlier can land after a newer one. So after each edit the trade is read
       // again, and if it moved on meanwhile the newest state is shown once more: the last edit to
       // land is then always followed by a check that sees the latest version.
       for (let round = 0; round < MAX_EDIT_ROUNDS; round += 1) {
-        await transport.edit(ref, text);
-        await app.db.chatMessage.updateMany({ where: { id: message.id, version: { lt: shown.version } }, data: { version: shown.version } });
+        // Most new versions change nothing a reader sees (an order id noted, a fill booked): such an
+        // edit is not sent at all (it would cost a request, and a 400 "not modified" on Telegram).
+        const hash = shownHash(text);
+        if (hash !== onScreen) await transport.edit(ref, text);
+        onScreen = hash;
+        await app.db.chatMessage.updateMany({ where: { id: message.id, version: { lt: shown.version } }, data: { version: shown.version, shownHash: hash } });
         const latest = await loadTrade(app.db, notice.proposalId);
         if (latest === null || latest.version <= shown.version) break;
         shown = latest;
@@ -77,20 +102,46 @@ export async function deliverNotice(app: App, transports: readonly ChatTransport
       }
     } catch (error) {
       app.logger.warn({ err: error, platform: message.platform, proposalId: notice.proposalId }, "could not update a proposal message");
-      throw error;
+      return { platform: transport.platform, error };
     }
+    return null;
   }));
   // Throwing lets the queue retry with backoff; copies already posted or edited are skipped next time.
-  throwIfFailed([...sent.failures, ...edits.flatMap((r): unknown[] => (r.status === "rejected" ? [r.reason] : []))], `card ${notice.proposalId}`);
+  throwIfFailed([...sent.failures, ...edits.filter((f): f is Failure => f !== null)], `card ${notice.proposalId}`);
 }
 
-interface Broadcast { readonly refs: MessageRef[]; readonly failures: unknown[] }
+/** What a copy shows, in 16 hex digits: text and buttons (labels, data, styles), nothing else. */
+export function shownHash(message: OutgoingMessage): string {
+  const buttons = (message.buttons ?? []).map((b) => [b.label, b.data, b.style]);
+  return createHash("sha256").update(JSON.stringify([message.text, buttons])).digest("hex").slice(0, 16);
+}
+
+/**
+ * Records a posted copy. Two card jobs for one proposal may post and record at once (an upsert
+ * is not atomic on SQLite: both may try the insert), so a lost race becomes an update.
+ */
+async function recordCopy(app: App, proposalId: string, ref: MessageRef, version: number, hash: string): Promise<void> {
+  const key = { platform: ref.platform, chatId: ref.chatId, messageId: ref.messageId };
+  try {
+    await app.db.chatMessage.upsert({ where: { platform_chatId_messageId: key }, create: { proposalId, ...key, version, shownHash: hash }, update: { version, shownHash: hash } });
+  } catch (error) {
+    const updated = await app.db.chatMessage.updateMany({ where: key, data: { version, shownHash: hash } });
+    if (updated.count === 0) throw error;
+  }
+}
+
+interface Failure { readonly platform: Platform; readonly error: unknown }
+interface Broadcast { readonly refs: MessageRef[]; readonly failures: Failure[] }
 
 /** Every platform at once; copies that landed are returned even when others of the same platform failed. */
 async function broadcastAll(transports: readonly ChatTransport[], message: OutgoingMessage, skip: (platform: Platform) => ReadonlySet<string>): Promise<Broadcast> {
   const results = await Promise.allSettled(transports.map((t) => t.broadcast(message, skip(t.platform))));
   const refs = results.flatMap((r): MessageRef[] => (r.status === "fulfilled" ? r.value : r.reason instanceof DeliveryError ? [...r.reason.delivered] : []));
-  return { refs, failures: results.flatMap((r): unknown[] => (r.status === "rejected" ? [r.reason] : [])) };
+  const failures = results.flatMap((r, i): Failure[] => {
+    const transport = transports[i];
+    return r.status === "rejected" && transport !== undefined ? [{ platform: transport.platform, error: r.reason }] : [];
+  });
+  return { refs, failures };
 }
 
 function chatsOf(keys: readonly string[], platform: Platform): ReadonlySet<string> {
@@ -98,13 +149,22 @@ function chatsOf(keys: readonly string[], platform: Platform): ReadonlySet<strin
   return new Set(keys.filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length)));
 }
 
+/** A notice some platforms did not take yet: which ones (for the undelivered record), and when to retry. */
+export class NoticeNotDelivered extends DeliveryError {
+  constructor(message: string, readonly platforms: readonly Platform[], retryAfterMs: number | null) {
+    super(message, [], retryAfterMs);
+  }
+}
+
 /** One typed error for the job: it fails, and the queue retries it no sooner than any platform asked. */
-function throwIfFailed(failures: readonly unknown[], what: string): void {
+function throwIfFailed(failures: readonly Failure[], what: string): void {
   if (failures.length === 0) return;
+  const errors = failures.map((f) => f.error);
   // A simulated crash (npm run chaos) must surface as itself, as a real crash would end the job.
-  const crash = failures.find((f): f is Error => f instanceof Error && f.name === "SimulatedCrash");
+  const crash = errors.find((f): f is Error => f instanceof Error && f.name === "SimulatedCrash");
   if (crash !== undefined) throw crash;
-  const waits = failures.flatMap((f) => (f instanceof DeliveryError && f.retryAfterMs !== null ? [f.retryAfterMs] : []));
-  const reasons = failures.map((f) => (f instanceof Error ? f.message : String(f))).join("; ");
-  throw new DeliveryError(`${what} not delivered everywhere: ${reasons}`, [], waits.length === 0 ? null : Math.max(...waits));
+  const waits = errors.flatMap((f) => (f instanceof DeliveryError && f.retryAfterMs !== null ? [f.retryAfterMs] : []));
+  const reasons = errors.map((f) => (f instanceof Error ? f.message : String(f))).join("; ");
+  const platforms = [...new Set(failures.map((f) => f.platform))];
+  throw new NoticeNotDelivered(`${what} not delivered everywhere: ${reasons}`, platforms, waits.length === 0 ? null : Math.max(...waits));
 }

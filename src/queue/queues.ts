@@ -33,6 +33,34 @@ export interface JobData {
   [QUEUE.calibration]: { readonly reason: string; readonly key?: string; readonly intentId?: string };
 }
 
+/**
+ * A custom backoff type: exponential from `delay`, but never sooner than the failure's own
+ * retry-after (a DeliveryError's retryAfterMs: Telegram's retry_after, which Telegram extends when
+ * a request comes early). BullMQ calls the worker's backoffStrategy only for types it does not
+ * know itself, so this one is handled by retryAfterBackoff, which every worker is given.
+ */
+export const RETRY_AFTER = "retry-after";
+
+/** Margin on top of the platform's retry-after: its clock and ours are not the same. */
+const RETRY_AFTER_MARGIN_MS = 100;
+
+/** BullMQ's `settings.backoffStrategy` (attemptsMade counts the attempt that just failed). */
+export function retryAfterBackoff(attemptsMade: number, type?: string, error?: Error, job?: { opts: JobsOptions }): number {
+  const backoff = job?.opts.backoff;
+  const base = typeof backoff === "object" ? backoff.delay ?? 1_000 : typeof backoff === "number" ? backoff : 1_000;
+  const exponential = Math.round(2 ** Math.max(0, attemptsMade - 1) * base);
+  if (type !== RETRY_AFTER) return exponential;
+  const asked = retryAfterOf(error);
+  return asked === null ? exponential : Math.max(exponential, asked + RETRY_AFTER_MARGIN_MS);
+}
+
+/** Duck-typed: the queue layer does not import the chat layer (DeliveryError lives in src/chat). */
+function retryAfterOf(error: unknown): number | null {
+  if (typeof error !== "object" || error === null || !("retryAfterMs" in error)) return null;
+  const ms = error.retryAfterMs;
+  return typeof ms === "number" && Number.isFinite(ms) && ms > 0 ? ms : null;
+}
+
 const KEEP = { removeOnComplete: { count: 500 }, removeOnFail: { count: 1000 } } satisfies JobsOptions;
 
 export const JOB_OPTIONS: Record<QueueName, JobsOptions> = {
@@ -44,8 +72,9 @@ export const JOB_OPTIONS: Record<QueueName, JobsOptions> = {
   // handed back by the reconciler, which re-runs it through that same lookup.
   [QUEUE.execution]: { ...KEEP, attempts: 6, backoff: { type: "exponential", delay: 5_000 } },
   [QUEUE.monitor]: { ...KEEP, attempts: 3, backoff: { type: "exponential", delay: 2_000 } },
-  // Telegram and Discord may rate-limit us: keep trying for a while before dropping an alert.
-  [QUEUE.notify]: { ...KEEP, attempts: 8, backoff: { type: "exponential", delay: 1_000 } },
+  // Telegram and Discord may rate-limit us: keep trying for a while (1 s doubling, ~4 min in all)
+  // before an alert is recorded as undelivered; never sooner than the platform asked (retryAfterBackoff).
+  [QUEUE.notify]: { ...KEEP, attempts: 8, backoff: { type: RETRY_AFTER, delay: 1_000 } },
   [QUEUE.calibration]: { ...KEEP, attempts: 3, backoff: { type: "exponential", delay: 60_000 } },
 };
 

@@ -2,7 +2,7 @@ import { UnrecoverableError, Worker, type ConnectionOptions, type Job, type Proc
 import type { Logger } from "../log";
 import type { Db } from "../store/database";
 import { markIntentDone, markIntentFailed, noteIntentError } from "../store/outbox";
-import type { QueueName } from "./queues";
+import { QUEUE, retryAfterBackoff, type QueueName } from "./queues";
 
 export interface WorkerSpec {
   readonly queue: QueueName;
@@ -27,6 +27,13 @@ export interface RunningWorkers {
  * Lock tuning. A job whose worker died is noticed once its lock expires: 15 s here (BullMQ's
  * default is 30 s, checked every 30 s, so up to a minute of silence), checked every 5 s.
  */
+/**
+ * Notices run several at once: a notice waiting on one Telegram chat's pace (or failing on its
+ * flood control) must not hold back the next notice's copies on Discord or on other chats. Two
+ * jobs for one card are safe together (the notifier's versioned edits).
+ */
+const DEFAULT_CONCURRENCY: Partial<Record<QueueName, number>> = { [QUEUE.notify]: 64 };
+
 export type LockOptions = Pick<WorkerOptions, "lockDuration" | "stalledInterval">;
 export const DEFAULT_LOCK: LockOptions = { lockDuration: 15_000, stalledInterval: 5_000 };
 
@@ -68,7 +75,9 @@ export function startWorkers(
     const worker = new Worker(spec.queue, withIntent(options.db, options.clock, spec.processor), {
       connection: options.connection,
       prefix: options.prefix,
-      concurrency: spec.concurrency ?? 1,
+      concurrency: spec.concurrency ?? DEFAULT_CONCURRENCY[spec.queue] ?? 1,
+      // Retries never sooner than the chat platform asked (queues.ts, RETRY_AFTER).
+      settings: { backoffStrategy: retryAfterBackoff },
       ...DEFAULT_LOCK,
       ...options.lock,
       ...(spec.maxStalledCount !== undefined ? { maxStalledCount: spec.maxStalledCount } : {}),

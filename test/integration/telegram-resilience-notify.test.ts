@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { sendNotificationJob } from "../../jobs/send-notification";
+import { rejectProposal } from "../../src/app/decide-proposal";
 import { DiscordTransport } from "../../src/chat/discord/discord-transport";
 import { deliverNotice } from "../../src/chat/notifier";
 import { TelegramTransport } from "../../src/chat/telegram/telegram-transport";
@@ -116,7 +117,8 @@ describe("card fan-out", () => {
     const [tg, dc] = await Promise.all([telegramTransport(2_000), discordTransport()]);
     const proposalId = await seedProposal(app);
     await deliverNotice(app, [tg, dc], { kind: "card", proposalId });
-    await app.db.proposal.update({ where: { id: proposalId }, data: { version: { increment: 1 } } });
+    // A change the card shows (an edit that would show the same is not sent at all).
+    await rejectProposal(app, proposalId, { platform: "telegram", userId: "111", displayName: "Ada" });
 
     telegram.floodChat(CHAT, 10); // 200 ms per try, lifted after 500 ms: Telegram's edit lands at ~600 ms
     setTimeout(() => telegram.floodChat(CHAT, undefined), 500);

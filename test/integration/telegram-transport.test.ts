@@ -117,7 +117,7 @@ describe("TelegramTransport with long polling", () => {
       data: "p:a:17", actor: { platform: "telegram", userId: "4242", displayName: "Alice" },
       message: { platform: "telegram", chatId: String(CHAT), messageId: ref.messageId },
     }]);
-    expect(answer).toEqual({ callbackQueryId: queryId, text: "Approved", showAlert: false });
+    expect(answer).toMatchObject({ callbackQueryId: queryId, text: "Approved", showAlert: false });
     expect(edit).toEqual({ chatId: CHAT, messageId: Number(ref.messageId), text: "Proposal 17 approved by Alice", replyMarkup: undefined });
   });
 
@@ -302,7 +302,7 @@ describe("TelegramTransport with a webhook", () => {
     const answer = await server.waitFor(() => server.callbackAnswers[0]);
     const edit = await server.waitFor(() => server.edits[0]);
 
-    expect(answer).toEqual({ callbackQueryId: queryId, text: "Approved", showAlert: false });
+    expect(answer).toMatchObject({ callbackQueryId: queryId, text: "Approved", showAlert: false });
     expect(edit.text).toBe("Proposal 17 approved by Alice");
     expect(server.webhookDeliveries.map((d) => d.status)).toEqual([200, 200, 200]);
   });

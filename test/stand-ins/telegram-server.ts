@@ -58,8 +58,12 @@ export class TelegramServer {
   readonly callbackAnswers: CallbackAnswer[] = [];
   /** Every API method called, in order (lower-case): lets tests see that nobody busy-loops. */
   readonly calls: string[] = [];
+  /** The same calls with their chat and arrival time (ms), to see when retries came. */
+  readonly timeline: { method: string; chatId: string | undefined; at: number }[] = [];
   readonly webhookDeliveries: { updateId: number; status: number }[] = [];
   commands: { command: string; description: string }[] = [];
+  /** Called the moment a message is stored (benchmarks time delivery with it, without polling). */
+  onMessage: ((message: RecordedMessage) => void) | undefined;
   webhook: { url: string; secretToken: string | undefined } | undefined;
 
   private readonly server: Server = createServer((req, res) => void this.handle(req, res));
@@ -237,6 +241,7 @@ export class TelegramServer {
   private async call(rawMethod: string, p: Params, res?: ServerResponse): Promise<unknown> {
     const method = rawMethod.toLowerCase(); // Bot API method names are case-insensitive
     this.calls.push(method);
+    this.timeline.push({ method, chatId: str(p.chat_id), at: Date.now() });
     if (this.outage !== undefined) throw new ApiFailure(this.outage);
     if (this.conflict && method === "getupdates") throw conflictError();
     const flood = method === "sendmessage" || method === "sendphoto" || method === "editmessagetext" ? this.flooded.get(str(p.chat_id) ?? "") : undefined;
@@ -327,6 +332,7 @@ export class TelegramServer {
     };
     this.messages.set(`${chatId}:${message.message_id}`, message);
     this.sentMessages.push({ chatId, messageId: message.message_id, text, replyMarkup });
+    this.onMessage?.({ chatId, messageId: message.message_id, text, replyMarkup });
     return message;
   }
 

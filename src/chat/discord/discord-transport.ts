@@ -1,9 +1,9 @@
 import {
-  Client, DiscordjsErrorCodes, Events, GatewayIntentBits, MessageFlags, RESTEvents,
+  Client, DiscordAPIError, DiscordjsErrorCodes, Events, GatewayIntentBits, MessageFlags, Options, RESTEvents,
   type ButtonInteraction, type ChatInputCommandInteraction, type Interaction,
 } from "discord.js";
 import type { Logger } from "../../log";
-import type { Actor, ButtonOutcome, ChatHandlers, ChatTransport, CommandInfo, MessageRef, OutgoingMessage, Reply } from "../transport";
+import { DeliveryError, type Actor, type ButtonOutcome, type ChatHandlers, type ChatTransport, type CommandInfo, type MessageRef, type OutgoingMessage, type Reply } from "../transport";
 import { attachmentsOf, buttonRows, MAX_CONTENT, splitContent, toPayload, toSlashCommand, truncate } from "./discord-payloads";
 
 export interface DiscordTransportOptions {
@@ -46,6 +46,13 @@ export class DiscordTransport implements ChatTransport {
     const client = new Client({
       intents: [GatewayIntentBits.Guilds], // no privileged intents: everything arrives as interactions
       allowedMentions: { parse: [] }, // texts are shown verbatim; "@everyone" in a signal must not ping anyone
+      // Memory (the bot aims to stay under 150 MB resident): no cache of what perpbot never reads
+      // back. Messages are edited by id over REST, members and reactions arrive with each interaction.
+      makeCache: Options.cacheWithLimits({
+        ...Options.DefaultMakeCacheSettings, MessageManager: 0, ReactionManager: 0, PresenceManager: 0, VoiceStateManager: 0,
+        GuildEmojiManager: 0, GuildStickerManager: 0, GuildScheduledEventManager: 0, GuildInviteManager: 0, GuildBanManager: 0, StageInstanceManager: 0,
+        GuildMemberManager: { maxSize: 0, keepOverLimit: (member) => member.id === member.client.user.id },
+      }),
       ...(this.#options.apiRoot === undefined ? {} : { rest: { api: this.#options.apiRoot } }),
     });
     this.#client = client;
@@ -74,10 +81,10 @@ export class DiscordTransport implements ChatTransport {
     const client = this.#requireClient();
     // `skip`: channels that already have this message (a retried notice) are not posted to again.
     const channelIds = this.#options.channelIds.filter((id) => !(skip?.has(id) ?? false));
-    const sent = await Promise.all(channelIds.map(async (channelId): Promise<MessageRef | null> => {
+    const sent = await Promise.all(channelIds.map(async (channelId): Promise<MessageRef | { channelId: string; error: unknown } | null> => {
       try {
         const channel = await client.channels.fetch(channelId);
-        if (!channel?.isSendable()) throw new Error("not a text channel the bot can post in");
+        if (!channel?.isSendable()) throw new NotSendable();
         const parts = splitContent(message.text);
         let last: { id: string } | undefined;
         for (const [index, part] of parts.entries()) {
@@ -87,11 +94,19 @@ export class DiscordTransport implements ChatTransport {
         return last ? { platform: "discord", chatId: channelId, messageId: last.id } : null;
       } catch (error) {
         // One unreachable channel must not stop the others from getting the signal.
-        this.#log.error({ err: error, channelId }, "discord broadcast to channel failed; skipped");
-        return null;
+        if (isPermanent(error)) {
+          this.#log.error({ err: error, channelId }, "discord broadcast to channel failed for good (no access, unknown channel); skipped");
+          return null;
+        }
+        return { channelId, error };
       }
     }));
-    return sent.filter((ref): ref is MessageRef => ref !== null);
+    const refs = sent.filter((r): r is MessageRef => r !== null && "messageId" in r);
+    const later = sent.filter((r): r is { channelId: string; error: unknown } => r !== null && "error" in r);
+    // discord.js already waited out Discord's rate-limit headers; what still fails (5xx, network)
+    // fails the notify job, which retries the channels still missing it.
+    if (later.length > 0) throw new DeliveryError(`Discord could not deliver to ${later.map((f) => `${f.channelId} (${errorMessage(f.error)})`).join(", ")}`, refs, null);
+    return refs;
   }
 
   async edit(ref: MessageRef, message: OutgoingMessage): Promise<void> {
@@ -193,8 +208,18 @@ export class DiscordTransport implements ChatTransport {
   }
 
   async #onButton(interaction: ButtonInteraction, handlers: ChatHandlers): Promise<void> {
-    // deferUpdate makes the carrying message the interaction's "original", so editReply edits it.
-    await interaction.deferUpdate();
+    // Acknowledge first, before anything is decided or written: Discord drops a press not answered
+    // within 3 s ("This interaction failed"), and a slow database must not cause that. deferUpdate
+    // also makes the carrying message the interaction's "original", so editReply edits it; the
+    // result follows as an ephemeral follow-up (the token stays valid for 15 minutes).
+    try {
+      await interaction.deferUpdate();
+    } catch (error) {
+      // Too late (10062) or answered already (40060): Discord has told the presser it failed, so
+      // nothing is decided on their behalf; they can press again.
+      this.#log.warn({ err: error, customId: interaction.customId }, "a button press could not be acknowledged; not acted on");
+      return;
+    }
     const ref: MessageRef = { platform: "discord", chatId: interaction.channelId ?? interaction.message.channelId, messageId: interaction.message.id };
     let outcome: ButtonOutcome;
     try {
@@ -245,6 +270,16 @@ export class DiscordTransport implements ChatTransport {
 function actorOf(interaction: ChatInputCommandInteraction | ButtonInteraction): Actor {
   const member = interaction.inCachedGuild() ? interaction.member.displayName : null;
   return { platform: "discord", userId: interaction.user.id, displayName: member ?? interaction.user.displayName };
+}
+
+class NotSendable extends Error {
+  constructor() { super("not a text channel the bot can post in"); }
+}
+
+/** Asking again cannot help: the channel is gone, not a text channel, or the bot may not post there. */
+function isPermanent(error: unknown): boolean {
+  if (error instanceof NotSendable) return true;
+  return error instanceof DiscordAPIError && error.status >= 400 && error.status < 500 && error.status !== 429;
 }
 
 function isCode(error: unknown, code: string): boolean {

@@ -1,12 +1,16 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
-import { Telegraf, TelegramError, type Context, type Telegram } from "telegraf";
+import { Telegraf, TelegramError, type Telegram } from "telegraf";
 import type { UserFromGetMe } from "telegraf/types";
 import { redactText, type Logger } from "../../log";
-import { DeliveryError, type ButtonOutcome, type ChatHandlers, type ChatTransport, type CommandInfo, type MessageRef, type OutgoingMessage, type Reply } from "../transport";
+import { DeliveryError, type ChatHandlers, type ChatTransport, type CommandInfo, type MessageRef, type OutgoingMessage, type Reply } from "../transport";
 import { actorOf, fitTelegram, isTransient, keyboard, retryAfterMsOf, splitCaption } from "./telegram-wire";
 import type { Backoff } from "../bot-role";
+import { TelegramLanes, TELEGRAM_PACING, type Pacing } from "./telegram-lanes";
 import { TelegramPoller } from "./telegram-polling";
+import { ACK_BUDGET_MS, TelegramPresses } from "./telegram-press";
+
+export { ACK_BUDGET_MS } from "./telegram-press";
 
 export interface TelegramTransportOptions {
   readonly token: string;
@@ -28,6 +32,8 @@ export interface TelegramTransportOptions {
   readonly rateLimit?: { readonly maxRetries?: number; readonly maxWaitMs?: number; readonly secondMs?: number };
   /** Backoff of the polling loop after a failed getUpdates (409, 401, network). */
   readonly pollBackoff?: Backoff;
+  /** Broadcast pacing per chat (telegram-lanes.ts, TELEGRAM_PACING); tests shrink it. */
+  readonly pacing?: Partial<Pacing>;
   /** How long a button press waits for its decision before it is acknowledged anyway (ACK_BUDGET_MS). */
   readonly ackBudgetMs?: number;
 }
@@ -39,9 +45,6 @@ type Failure = { readonly chatId: string; readonly error: unknown };
 const APOLOGY = "Sorry, something went wrong while handling that. It has been logged; please try again in a moment.";
 const ALLOWED_UPDATES = ["message", "callback_query"] as const;
 const STOP_GRACE_MS = 5_000;
-/** A press waits this long for its decision before it is answered anyway (onCallbackQuery says why). */
-export const ACK_BUDGET_MS = 250;
-const WORKING = "Working on it…";
 
 /** Telegram through telegraf: commands and inline buttons in, plain-text messages out. */
 export class TelegramTransport implements ChatTransport {
@@ -51,17 +54,29 @@ export class TelegramTransport implements ChatTransport {
   private readonly maxRetries: number;
   private readonly maxWaitMs: number;
   private readonly secondMs: number;
-  private readonly ackBudgetMs: number;
   private state: State = "idle";
   private poller: TelegramPoller | undefined;
+  private readonly lanes: TelegramLanes;
+  private readonly presses: TelegramPresses;
   private registered = false;
 
   constructor(private readonly options: TelegramTransportOptions) {
     this.log = options.logger.child({ transport: "telegram" });
     this.maxRetries = options.rateLimit?.maxRetries ?? 5;
-    this.maxWaitMs = options.rateLimit?.maxWaitMs ?? 10_000;
+    // Short: a longer ban is waited out by the queue (it retries no sooner than retry_after), and a
+    // shutdown never waits on one (issue 9: stop within 10 s during a back-off).
+    this.maxWaitMs = options.rateLimit?.maxWaitMs ?? 3_000;
     this.secondMs = options.rateLimit?.secondMs ?? 1_000;
-    this.ackBudgetMs = options.ackBudgetMs ?? ACK_BUDGET_MS;
+    this.presses = new TelegramPresses({
+      log: this.log, describe: (e) => this.describe(e), ackBudgetMs: options.ackBudgetMs ?? ACK_BUDGET_MS, apology: APOLOGY,
+      answer: (telegram, queryId, toast) => this.retry("answerCallbackQuery", () => telegram.answerCbQuery(queryId, toast)).then(() => undefined),
+      reply: (telegram, chatId, text, replyTo) => this.send(telegram, chatId, { text }, replyTo).then(() => undefined),
+      edit: (telegram, chatId, messageId, message) => this.editMessage(telegram, chatId, messageId, message),
+    });
+    this.lanes = new TelegramLanes({ ...TELEGRAM_PACING, ...options.pacing }, async (chatId, message) => {
+      const sent = await this.send(this.bot.telegram, chatId, message);
+      return { chatId: String(sent.chat.id), messageId: String(sent.message_id) };
+    });
     this.bot = new Telegraf(options.token, { telegram: options.apiRoot === undefined ? {} : { apiRoot: options.apiRoot } });
     // Backstop only: every handler below catches its own errors. Telegraf's default would rethrow
     // out of handleUpdate, into the polling loop (which would then count it as a failed poll).
@@ -97,6 +112,8 @@ export class TelegramTransport implements ChatTransport {
     this.poller = undefined;
     // Let the poller confirm the processed updates (a final getUpdates) without hanging shutdown.
     await poller?.stop(STOP_GRACE_MS);
+    // Decisions already acknowledged finish (their result is sent), within the same grace.
+    await this.presses.settle(STOP_GRACE_MS);
   }
 
   /**
@@ -107,8 +124,9 @@ export class TelegramTransport implements ChatTransport {
     const chatIds = this.options.chatIds.filter((chatId) => !(skip?.has(chatId) ?? false));
     const results = await Promise.all(chatIds.map(async (chatId): Promise<MessageRef | Failure> => {
       try {
-        const sent = await this.send(this.bot.telegram, chatId, message);
-        return { platform: "telegram", chatId: String(sent.chat.id), messageId: String(sent.message_id) };
+        // Each chat's own lane (telegram-lanes.ts): paced to Telegram's limits, bursts of texts merged.
+        const sent = await this.lanes.send(chatId, message);
+        return { platform: "telegram", chatId: sent.chatId, messageId: sent.messageId };
       } catch (error) {
         return { chatId, error };
       }
@@ -189,63 +207,7 @@ export class TelegramTransport implements ChatTransport {
         this.log.warn({ command: ctx.command, error: this.describe(error) }, "Could not send a command reply");
       }
     });
-    this.bot.on("callback_query", async (ctx) => this.onCallbackQuery(ctx, handlers));
-  }
-
-  /**
-   * Acknowledge first, within ackBudgetMs, whatever the decision costs. Telegram takes ONE answer
-   * per press, and only that answer can show the presser a toast (a bot cannot whisper in a group).
-   * So the decision starts at once and races the budget: decided in time (the usual case, tens of
-   * ms), the one answer carries the real toast; not in time (a slow or locked database), the press
-   * is answered "Working…" at the budget — before the decision is written — and the result follows
-   * as a reply to the card. An answer Telegram refuses as too old (the bot was down when the press
-   * was made) also gets the result as a reply. Everyone sees the outcome through the card's own edit.
-   */
-  private async onCallbackQuery(ctx: Context, handlers: ChatHandlers): Promise<void> {
-    const query = ctx.callbackQuery;
-    if (query === undefined) return;
-    const message = query.message;
-    if (!("data" in query) || message === undefined) {
-      // Not one of ours (a game or inline-mode button): still answer, or the client spins for a while.
-      await ctx.telegram.answerCbQuery(query.id).catch(() => undefined);
-      return;
-    }
-    const ref: MessageRef = { platform: "telegram", chatId: String(message.chat.id), messageId: String(message.message_id) };
-    const decision = handlers.onButton(query.data, actorOf(query.from), ref).catch((error: unknown): ButtonOutcome => {
-      this.log.error({ error: this.describe(error) }, "Button handler threw");
-      return { toast: APOLOGY };
-    });
-    let timer: NodeJS.Timeout | undefined;
-    const budget = new Promise<null>((resolve) => { timer = setTimeout(() => resolve(null), this.ackBudgetMs); });
-    const early = await Promise.race([decision, budget]);
-    clearTimeout(timer);
-    const toastAnswered = await this.answerPress(ctx, query.id, early === null ? WORKING : early.toast);
-    const outcome = early ?? await decision;
-    if ((early === null || !toastAnswered) && outcome.toast.trim() !== "") {
-      try {
-        await this.send(ctx.telegram, message.chat.id, { text: outcome.toast }, message.message_id);
-      } catch (error) {
-        this.log.warn({ ...ref, error: this.describe(error) }, "Could not send a button's result as a reply");
-      }
-    }
-    if (outcome.edit === undefined) return;
-    try {
-      await this.editMessage(ctx.telegram, message.chat.id, message.message_id, outcome.edit);
-    } catch (error) {
-      this.log.warn({ ...ref, error: this.describe(error) }, "Could not edit the message after a button press");
-    }
-  }
-
-  /** Answers a press (stops the client's spinner); false when Telegram refused it (too old, answered already). */
-  private async answerPress(ctx: Context, queryId: string, toast: string): Promise<boolean> {
-    try {
-      // In webhook mode telegraf sends this answer in the HTTP response to Telegram.
-      await this.retry("answerCallbackQuery", () => ctx.telegram.answerCbQuery(queryId, toast));
-      return true;
-    } catch (error) {
-      this.log.warn({ error: this.describe(error) }, "Could not answer a button press");
-      return false;
-    }
+    this.bot.on("callback_query", async (ctx) => this.presses.handle(ctx, handlers));
   }
 
   private async setCommands(commands: readonly CommandInfo[]): Promise<void> {
