@@ -53,6 +53,8 @@ describe("roles through Telegram", () => {
     const reply = await server.waitFor(() => server.sentMessages[before], 5_000);
     expect(reply.text).toBe("/pause needs the admin role; you are a viewer.");
     expect(reply.text).not.toMatch(/Vera|vera_reads/);
+    // The proxy records a call once its answer is back, a moment after the stand-in saw it: wait for it.
+    await server.waitFor(() => exchange("/pause").sent.find((m) => m.text === reply.text), 5_000);
     const { asked, sent } = exchange("/pause");
     expect(asked).toBeDefined();
     expect(sent.find((m) => m.text === reply.text)?.reply_parameters?.message_id).toBe(asked?.message_id); // private where Telegram allows: a reply to the sender
