@@ -41,21 +41,38 @@ export async function computeSignals(app: App): Promise<SignalOutcome[]> {
     const decision: EngineSignal = { ...engineSignal, explanation: `${engineSignal.explanation}\n${regime.summary}` };
     return { view, decision, regime };
   });
-  const stored = await journalSignals(app, now, decided.map((d) => ({ symbol: d.view.symbol, decision: d.decision })));
-  const fired = decided.flatMap(({ view, decision, regime }, index) => {
-    if (!decision.fired || decision.direction === "neutral") return [];
+  // Fired decisions are journaled and proposed first, the quiet ones after: a card is waiting on
+  // nothing else. (The order of two inserts in one cycle; neither is ever skipped.)
+  const isFired = (d: EngineSignal): d is EngineSignal & { direction: "long" | "short" } => d.fired && d.direction !== "neutral";
+  const firedIndexes = decided.flatMap((d, index) => (isFired(d.decision) ? [index] : []));
+  const quietIndexes = decided.flatMap((d, index) => (isFired(d.decision) ? [] : [index]));
+  const stored = new Map<number, number>();
+  const journal = async (indexes: readonly number[]): Promise<void> => {
+    const entries = indexes.flatMap((index) => {
+      const entry = decided[index];
+      return entry === undefined ? [] : [{ index, symbol: entry.view.symbol, decision: entry.decision }];
+    });
+    const ids = await journalSignals(app, now, entries);
+    entries.forEach(({ index }, k) => stored.set(index, ids[k] ?? Number.NaN));
+  };
+  await journal(firedIndexes);
+  const fired = firedIndexes.flatMap((index) => {
+    const entry = decided[index];
+    if (entry === undefined || !isFired(entry.decision)) return [];
+    const { view, decision, regime } = entry;
     const venueView = view.venues.find((v) => v.venue === app.settings.tradingVenue) ?? null;
     const request: ProposalRequest = {
-      id: newProposalId(), symbol: view.symbol, side: decision.direction, horizonHours: decision.horizonHours, signalId: stored[index] ?? null, now, regime: regime.regime, venueView,
+      id: newProposalId(), symbol: view.symbol, side: decision.direction, horizonHours: decision.horizonHours, signalId: stored.get(index) ?? null, now, regime: regime.regime, venueView,
     };
     return [{ index, request }];
   });
   const proposed = await proposeTrades(app, now, fired.map((f) => f.request));
+  await journal(quietIndexes);
   const resultOf = new Map(fired.map((f, k) => [f.index, proposed[k]]));
   const outcomes: SignalOutcome[] = [];
   for (const [index, { view, decision }] of decided.entries()) {
     const { symbol } = view;
-    const signalId = stored[index] ?? Number.NaN;
+    const signalId = stored.get(index) ?? Number.NaN;
     const result = resultOf.get(index);
     const skipped = result?.skipped ?? null;
     // Alert on the edge only: a signal that keeps firing every poll is news once.
