@@ -72,7 +72,11 @@ async function watchCosts(charges: Charge[], rateLimits: Map<string, number>): P
       const cost = original.apply(this, args);
       // args: api section (e.g. fapiPublic, or [ "public", "mix" ]), HTTP method, path, params, config.
       const section = Array.isArray(args[0]) ? args[0].join(".") : String(args[0]);
-      charges.push({ venue: this.id, path: `${section}:${String(args[2])}`, cost });
+      // A request naming no market (a bulk ticker, Binance's fundingInfo) is per venue, not per symbol,
+      // even on a path the per-symbol requests share (Bybit's tickers, Binance's ticker/24hr).
+      const params = (args[3] ?? {}) as Record<string, unknown>;
+      const perVenue = !("symbol" in params) && !("instId" in params);
+      charges.push({ venue: this.id, path: `${section}:${String(args[2])}${perVenue ? " (all)" : ""}`, cost });
       rateLimits.set(this.id, this.rateLimit);
       return cost;
     };
@@ -163,8 +167,8 @@ export async function benchMarketPacing(options: { symbols: number }): Promise<P
         e.count += 1;
         byPath.set(c.path, e);
       }
-      // Symbol-independent calls: endpoints called fewer times than there are symbols (e.g. Binance's fundingInfo).
-      const fixedCost = [...byPath.values()].filter((e) => e.count < options.symbols).reduce((s, e) => s + e.cost, 0);
+      // Symbol-independent calls: requests naming no market, or endpoints called fewer times than there are symbols.
+      const fixedCost = [...byPath.entries()].filter(([p, e]) => p.endsWith(" (all)") || e.count < options.symbols).reduce((s, [, e]) => s + e.cost, 0);
       return {
         venue, rateLimitMs: rateLimits.get(venue) ?? Number.NaN,
         firstMs: first.perVenue.get(venue) ?? 0, steadyMs: steady.perVenue.get(venue) ?? 0,

@@ -1,6 +1,6 @@
 import { summarizeBook } from "../core/market/book-summary";
 import { ExchangeError } from "../exchange/errors";
-import type { MarketDataSource, OpenInterestSnapshot, SymbolListing, TickerSnapshot } from "../exchange/market-data";
+import type { BulkTicker, MarketDataSource, OpenInterestSnapshot, SymbolListing, TickerSnapshot } from "../exchange/market-data";
 import { checkVenueSymbols, knownListing } from "./check-symbols";
 import type { App } from "./context";
 import { writeVenueHealth, type MarketStream, type StreamHealth, type SymbolHealth } from "./market-health";
@@ -39,7 +39,9 @@ interface VenueOutcome {
  * Polls every venue for every symbol and stores what came back: the snapshot (funding, prices,
  * perp and spot volumes, open interest, the book), a book summary, an open-interest print, and the
  * funding prints and hourly perp and spot bars newer than those held. Venues are polled in
- * parallel (each has its own rate limiter), symbols of one venue one after another. Funding,
+ * parallel (each has its own rate limiter), symbols of one venue one after another; where the
+ * source has bulk ticker requests, a venue's perp and spot tickers come first, one request each for
+ * all its symbols (prefetchTickers), and only what has no bulk form is asked per symbol. Funding,
  * ticker and book are required for a symbol; spot, open interest and candles are optional: their
  * failure is named in `missing` and in the venue's health record, never fails the poll. A symbol a
  * venue does not list is skipped there. A venue that banned us or asked for a pause is skipped
@@ -70,6 +72,9 @@ async function recordVenue(app: App, source: MarketDataSource, held: VenueCooldo
   const check = await checkVenueSymbols(app, source, app.settings.symbols);
   if (check.cooling !== null) return { ...outcome, cooling: check.cooling };
   const symbols: Record<string, SymbolHealth> = {};
+  const polled = app.settings.symbols.filter((symbol) => knownListing(app, source.venue, symbol)?.perp !== false);
+  const bulk = await prefetchTickers(app, source, polled);
+  if (bulk.cooling !== null) return { ...outcome, cooling: bulk.cooling };
   for (const symbol of app.settings.symbols) {
     const listing = knownListing(app, source.venue, symbol);
     if (listing?.perp === false) {
@@ -79,7 +84,7 @@ async function recordVenue(app: App, source: MarketDataSource, held: VenueCooldo
     }
     let paused: VenueCooldown | null = null;
     try {
-      const recorded = await recordOne(app, source, symbol, listing);
+      const recorded = await recordOne(app, source, symbol, listing, { ticker: bulk.perp?.get(symbol), spot: bulk.spot?.get(symbol) });
       outcome.recorded += 1;
       outcome.missing.push(...recorded.missing);
       symbols[symbol] = { status: "recorded", streams: recorded.streams };
@@ -108,6 +113,46 @@ const attempt = <T>(call: () => Promise<T>): Promise<T> => {
   }
 };
 
+/** The bulk answer's part for one symbol as the single request's promise; the single request itself when the bulk did not hold it. */
+function fromBulk<T>(hit: T | ExchangeError | undefined, single: () => Promise<T>): Promise<T> {
+  if (hit === undefined) return attempt(single);
+  return hit instanceof ExchangeError ? Promise.reject(hit) : Promise.resolve(hit);
+}
+
+interface PrefetchedTickers {
+  perp: ReadonlyMap<string, BulkTicker> | null;
+  spot: ReadonlyMap<string, BulkTicker | null> | null;
+  /** The venue asked for a pause or banned us on a bulk request: nothing more is asked this cycle. */
+  cooling: VenueCooldown | null;
+}
+
+/**
+ * The venue's perp and spot tickers for all `symbols`, one bulk request each, where the source
+ * has them (null: ask per symbol). A bulk request that fails is asked per symbol this cycle; a ban
+ * or a requested pause on it cools the venue down (once, both requests having settled) and the
+ * venue is skipped like one banned during its symbol check. A symbol missing from a bulk answer is
+ * asked singly (recordOne), so a venue's gap costs one request, not the symbol's data.
+ */
+async function prefetchTickers(app: App, source: MarketDataSource, symbols: readonly string[]): Promise<PrefetchedTickers> {
+  const wantSpot = symbols.filter((symbol) => knownListing(app, source.venue, symbol)?.spotSymbol !== null);
+  const [perpR, spotR] = await Promise.allSettled([
+    source.fetchTickers === undefined || symbols.length === 0 ? Promise.resolve(null) : attempt(() => source.fetchTickers?.(symbols) ?? Promise.resolve(null)),
+    source.fetchSpotTickers === undefined || wantSpot.length === 0 ? Promise.resolve(null) : attempt(() => source.fetchSpotTickers?.(wantSpot) ?? Promise.resolve(null)),
+  ]);
+  for (const [kind, result] of [["perp", perpR], ["spot", spotR]] as const) {
+    if (result.status === "fulfilled") continue;
+    const error = result.reason instanceof ExchangeError ? result.reason : new ExchangeError("unknown", source.venue, reasonOf(result.reason), { cause: result.reason });
+    const cooling = await openCooldown(app, error);
+    if (cooling !== null) return { perp: null, spot: null, cooling };
+    app.logger.warn({ venue: source.venue, kind, error: error.message }, `bulk ${kind} tickers failed; asking per symbol this cycle`);
+  }
+  return {
+    perp: perpR.status === "fulfilled" ? perpR.value : null,
+    spot: spotR.status === "fulfilled" ? spotR.value : null,
+    cooling: null,
+  };
+}
+
 const reasonOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /** An optional stream's error that asks the venue to be left alone (ban, requested pause). */
@@ -121,17 +166,22 @@ interface RecordedSymbol {
   pauseError: ExchangeError | null;
 }
 
-/** Stores one symbol's snapshot, book summary and open interest, then the backfills. Throws when a required part failed. */
-async function recordOne(app: App, source: MarketDataSource, symbol: string, listing: SymbolListing | undefined): Promise<RecordedSymbol> {
+/**
+ * Stores one symbol's snapshot, book summary and open interest, then the backfills. Throws when a
+ * required part failed. `bulk`: its part of the venue's bulk ticker answers, where they held it.
+ */
+async function recordOne(
+  app: App, source: MarketDataSource, symbol: string, listing: SymbolListing | undefined, bulk: { ticker: BulkTicker | undefined; spot: BulkTicker | null | undefined },
+): Promise<RecordedSymbol> {
   const { venue } = source;
   const wantSpot = listing === undefined || listing.spotSymbol !== null;
   const wantOpenInterest = listing === undefined || listing.openInterest;
   // allSettled, not all: no request of this venue may still be under way when a ban is recorded.
   const [fundingR, tickerR, bookR, spotR, oiR] = await Promise.allSettled([
     attempt(() => source.fetchFunding(symbol)),
-    attempt(() => source.fetchTicker(symbol)),
+    fromBulk(bulk.ticker, () => source.fetchTicker(symbol)),
     attempt(() => source.fetchOrderBook(symbol, app.settings.marketData.bookDepth)),
-    wantSpot ? attempt(() => source.fetchSpotTicker(symbol)) : Promise.resolve(null),
+    wantSpot ? fromBulk(bulk.spot, () => source.fetchSpotTicker(symbol)) : Promise.resolve(null),
     wantOpenInterest ? attempt(() => source.fetchOpenInterest(symbol)) : Promise.resolve(null),
   ]);
   if (fundingR.status === "rejected") throw fundingR.reason;

@@ -1,10 +1,10 @@
 import type { FundingRate, FundingRateHistory, MarketInterface } from "ccxt";
 import type { Logger } from "../log";
 import type { Candle } from "../core/signals/types";
-import { createSession, tickerOf, unitOf } from "./ccxt-session";
+import { createSession, tickerOf, tickersOf, unitOf, type CcxtSession } from "./ccxt-session";
 import { openInterestMethods, spotMethods } from "./ccxt-spot-oi";
 import { ExchangeError } from "./errors";
-import type { BookLevel, FundingPrint, FundingSnapshot, MarketDataSource, OrderBookSnapshot, SymbolListing, TickerSnapshot } from "./market-data";
+import type { BookLevel, BulkTicker, FundingPrint, FundingSnapshot, MarketDataSource, OrderBookSnapshot, SymbolListing, TickerSnapshot } from "./market-data";
 import { perpParts, spotSymbolOf, venueDescriptor, type VenueId } from "./venues/registry";
 import { finite } from "./venues/types";
 
@@ -36,7 +36,15 @@ export interface CcxtMarketDataOptions {
   readonly markets?: readonly MarketInterface[];
   /** Clock, for tests. */
   readonly now?: () => number;
+  /**
+   * The bulk ticker requests (fetchTickers, fetchSpotTickers) of a venue whose descriptor has them:
+   * "when-cheaper" (default) when one costs no more than the per-symbol requests would under ccxt's
+   * cost table, "always" (tests), "never" (the source then has no bulk methods).
+   */
+  readonly bulkTickers?: BulkTickerMode;
 }
+
+export type BulkTickerMode = "when-cheaper" | "always" | "never";
 
 const DEFAULT_INTERVAL_HOURS = 8;
 /** Binance's fundingInfo changes rarely and shares a 500/5 min/IP budget with fundingRate. */
@@ -187,8 +195,46 @@ export function createCcxtMarketData(options: CcxtMarketDataOptions): MarketData
 
     ...spotMethods(session, CANDLE_PAGE),
     ...openInterestMethods(session),
+    ...bulkTickerMethods(session, options.bulkTickers ?? "when-cheaper"),
 
     close: () => session.close(),
+  };
+}
+
+/**
+ * The bulk ticker methods where the venue's descriptor names its bulk endpoints. Only listed
+ * markets are asked; one request for at least two of them, and only when it costs no more than
+ * asking each (Binance charges 40 singles' weight for its all-perps ticker: per symbol up to 39).
+ */
+function bulkTickerMethods(session: CcxtSession, mode: BulkTickerMode): Pick<MarketDataSource, "fetchTickers" | "fetchSpotTickers"> {
+  const costs = session.descriptor.bulkTickers;
+  if (costs === undefined || mode === "never") return {};
+  const pays = (kind: "perp" | "spot", count: number): boolean =>
+    count > 0 && (mode === "always" || (count >= 2 && count * costs[kind].single >= costs[kind].bulk));
+  return {
+    async fetchTickers(symbols: readonly string[]): Promise<ReadonlyMap<string, BulkTicker> | null> {
+      const wanted: { symbol: string; market: MarketInterface }[] = [];
+      for (const symbol of symbols) {
+        const market = await session.perpMarket(symbol);
+        if (market !== undefined) wanted.push({ symbol, market });
+      }
+      return pays("perp", wanted.length) ? tickersOf(session, wanted, "ticker", session.descriptor.perpBaseVolume) : null;
+    },
+
+    async fetchSpotTickers(symbols: readonly string[]): Promise<ReadonlyMap<string, BulkTicker | null> | null> {
+      const out = new Map<string, BulkTicker | null>();
+      const wanted: { symbol: string; market: MarketInterface }[] = [];
+      for (const symbol of symbols) {
+        if (perpParts(symbol) === null) continue; // the single request says what is wrong with it
+        const market = await session.spotMarket(symbol);
+        if (market === undefined) out.set(symbol, null);
+        else wanted.push({ symbol, market });
+      }
+      if (wanted.length === 0) return out;
+      if (!pays("spot", wanted.length)) return null;
+      for (const [symbol, ticker] of await tickersOf(session, wanted, "spot ticker")) out.set(symbol, ticker);
+      return out;
+    },
   };
 }
 

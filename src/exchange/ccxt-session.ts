@@ -187,6 +187,43 @@ export async function tickerOf(session: CcxtSession, symbol: string, market: Mar
   const { value: ticker, envelopeTime } = fetchRaw === undefined
     ? { value: await session.call("fetchTicker", (ex) => ex.fetchTicker(market.symbol)), envelopeTime: undefined }
     : await session.call("fetchTicker", (ex) => fetchRaw(ex, market));
+  return snapshotOf(session, symbol, market, ticker, envelopeTime, what, baseVolumeOf);
+}
+
+/**
+ * The 24 h tickers of many markets of one type (all perps, or all spot pairs) in one request:
+ * ccxt's fetchTickers, or the descriptor's own call where ccxt's parse drops the only stamp
+ * (Bybit). Keyed by the perp symbol each was asked for. Every ticker passes the checks the single
+ * request makes (stamp validated, a last price); one that fails them is that symbol's error, as
+ * the single request would have thrown it. A market the answer does not hold is absent from the map.
+ */
+export async function tickersOf(
+  session: CcxtSession, wanted: readonly { readonly symbol: string; readonly market: MarketInterface }[], what: string, baseVolumeOf?: (ticker: Ticker) => number | null,
+): Promise<Map<string, TickerSnapshot | ExchangeError>> {
+  const out = new Map<string, TickerSnapshot | ExchangeError>();
+  if (wanted.length === 0) return out;
+  const fetchRaw = session.descriptor.fetchTickers;
+  const markets = wanted.map((w) => w.market);
+  const { value: tickers, envelopeTime } = fetchRaw === undefined
+    ? { value: Object.values(await session.call("fetchTickers", (ex) => ex.fetchTickers(markets.map((m) => m.symbol)))), envelopeTime: undefined }
+    : await session.call("fetchTickers", (ex) => fetchRaw(ex, markets));
+  const bySymbol = new Map(tickers.map((t) => [t.symbol, t]));
+  for (const { symbol, market } of wanted) {
+    const ticker = bySymbol.get(market.symbol);
+    if (ticker === undefined) continue;
+    try {
+      out.set(symbol, snapshotOf(session, symbol, market, ticker, envelopeTime, what, baseVolumeOf));
+    } catch (error) {
+      if (!(error instanceof ExchangeError)) throw error;
+      out.set(symbol, error);
+    }
+  }
+  return out;
+}
+
+function snapshotOf(
+  session: CcxtSession, symbol: string, market: MarketInterface, ticker: Ticker, envelopeTime: unknown, what: string, baseVolumeOf: ((ticker: Ticker) => number | null) | undefined,
+): TickerSnapshot {
   const last = finite(ticker.last);
   if (last === null) throw new ExchangeError("unknown", session.venue, `${session.name} sent no last price for ${market.symbol}; retry later.`);
   return {

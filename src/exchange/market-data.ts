@@ -1,4 +1,5 @@
 import type { Candle } from "../core/signals/types";
+import type { ExchangeError } from "./errors";
 
 /**
  * Public market data as the rest of perpbot sees it: plain, time-stamped numbers, one venue at a
@@ -77,6 +78,12 @@ export interface SymbolListing {
   readonly openInterest: boolean;
 }
 
+/**
+ * One symbol's part of a bulk ticker answer: its snapshot, or the error the single request would
+ * have thrown for what the venue sent about it (an unusable stamp, no last price).
+ */
+export type BulkTicker = TickerSnapshot | ExchangeError;
+
 export interface MarketDataSource {
   readonly venue: string;
   /** Loads the venue's listings (once) and says what it has of `symbol`; never throws for an unlisted symbol. */
@@ -97,6 +104,18 @@ export interface MarketDataSource {
    * last price, stamped. Null when the venue lists no such spot pair.
    */
   fetchSpotTicker(symbol: string): Promise<TickerSnapshot | null>;
+  /**
+   * Bulk form of fetchTicker (optional: a source without it is asked per symbol): the perp tickers
+   * of `symbols` in one request. Null when the venue has no bulk endpoint worth it for this many
+   * symbols (no request made: ask per symbol). A symbol the answer does not hold (or the venue does
+   * not list) is absent from the map: ask for it singly. Throws what the request threw.
+   */
+  fetchTickers?(symbols: readonly string[]): Promise<ReadonlyMap<string, BulkTicker> | null>;
+  /**
+   * Bulk form of fetchSpotTicker, keyed by the perp symbols: null for a symbol whose venue lists no
+   * spot pair; otherwise as fetchTickers (null overall: ask per symbol; absent: ask singly).
+   */
+  fetchSpotTickers?(symbols: readonly string[]): Promise<ReadonlyMap<string, BulkTicker | null> | null>;
   /** Closed hourly candles of the matching spot pair, same rules as fetchPerpCandles; empty when there is none. */
   fetchSpotCandles(symbol: string, sinceMs: number): Promise<Candle[]>;
   /** Current open interest; null when the venue does not offer it for this perp. */

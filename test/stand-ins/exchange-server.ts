@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
-  answer, banReply, rateLimitReply, venueOfPath,
+  answer, banReply, matches, rateLimitReply, venueOfPath, type RequestMatch,
   type BookState, type CandleState, type CurrentFundingState, type FundingPrintState, type OpenInterestPoint, type SymbolState, type TickerState, type Venue, type VenueReply,
 } from "./exchange-venue-formats";
 import { StandInAccount, type Quote } from "./exchange-account";
@@ -14,7 +14,8 @@ import { bybitPrivate } from "./private-bybit";
 import { okxPrivate } from "./private-okx";
 import type { PrivateHandler } from "./private-wire";
 
-export type { BookState, CandleState, CurrentFundingState, FundingPrintState, OpenInterestPoint, TickerState, Venue, VenueReply };
+export type { BookState, CandleState, CurrentFundingState, FundingPrintState, OpenInterestPoint, RequestMatch, TickerState, Venue, VenueReply };
+export { BULK_TICKERS } from "./exchange-venue-formats";
 
 const PRIVATE: Readonly<Record<Venue, PrivateHandler>> = { bybit: bybitPrivate, binanceusdm: binanceusdmPrivate, okx: okxPrivate, bitget: bitgetPrivate };
 
@@ -28,14 +29,20 @@ export { rateLimitReply };
  * One server serves all four: their paths do not overlap (/v5, /fapi + /api/v3 + /futures/data,
  * /api/v5, /api/v2), so the adapter points every host of a venue at `url`.
  * State is per venue and symbol (ccxt unified symbols), in base units; the formats module turns it
- * into each venue's wire shape. Failures and delays are injected per venue and path.
+ * into each venue's wire shape. Failures and delays are injected per venue and path (and query,
+ * where a bulk request shares its path with the single one: BULK_TICKERS).
  */
 
 export interface RecordedRequest { readonly venue: Venue | null; readonly method: string; readonly path: string; readonly query: Readonly<Record<string, string>>; readonly body: string }
 export interface FailSpec { readonly status: number; readonly body?: unknown; readonly headers?: Readonly<Record<string, string>> }
 
-/** `method`: only requests with this HTTP method (e.g. POST, so an order lookup on the same path is not hit). */
-interface Injection { readonly venue: Venue; readonly pattern: RegExp; times: number; readonly method?: string }
+/**
+ * `pattern`: the path, or a path and query (BULK_TICKERS: a bulk request shares its path with the
+ * single one on some venues). `method`: only requests with this HTTP method (e.g. POST, so an
+ * order lookup on the same path is not hit).
+ */
+type Pattern = RegExp | RequestMatch;
+interface Injection { readonly venue: Venue; readonly pattern: Pattern; times: number; readonly method?: string }
 interface Failure extends Injection { readonly reply: FailSpec }
 interface Delay extends Injection { readonly ms: number }
 
@@ -134,6 +141,11 @@ export class ExchangeServer {
     if (listing.spot !== undefined) s.spotListed = listing.spot;
   }
 
+  /** Leaves the listed `symbol` (perp and spot pair) out of the venue's bulk ticker answers: its single answers stay. */
+  leaveOutOfBulk(venue: Venue, symbol: string): void {
+    this.symbol(venue, symbol).inBulk = false;
+  }
+
   /** The 24 h ticker of the perp's spot pair (base and quote volumes). */
   setSpotTicker(venue: Venue, symbol: string, ticker: TickerState): void {
     this.symbol(venue, symbol).spotTicker = ticker;
@@ -202,32 +214,32 @@ export class ExchangeServer {
   }
 
   /** The next `times` requests of `venue` whose path matches get this answer instead. */
-  failNext(venue: Venue, pathPattern: RegExp, times: number, reply: FailSpec, method?: string): void {
+  failNext(venue: Venue, pathPattern: Pattern, times: number, reply: FailSpec, method?: string): void {
     this.failures.push({ venue, pattern: pathPattern, times, reply, ...(method === undefined ? {} : { method }) });
   }
 
   /** The next `times` requests of `venue` whose path matches get this exact reply (e.g. a raw venue body, HTTP 200). */
-  replyNext(venue: Venue, pathPattern: RegExp, times: number, reply: FailSpec): void {
+  replyNext(venue: Venue, pathPattern: Pattern, times: number, reply: FailSpec): void {
     this.failNext(venue, pathPattern, times, reply);
   }
 
   /** The venue's real rate-limit answer (Bybit retCode 10006, Binance 429/-1003, OKX 429/50011). */
-  rateLimitNext(venue: Venue, pathPattern: RegExp, retryAfterSeconds: number, times = 1, method?: string): void {
+  rateLimitNext(venue: Venue, pathPattern: Pattern, retryAfterSeconds: number, times = 1, method?: string): void {
     this.failNext(venue, pathPattern, times, rateLimitReply(venue, retryAfterSeconds, this.now()), method);
   }
 
   /** The venue's real IP-ban answer (Binance 418 "banned until", Bybit 403) for the next `times` matching requests. */
-  banNext(venue: Venue, pathPattern: RegExp, options: { bannedUntil?: number; retryAfterSeconds?: number } = {}, times = 1, method?: string): void {
+  banNext(venue: Venue, pathPattern: Pattern, options: { bannedUntil?: number; retryAfterSeconds?: number } = {}, times = 1, method?: string): void {
     this.failNext(venue, pathPattern, times, banReply(venue, options, this.now()), method);
   }
 
   /** Holds the next `times` matching requests for `ms` before answering (to provoke timeouts). */
-  delayNext(venue: Venue, pathPattern: RegExp, ms: number, times = 1): void {
+  delayNext(venue: Venue, pathPattern: Pattern, ms: number, times = 1): void {
     this.delays.push({ venue, pattern: pathPattern, times, ms });
   }
 
-  requestsTo(venue: Venue, pathPattern?: RegExp): RecordedRequest[] {
-    return this.requests.filter((r) => r.venue === venue && (pathPattern === undefined || pathPattern.test(r.path)));
+  requestsTo(venue: Venue, pathPattern?: Pattern): RecordedRequest[] {
+    return this.requests.filter((r) => r.venue === venue && (pathPattern === undefined || matches(pathPattern, r.path, new URLSearchParams(r.query))));
   }
 
   private symbol(venue: Venue, symbol: string): SymbolState {
@@ -237,15 +249,15 @@ export class ExchangeServer {
       if (m?.[1] === undefined || m[2] === undefined) throw new Error(`ExchangeServer: "${symbol}" is not a ccxt linear perp symbol like BTC/USDT:USDT`);
       s = {
         symbol, base: m[1], quote: m[2], contractSize: 1, history: [], current: undefined, book: undefined, ticker: undefined, candles: [],
-        perpListed: true, spotListed: true, spotTicker: undefined, spotCandles: [], openInterest: undefined, openInterestHistory: [],
+        perpListed: true, spotListed: true, spotTicker: undefined, spotCandles: [], openInterest: undefined, openInterestHistory: [], inBulk: true,
       };
       this.state[venue].set(symbol, s);
     }
     return s;
   }
 
-  private take<T extends Injection>(list: T[], venue: Venue | null, path: string, method: string): T | undefined {
-    const hit = list.find((i) => i.venue === venue && i.times > 0 && i.pattern.test(path) && (i.method === undefined || i.method === method));
+  private take<T extends Injection>(list: T[], venue: Venue | null, path: string, query: URLSearchParams, method: string): T | undefined {
+    const hit = list.find((i) => i.venue === venue && i.times > 0 && matches(i.pattern, path, query) && (i.method === undefined || i.method === method));
     if (hit !== undefined) hit.times -= 1;
     return hit;
   }
@@ -258,7 +270,7 @@ export class ExchangeServer {
     const rawBody = Buffer.concat(chunks).toString("utf8");
     this.requests.push({ venue, method: req.method ?? "GET", path: url.pathname, query: Object.fromEntries(url.searchParams), body: rawBody });
 
-    const delay = this.take(this.delays, venue, url.pathname, req.method ?? "GET");
+    const delay = this.take(this.delays, venue, url.pathname, url.searchParams, req.method ?? "GET");
     if (delay !== undefined) {
       await new Promise<void>((done) => {
         const timer = setTimeout(() => {
@@ -271,7 +283,7 @@ export class ExchangeServer {
     }
 
     let reply: VenueReply | null;
-    const failure = this.take(this.failures, venue, url.pathname, req.method ?? "GET");
+    const failure = this.take(this.failures, venue, url.pathname, url.searchParams, req.method ?? "GET");
     if (failure !== undefined) reply = { status: failure.reply.status, body: failure.reply.body ?? "", headers: failure.reply.headers ?? {} };
     else if (venue === null) reply = null;
     else {

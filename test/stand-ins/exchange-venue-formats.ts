@@ -4,7 +4,8 @@
  * choices, sort orders, paging rules and error bodies follow Bybit v5, Binance USD-M fapi and
  * OKX v5 as documented (Bitget v2 in public-bitget.ts), because ccxt parses exactly those. The
  * spot pairs are answered by public-spot.ts, open interest by public-open-interest.ts, the
- * rate-limit and ban answers are in public-faults.ts.
+ * rate-limit and ban answers are in public-faults.ts. Each 24 h ticker endpoint also answers in
+ * bulk as the venue does (BULK_TICKERS): a list of the same objects the single request returns.
  */
 
 import { bitgetPublic } from "./public-bitget";
@@ -12,6 +13,7 @@ import { openInterestAnswer } from "./public-open-interest";
 import { spotAnswer } from "./public-spot";
 
 export { banReply, rateLimitReply } from "./public-faults";
+export { BULK_TICKERS, matches, type RequestMatch } from "./public-bulk-tickers";
 
 export type Venue = "bybit" | "binanceusdm" | "okx" | "bitget";
 
@@ -42,6 +44,8 @@ export interface SymbolState {
   spotCandles: CandleState[]; // oldest first
   openInterest: { readonly amount: number; readonly value: number } | undefined;
   openInterestHistory: OpenInterestPoint[]; // oldest first
+  /** Listed in the venue's bulk ticker answers (false: a listed market the bulk list leaves out). */
+  inBulk: boolean;
 }
 
 export interface VenueReply {
@@ -110,22 +114,26 @@ function bybit(path: string, q: URLSearchParams, find: (id: string) => SymbolSta
     }));
     return ok({ category: "linear", list, nextPageCursor: "" });
   }
+  const bybitTicker = (s: SymbolState): Record<string, unknown> => {
+    const f = currentOf(s, now);
+    const t = tickerOf(s, now);
+    return {
+      symbol: venueId("bybit", s), lastPrice: str(t.last), indexPrice: str(f.indexPrice ?? f.markPrice), markPrice: str(f.markPrice),
+      prevPrice24h: str(t.open24h ?? t.last), price24hPcnt: "0", highPrice24h: str(t.high24h ?? t.last), lowPrice24h: str(t.low24h ?? t.last),
+      prevPrice1h: str(t.last), openInterest: "0", openInterestValue: "0", turnover24h: str(t.quoteVolume24h), volume24h: str(t.baseVolume24h),
+      fundingRate: str(f.rate), nextFundingTime: str(f.nextFundingTs), predictedDeliveryPrice: "", basisRate: "", deliveryFeeRate: "", deliveryTime: "0",
+      ask1Size: "1", bid1Price: str(t.bid ?? t.last), ask1Price: str(t.ask ?? t.last), bid1Size: "1", basis: "", preOpenPrice: "", preQty: "", curPreListingPhase: "",
+      fundingIntervalHour: str(f.intervalHours), basisRateYear: "", fundingCap: "0.02",
+    };
+  };
+  // Without a symbol: every linear perp, the same items (ccxt's fetchTickers).
+  if (path === "/v5/market/tickers" && q.get("symbol") === null) return ok({ category: "linear", list: all.filter((x) => x.inBulk).map(bybitTicker) });
   const id = q.get("symbol") ?? "";
   const s = find(id);
   if (s === undefined) return fail(10001, "params error: symbol invalid");
   switch (path) {
-    case "/v5/market/tickers": {
-      const f = currentOf(s, now);
-      const t = tickerOf(s, now);
-      return ok({ category: "linear", list: [{
-        symbol: id, lastPrice: str(t.last), indexPrice: str(f.indexPrice ?? f.markPrice), markPrice: str(f.markPrice),
-        prevPrice24h: str(t.open24h ?? t.last), price24hPcnt: "0", highPrice24h: str(t.high24h ?? t.last), lowPrice24h: str(t.low24h ?? t.last),
-        prevPrice1h: str(t.last), openInterest: "0", openInterestValue: "0", turnover24h: str(t.quoteVolume24h), volume24h: str(t.baseVolume24h),
-        fundingRate: str(f.rate), nextFundingTime: str(f.nextFundingTs), predictedDeliveryPrice: "", basisRate: "", deliveryFeeRate: "", deliveryTime: "0",
-        ask1Size: "1", bid1Price: str(t.bid ?? t.last), ask1Price: str(t.ask ?? t.last), bid1Size: "1", basis: "", preOpenPrice: "", preQty: "", curPreListingPhase: "",
-        fundingIntervalHour: str(f.intervalHours), basisRateYear: "", fundingCap: "0.02",
-      }] });
-    }
+    case "/v5/market/tickers":
+      return ok({ category: "linear", list: [bybitTicker(s)] });
     case "/v5/market/funding/history": {
       const start = int(q, "startTime");
       const end = int(q, "endTime");
@@ -194,8 +202,18 @@ function binance(path: string, q: URLSearchParams, find: (id: string) => SymbolS
     const f = currentOf(s, now);
     return { symbol: venueId("binanceusdm", s), markPrice: f.markPrice.toFixed(8), indexPrice: (f.indexPrice ?? f.markPrice).toFixed(8), estimatedSettlePrice: f.markPrice.toFixed(8), lastFundingRate: rate8(f.rate), interestRate: "0.00010000", nextFundingTime: f.nextFundingTs, time: now };
   };
+  const perpTicker = (s: SymbolState): Record<string, unknown> => {
+    const t = tickerOf(s, now);
+    return {
+      symbol: venueId("binanceusdm", s), priceChange: str(t.last - (t.open24h ?? t.last)), priceChangePercent: "0.000", weightedAvgPrice: str(t.baseVolume24h > 0 ? t.quoteVolume24h / t.baseVolume24h : t.last),
+      lastPrice: str(t.last), lastQty: "0.010", openPrice: str(t.open24h ?? t.last), highPrice: str(t.high24h ?? t.last), lowPrice: str(t.low24h ?? t.last),
+      volume: str(t.baseVolume24h), quoteVolume: str(t.quoteVolume24h), openTime: now - 24 * HOUR, closeTime: now, firstId: 1, lastId: 1000, count: 1000,
+    };
+  };
   const id = q.get("symbol");
   if (path === "/fapi/v1/premiumIndex" && id === null) return ok(all.map(premium));
+  // Without a symbol: every perp's 24 h ticker, the same objects (ccxt's fetchTickers; weight 40).
+  if (path === "/fapi/v1/ticker/24hr" && id === null) return ok(all.filter((x) => x.inBulk).map(perpTicker));
   const s = find(id ?? "");
   if (s === undefined) return fail(-1121, "Invalid symbol.");
   switch (path) {
@@ -217,12 +235,8 @@ function binance(path: string, q: URLSearchParams, find: (id: string) => SymbolS
       const side = (levels: BookState["bids"] = []) => levels.slice(0, limit).map(([p, z]) => [str(p), str(z)]);
       return ok({ lastUpdateId: 1_027_024, E: now, T: now - 3, bids: side(s.book?.bids), asks: side(s.book?.asks) });
     }
-    case "/fapi/v1/ticker/24hr": {
-      const t = tickerOf(s, now);
-      return ok({ symbol: id, priceChange: str(t.last - (t.open24h ?? t.last)), priceChangePercent: "0.000", weightedAvgPrice: str(t.baseVolume24h > 0 ? t.quoteVolume24h / t.baseVolume24h : t.last),
-        lastPrice: str(t.last), lastQty: "0.010", openPrice: str(t.open24h ?? t.last), highPrice: str(t.high24h ?? t.last), lowPrice: str(t.low24h ?? t.last),
-        volume: str(t.baseVolume24h), quoteVolume: str(t.quoteVolume24h), openTime: now - 24 * HOUR, closeTime: now, firstId: 1, lastId: 1000, count: 1000 });
-    }
+    case "/fapi/v1/ticker/24hr":
+      return ok(perpTicker(s));
     case "/fapi/v1/klines": {
       const limit = Math.min(int(q, "limit") ?? 500, 1500);
       const rows = s.candles.filter((c) => c.ts >= (int(q, "startTime") ?? 0) && c.ts <= (int(q, "endTime") ?? now));
@@ -246,6 +260,21 @@ function okx(path: string, q: URLSearchParams, find: (id: string) => SymbolState
       lotSz: "0.01", minSz: "0.01", ctType: "linear", alias: "", state: "live", ruleType: "normal", maxLmtSz: "100000000", maxMktSz: "1000",
     })));
   }
+  const swapTicker = (s: SymbolState): Record<string, unknown> => {
+    const t = tickerOf(s, now);
+    return {
+      instType: "SWAP", instId: venueId("okx", s), last: str(t.last), lastSz: "1", askPx: str(t.ask ?? t.last), askSz: "10", bidPx: str(t.bid ?? t.last), bidSz: "10",
+      open24h: str(t.open24h ?? t.last), high24h: str(t.high24h ?? t.last), low24h: str(t.low24h ?? t.last), volCcy24h: str(t.baseVolume24h), vol24h: str(t.baseVolume24h / s.contractSize),
+      ts: str(now), sodUtc0: str(t.last), sodUtc8: str(t.last),
+    };
+  };
+  // Every instrument of a type, the same items as /market/ticker (ccxt's fetchTickers); SPOT is public-spot.ts's.
+  if (path === "/api/v5/market/tickers") {
+    const type = q.get("instType");
+    if (type === "SWAP") return ok(all.filter((x) => x.inBulk).map(swapTicker));
+    if (type === "FUTURES" || type === "OPTION") return ok([]); // none listed here
+    return { status: 200, body: { code: "51000", msg: "Parameter instType error", data: [] } };
+  }
   const id = q.get("instId") ?? "";
   const s = find(id);
   if (s === undefined) return { status: 200, body: { code: "51001", msg: "Instrument ID or Spread ID doesn't exist.", data: [] } };
@@ -266,12 +295,8 @@ function okx(path: string, q: URLSearchParams, find: (id: string) => SymbolState
       const side = (levels: BookState["bids"] = []) => levels.slice(0, sz).map(([p, z]) => [str(p), str(z / s.contractSize), "0", "1"]);
       return ok([{ asks: side(s.book?.asks), bids: side(s.book?.bids), ts: str(now) }]);
     }
-    case "/api/v5/market/ticker": {
-      const t = tickerOf(s, now);
-      return ok([{ instType: "SWAP", instId: id, last: str(t.last), lastSz: "1", askPx: str(t.ask ?? t.last), askSz: "10", bidPx: str(t.bid ?? t.last), bidSz: "10",
-        open24h: str(t.open24h ?? t.last), high24h: str(t.high24h ?? t.last), low24h: str(t.low24h ?? t.last), volCcy24h: str(t.baseVolume24h), vol24h: str(t.baseVolume24h / s.contractSize),
-        ts: str(now), sodUtc0: str(t.last), sodUtc8: str(t.last) }]);
-    }
+    case "/api/v5/market/ticker":
+      return ok([swapTicker(s)]);
     case "/api/v5/market/candles":
     case "/api/v5/market/history-candles": {
       const limit = Math.min(int(q, "limit") ?? 100, 300);

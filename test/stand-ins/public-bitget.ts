@@ -4,7 +4,8 @@ import { dec, fail, isProductType, MARGIN_COIN, ok, rulesOf } from "./public-bit
 /**
  * Bitget v2 public REST as ccxt's bitget class calls it for USDT-margined perpetuals: server time,
  * the coin list and contract listing loadMarkets reads (it asks for all six mix product types; only
- * USDT-FUTURES lists anything here), ticker, merged depth, current and historical funding, candles.
+ * USDT-FUTURES lists anything here), ticker (one, or all of a product type), merged depth, current
+ * and historical funding, candles.
  * Field names, strings vs numbers (merge-depth levels are numbers), paging (history-fund-rate by
  * pageNo, newest first) and error codes follow Bitget's API docs.
  */
@@ -96,6 +97,10 @@ export function bitgetPublic(path: string, q: URLSearchParams, find: (id: string
     const wanted = q.get("symbol");
     const listed = isProductType(productType) ? all.filter((s) => wanted === null || `${s.base}${s.quote}` === wanted.toUpperCase()) : [];
     return ok(listed.map((s) => contract(s, now)), now);
+  }
+  if (path === "/api/v2/mix/market/tickers") {
+    // Every contract of the product type, the same objects as /ticker (ccxt's fetchTickers).
+    return ok((isProductType(productType) ? all : []).filter((s) => s.inBulk).map((s) => ticker(s, now)), now);
   }
   if (path === "/api/v2/mix/market/current-fund-rate" && q.get("symbol") === null) {
     return ok((isProductType(productType) ? all : []).map((s) => fundRate(s, now)), now);

@@ -40,17 +40,21 @@ function bybit(path: string, q: URLSearchParams, spots: readonly SymbolState[], 
       priceFilter: { tickSize: s.base === "BTC" ? "0.01" : "0.0001" }, riskParameters: { priceLimitRatioX: "0.01", priceLimitRatioY: "0.02" },
     })), nextPageCursor: "" });
   }
+  const item = (s: SymbolState): Record<string, unknown> => {
+    const t = spotTicker(s);
+    return {
+      symbol: spotId("bybit", s), bid1Price: str(t.bid ?? t.last), bid1Size: "0.5", ask1Price: str(t.ask ?? t.last), ask1Size: "0.7", lastPrice: str(t.last),
+      prevPrice24h: str(t.open24h ?? t.last), price24hPcnt: "0", highPrice24h: str(t.high24h ?? t.last), lowPrice24h: str(t.low24h ?? t.last),
+      turnover24h: str(t.quoteVolume24h), volume24h: str(t.baseVolume24h), usdIndexPrice: str(t.last),
+    };
+  };
+  // Without a symbol: every spot pair, the same items (ccxt's fetchTickers).
+  if (path === "/v5/market/tickers" && q.get("symbol") === null) return ok({ category: "spot", list: spots.filter((x) => x.inBulk).map(item) });
   const s = spots.find((x) => spotId("bybit", x) === q.get("symbol"));
   if (s === undefined) return fail(10001, "Not supported symbols");
   switch (path) {
-    case "/v5/market/tickers": {
-      const t = spotTicker(s);
-      return ok({ category: "spot", list: [{
-        symbol: spotId("bybit", s), bid1Price: str(t.bid ?? t.last), bid1Size: "0.5", ask1Price: str(t.ask ?? t.last), ask1Size: "0.7", lastPrice: str(t.last),
-        prevPrice24h: str(t.open24h ?? t.last), price24hPcnt: "0", highPrice24h: str(t.high24h ?? t.last), lowPrice24h: str(t.low24h ?? t.last),
-        turnover24h: str(t.quoteVolume24h), volume24h: str(t.baseVolume24h), usdIndexPrice: str(t.last),
-      }] });
-    }
+    case "/v5/market/tickers":
+      return ok({ category: "spot", list: [item(s)] });
     case "/v5/market/kline": {
       const limit = int(q, "limit") ?? 200;
       if (limit < 1 || limit > 1000) return fail(10001, "params error: limit must be in [1, 1000]");
@@ -84,16 +88,21 @@ function binance(path: string, q: URLSearchParams, spots: readonly SymbolState[]
       permissions: [], permissionSets: [["SPOT", "MARGIN"]], defaultSelfTradePreventionMode: "EXPIRE_MAKER", allowedSelfTradePreventionModes: ["EXPIRE_TAKER", "EXPIRE_MAKER", "EXPIRE_BOTH"],
     })) });
   }
+  const ticker24h = (s: SymbolState): Record<string, unknown> => {
+    const t = spotTicker(s);
+    return {
+      symbol: spotId("binanceusdm", s), priceChange: str(t.last - (t.open24h ?? t.last)), priceChangePercent: "0.000", weightedAvgPrice: str(t.baseVolume24h > 0 ? t.quoteVolume24h / t.baseVolume24h : t.last),
+      prevClosePrice: str(t.open24h ?? t.last), lastPrice: str(t.last), lastQty: "0.001", bidPrice: str(t.bid ?? t.last), bidQty: "1.2", askPrice: str(t.ask ?? t.last), askQty: "0.8",
+      openPrice: str(t.open24h ?? t.last), highPrice: str(t.high24h ?? t.last), lowPrice: str(t.low24h ?? t.last), volume: str(t.baseVolume24h), quoteVolume: str(t.quoteVolume24h),
+      openTime: now - 24 * HOUR, closeTime: now, firstId: 1, lastId: 1000, count: 1000,
+    };
+  };
+  if (path === "/api/v3/ticker/24hr" && q.get("symbol") === null) return bulkTicker24h(q.get("symbols"), spots, ticker24h);
   const s = spots.find((x) => spotId("binanceusdm", x) === q.get("symbol"));
   if (s === undefined) return fail(-1121, "Invalid symbol.");
   switch (path) {
-    case "/api/v3/ticker/24hr": {
-      const t = spotTicker(s);
-      return ok({ symbol: spotId("binanceusdm", s), priceChange: str(t.last - (t.open24h ?? t.last)), priceChangePercent: "0.000", weightedAvgPrice: str(t.baseVolume24h > 0 ? t.quoteVolume24h / t.baseVolume24h : t.last),
-        prevClosePrice: str(t.open24h ?? t.last), lastPrice: str(t.last), lastQty: "0.001", bidPrice: str(t.bid ?? t.last), bidQty: "1.2", askPrice: str(t.ask ?? t.last), askQty: "0.8",
-        openPrice: str(t.open24h ?? t.last), highPrice: str(t.high24h ?? t.last), lowPrice: str(t.low24h ?? t.last), volume: str(t.baseVolume24h), quoteVolume: str(t.quoteVolume24h),
-        openTime: now - 24 * HOUR, closeTime: now, firstId: 1, lastId: 1000, count: 1000 });
-    }
+    case "/api/v3/ticker/24hr":
+      return ok(ticker24h(s));
     case "/api/v3/klines": {
       const limit = int(q, "limit") ?? 500;
       if (limit < 1 || limit > 1000) return fail(-1100, "Illegal characters found in parameter 'limit'; legal range is '1-1000'.");
@@ -107,6 +116,25 @@ function binance(path: string, q: URLSearchParams, spots: readonly SymbolState[]
   }
 }
 
+/**
+ * Binance's /api/v3/ticker/24hr without `symbol`: the pairs of `symbols` (a JSON array, as ccxt's
+ * fetchTickers sends it), or every pair without it. One unknown pair fails the whole request.
+ */
+function bulkTicker24h(symbols: string | null, spots: readonly SymbolState[], ticker24h: (s: SymbolState) => Record<string, unknown>): VenueReply {
+  const listed = spots.filter((x) => x.inBulk);
+  if (symbols === null) return { status: 200, body: listed.map(ticker24h) };
+  let ids: unknown;
+  try {
+    ids = JSON.parse(symbols);
+  } catch {
+    ids = null;
+  }
+  if (!Array.isArray(ids) || ids.some((id) => typeof id !== "string")) return { status: 400, body: { code: -1100, msg: "Illegal characters found in parameter 'symbols'." } };
+  const picked = (ids as string[]).map((id) => spots.find((x) => spotId("binanceusdm", x) === id));
+  if (picked.some((x) => x === undefined)) return { status: 400, body: { code: -1121, msg: "Invalid symbol." } };
+  return { status: 200, body: (picked as SymbolState[]).filter((x) => x.inBulk).map(ticker24h) };
+}
+
 function okx(path: string, q: URLSearchParams, spots: readonly SymbolState[], now: number): VenueReply | null {
   const ok = (data: unknown[]): VenueReply => ({ status: 200, body: { code: "0", msg: "", data } });
   if (path === "/api/v5/public/instruments" && q.get("instType") === "SPOT") {
@@ -116,17 +144,20 @@ function okx(path: string, q: URLSearchParams, spots: readonly SymbolState[], no
       minSz: s.base === "BTC" ? "0.00001" : "1", ctType: "", alias: "", state: "live", ruleType: "normal", maxLmtSz: "9999999999", maxMktSz: "1000000",
     })));
   }
+  const item = (s: SymbolState): Record<string, unknown> => {
+    const t = spotTicker(s);
+    // Spot: vol24h is the base amount, volCcy24h the quote amount.
+    return { instType: "SPOT", instId: spotId("okx", s), last: str(t.last), lastSz: "0.001", askPx: str(t.ask ?? t.last), askSz: "1.1", bidPx: str(t.bid ?? t.last), bidSz: "0.9",
+      open24h: str(t.open24h ?? t.last), high24h: str(t.high24h ?? t.last), low24h: str(t.low24h ?? t.last), volCcy24h: str(t.quoteVolume24h), vol24h: str(t.baseVolume24h),
+      ts: str(now), sodUtc0: str(t.last), sodUtc8: str(t.last) };
+  };
+  // Every spot pair, the same items as /market/ticker (ccxt's fetchTickers).
+  if (path === "/api/v5/market/tickers" && q.get("instType") === "SPOT") return ok(spots.filter((x) => x.inBulk).map(item));
   const instId = q.get("instId") ?? "";
   if (!/^[A-Z0-9]+-[A-Z0-9]+$/.test(instId) || !(path === "/api/v5/market/ticker" || path.endsWith("candles"))) return null;
   const s = spots.find((x) => spotId("okx", x) === instId);
   if (s === undefined) return { status: 200, body: { code: "51001", msg: "Instrument ID or Spread ID doesn't exist.", data: [] } };
-  if (path === "/api/v5/market/ticker") {
-    const t = spotTicker(s);
-    // Spot: vol24h is the base amount, volCcy24h the quote amount.
-    return ok([{ instType: "SPOT", instId, last: str(t.last), lastSz: "0.001", askPx: str(t.ask ?? t.last), askSz: "1.1", bidPx: str(t.bid ?? t.last), bidSz: "0.9",
-      open24h: str(t.open24h ?? t.last), high24h: str(t.high24h ?? t.last), low24h: str(t.low24h ?? t.last), volCcy24h: str(t.quoteVolume24h), vol24h: str(t.baseVolume24h),
-      ts: str(now), sodUtc0: str(t.last), sodUtc8: str(t.last) }]);
-  }
+  if (path === "/api/v5/market/ticker") return ok([item(s)]);
   const limit = int(q, "limit") ?? 100;
   if (limit < 1 || limit > (path.endsWith("history-candles") ? 100 : 300)) return { status: 200, body: { code: "51000", msg: "Parameter limit error", data: [] } };
   // `before`: newer than; `after`: older than. Newest first.
@@ -153,17 +184,21 @@ function bitget(path: string, q: URLSearchParams, spots: readonly SymbolState[],
       buyLimitPriceRatio: "0.05", sellLimitPriceRatio: "0.05", areaSymbol: "no", orderQuantity: "200", openTime: "1532454360000", offTime: "",
     })));
   }
+  const item = (s: SymbolState): Record<string, unknown> => {
+    const t = spotTicker(s);
+    return { symbol: spotId("bitget", s), high24h: str(t.high24h ?? t.last), open: str(t.open24h ?? t.last), lastPr: str(t.last), low24h: str(t.low24h ?? t.last), quoteVolume: str(t.quoteVolume24h),
+      baseVolume: str(t.baseVolume24h), usdtVolume: str(t.quoteVolume24h), bidPr: str(t.bid ?? t.last), askPr: str(t.ask ?? t.last), bidSz: "0.4", askSz: "0.6",
+      openUtc: str(t.open24h ?? t.last), ts: str(now), changeUtc24h: "0", change24h: "0" };
+  };
   const id = (q.get("symbol") ?? "").toUpperCase();
+  // Tickers take the symbol as an option: without it, every pair (ccxt's fetchTickers).
+  if (path === "/api/v2/spot/market/tickers" && id === "") return ok(spots.filter((x) => x.inBulk).map(item));
   if (id === "") return fail("40019", "Parameter symbol cannot be empty");
   const s = spots.find((x) => spotId("bitget", x) === id);
   if (s === undefined) return fail("40034", `Parameter ${id} does not exist`);
   switch (path) {
-    case "/api/v2/spot/market/tickers": {
-      const t = spotTicker(s);
-      return ok([{ symbol: id, high24h: str(t.high24h ?? t.last), open: str(t.open24h ?? t.last), lastPr: str(t.last), low24h: str(t.low24h ?? t.last), quoteVolume: str(t.quoteVolume24h),
-        baseVolume: str(t.baseVolume24h), usdtVolume: str(t.quoteVolume24h), bidPr: str(t.bid ?? t.last), askPr: str(t.ask ?? t.last), bidSz: "0.4", askSz: "0.6",
-        openUtc: str(t.open24h ?? t.last), ts: str(now), changeUtc24h: "0", change24h: "0" }]);
-    }
+    case "/api/v2/spot/market/tickers":
+      return ok([item(s)]);
     case "/api/v2/spot/market/candles":
     case "/api/v2/spot/market/history-candles": {
       if (q.get("granularity") !== "1h") return fail("40020", "Parameter granularity error");

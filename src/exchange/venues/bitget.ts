@@ -49,5 +49,8 @@ export const bitget: VenueDescriptor = {
   }),
   requiresContractSize: false,
   openInterest: { current: true, history: false },
+  // ccxt's fetchTickers (uta false): GET /api/v2/mix/market/tickers?productType=USDT-FUTURES and
+  // /api/v2/spot/market/tickers without a symbol, every market of the type; cost 1 like the single ones.
+  bulkTickers: { perp: { single: 1, bulk: 1 }, spot: { single: 1, bulk: 1 } },
   fetchFundingRate: fundingWithEnvelope,
 };

@@ -22,6 +22,24 @@ async function tickerWithEnvelope(exchange: Exchange, market: MarketInterface): 
   return { value: exchange.parseTicker(item, market), envelopeTime: response["time"] };
 }
 
+/**
+ * The bulk form of the same endpoint: /v5/market/tickers?category=linear|spot without a symbol
+ * lists every market of the category (ccxt's fetchTickers sends exactly that, and drops `time`
+ * too). Only the items of `markets` are parsed, each with its own market: Bybit's spot and linear
+ * ids coincide (BTCUSDT), so an id alone does not say which market it is.
+ */
+async function tickersWithEnvelope(exchange: Exchange, markets: readonly MarketInterface[]): Promise<Enveloped<readonly Ticker[]>> {
+  const raw = exchange as BybitClass;
+  const byId = new Map(markets.map((m) => [m.id, m]));
+  const response = record(await raw.publicGetV5MarketTickers({ category: markets[0]?.spot === true ? "spot" : "linear" }));
+  const list = record(response["result"])["list"];
+  const tickers = (Array.isArray(list) ? list : []).flatMap((item: unknown) => {
+    const market = byId.get(String(record(item)["symbol"]));
+    return market === undefined ? [] : [exchange.parseTicker(record(item), market)];
+  });
+  return { value: tickers, envelopeTime: response["time"] };
+}
+
 export const bybit: VenueDescriptor = {
   id: "bybit",
   name: "Bybit",
@@ -47,5 +65,8 @@ export const bybit: VenueDescriptor = {
   requiresContractSize: false,
   // /v5/market/open-interest: linear amounts in the base coin, hourly buckets, 200 a page.
   openInterest: { current: true, history: true, historyLimit: 200 },
+  // v5/market/tickers costs 5 with or without a symbol: bulk pays from two symbols.
+  bulkTickers: { perp: { single: 5, bulk: 5 }, spot: { single: 5, bulk: 5 } },
   fetchTicker: tickerWithEnvelope,
+  fetchTickers: tickersWithEnvelope,
 };

@@ -45,6 +45,8 @@ export const okx: VenueDescriptor = {
   requiresContractSize: true,
   openInterest: { current: true, history: true, historyLimit: 100 },
   // ccxt's swap baseVolume is vol24h, counted in contracts; volCcy24h is the base amount.
+  // ccxt's fetchTickers: GET /api/v5/market/tickers?instType=SWAP|SPOT (every instrument of the type), cost 1 like /market/ticker.
+  bulkTickers: { perp: { single: 1, bulk: 1 }, spot: { single: 1, bulk: 1 } },
   perpBaseVolume: (ticker) => finite(record(ticker.info)["volCcy24h"]),
   fetchOpenInterestHistory: openInterestHistory,
 };

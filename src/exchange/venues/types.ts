@@ -21,6 +21,16 @@ export interface Enveloped<T> {
   readonly envelopeTime: unknown;
 }
 
+/**
+ * ccxt's rate-limiter cost (its `api` cost table, ccxt 4.5.84) of one single-symbol 24 h ticker
+ * request and of the venue's bulk one (every market of a type, or a list). The adapter asks in bulk
+ * only when that costs no more than asking per symbol: `symbols × single >= bulk`.
+ */
+export interface BulkTickerCost {
+  readonly single: number;
+  readonly bulk: number;
+}
+
 /** One open-interest reading as the venue's endpoint states it, before unit conversion. */
 export interface RawOpenInterest {
   readonly ts: unknown;
@@ -75,9 +85,17 @@ export interface VenueDescriptor {
    */
   readonly openInterest: { readonly current: boolean; readonly history: false } | { readonly current: boolean; readonly history: true; readonly historyLimit: number; readonly historyWindowMs?: number };
 
+  /**
+   * The venue's bulk 24 h ticker endpoints that ccxt's fetchTickers calls, perp and spot (absent:
+   * per-symbol requests only), with what each costs against the single-symbol request.
+   */
+  readonly bulkTickers?: { readonly perp: BulkTickerCost; readonly spot: BulkTickerCost };
+
   // Quirks: where ccxt's unified call loses a field, the descriptor makes the call itself.
   /** The ticker when ccxt's parse drops the venue's only timestamp (Bybit's envelope `time`). */
   readonly fetchTicker?: (exchange: Exchange, market: MarketInterface) => Promise<Enveloped<Ticker>>;
+  /** The bulk tickers of `markets` (all of one type) when ccxt's parse drops the venue's only timestamp (Bybit); each parsed with its market. */
+  readonly fetchTickers?: (exchange: Exchange, markets: readonly MarketInterface[]) => Promise<Enveloped<readonly Ticker[]>>;
   /** The funding rate when ccxt's parse drops the venue's only timestamp (Bitget's `requestTime`). */
   readonly fetchFundingRate?: (exchange: Exchange, market: MarketInterface) => Promise<Enveloped<FundingRate>>;
   /** Base volume of the perp's 24 h ticker where ccxt's baseVolume is not it (OKX: contracts). */
