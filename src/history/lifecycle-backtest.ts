@@ -36,6 +36,26 @@ export const BINANCE_PERP_SPECS: Readonly<Record<Asset, MarketSpec>> = {
   ETH: { lotSize: 0.001, minQty: 0.001, minNotional: 20, tickSize: 0.01, maintenanceMarginRate: 0.005 },
 };
 
+/**
+ * The market spec for any coin: Binance's published filters for BTC and ETH, else a default
+ * derived from the coin's price (`referencePrice`, the first close the run trades on), since the
+ * shared data holds no exchangeInfo for other coins: tick = 5 significant digits of the price
+ * (10^(⌊log10 p⌋ − 4)), lot = the power of ten whose value at that price is 1–10 USDT
+ * (10^⌈log10(1/p)⌉: 0.01 SOL at 150, 1 DOGE at 0.2 — Binance's own lots), minimum notional
+ * 5 USDT (Binance's usual USDⓈ-M floor), maintenance margin 1% (at or above the first tier of
+ * Binance's alt brackets, so liquidation is placed no further away than the venue would place
+ * it). At 10% margin × 5x on 10,000 USDT the orders are ~5,000 USDT, so none of these bind; the
+ * report says when a default was used.
+ */
+export function marketSpecFor(asset: string, referencePrice: number): { spec: MarketSpec; derived: boolean } {
+  const known = (BINANCE_PERP_SPECS as Readonly<Record<string, MarketSpec>>)[asset];
+  if (known !== undefined) return { spec: known, derived: false };
+  if (!(referencePrice > 0)) throw new Error(`No price to derive a market spec for ${asset} from.`);
+  const power = (e: number): number => Number(`1e${e}`);
+  const lot = power(Math.ceil(Math.log10(1 / referencePrice)));
+  return { spec: { lotSize: lot, minQty: lot, minNotional: 5, tickSize: power(Math.floor(Math.log10(referencePrice)) - 4), maintenanceMarginRate: 0.01 }, derived: true };
+}
+
 /** The signal report's trading assumptions (fixed, never tuned on the results). */
 export const BACKTEST_PARAMS: ReplayParams = {
   risk: DEFAULT_RISK_PARAMS,
@@ -62,7 +82,7 @@ export interface LifecycleBacktestOptions {
 type ReplayInputCandles = Parameters<typeof replayTrades>[0]["candles"];
 
 /** Runs `decisions` on the asset's Binance perp through the lifecycle core. */
-export function replayOnHistory(history: AssetHistory, decisions: readonly ReplayDecision[], options: LifecycleBacktestOptions = {}): ReplayResult {
+export function replayOnHistory(history: AssetHistory<string>, decisions: readonly ReplayDecision[], options: LifecycleBacktestOptions = {}): ReplayResult {
   const funding = history.funding.find((f) => f.venue === TRADING_VENUE);
   if (funding === undefined) throw new Error(`No ${TRADING_VENUE} funding for ${history.asset}.`);
   return replayTrades({
@@ -73,7 +93,7 @@ export function replayOnHistory(history: AssetHistory, decisions: readonly Repla
     fundingPrints: options.fundingPrints ?? funding.prints,
     startingEquity: options.startingEquity ?? BACKTEST_STARTING_EQUITY,
     params: options.params ?? BACKTEST_PARAMS,
-    market: options.market ?? BINANCE_PERP_SPECS[history.asset],
+    market: options.market ?? marketSpecFor(history.asset, history.perp[0]?.close ?? Number.NaN).spec,
   });
 }
 

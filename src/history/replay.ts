@@ -1,8 +1,9 @@
 import { TimeWindowStats } from "../core/rolling";
 import { DEFAULT_FUNDING_ANOMALY_PARAMS, type FundingAnomalyParams } from "../core/signals/funding-anomaly";
 import type { Candle, FundingBaselineStats, SymbolMarketView, TimedRate, VenueView } from "../core/signals/types";
+import { findSharedFiles } from "./import/shared-files";
 import {
-  loadBinanceCandles, loadBinanceFunding, loadPanelCandles, loadPanelFunding, loadVenueFunding, MULTI_EXCHANGE_VENUES, sharedDataDir, type Asset, type PanelCoin,
+  loadPanelCandles, loadPanelFunding, MULTI_EXCHANGE_VENUES, readCandleFile, readCsv, settledPrints, sharedDataDir, type Asset, type PanelCoin,
 } from "./shared-data";
 
 /**
@@ -57,14 +58,66 @@ export interface AssetHistory<A extends string = Asset> {
   readonly funding: readonly VenueFundingSeries[];
 }
 
-export function loadAssetHistory(asset: Asset, dir = sharedDataDir()): AssetHistory {
-  // Binance: the longer 2019–2026 file, which agrees with the multi-exchange one on every shared print.
-  const funding: VenueFundingSeries[] = [{ venue: TRADING_VENUE, intervalHours: 8, prints: loadBinanceFunding(asset, dir) }];
-  for (const v of MULTI_EXCHANGE_VENUES) {
-    if (v.venue === TRADING_VENUE) continue;
-    funding.push({ venue: v.venue, intervalHours: v.intervalHours, prints: loadVenueFunding(asset, v.file, dir) });
+/**
+ * Every file of one coin under `dir` that the replay reads, found by name pattern (the import's
+ * `findSharedFiles`), never by a list of coins: the Binance perp candles are required, everything
+ * else (spot candles, other venues' funding) is used when present and simply absent when not.
+ * Binance funding comes from the Binance hourly folders when they hold it (the longer file, which
+ * agrees with funding_multi_exchange's Binance file on every shared print), else from
+ * funding_multi_exchange.
+ */
+export interface CoinFiles {
+  readonly perp: string;
+  readonly spot: string | null;
+  /** The trading venue's first, then the other venues in MULTI_EXCHANGE_VENUES order. */
+  readonly funding: readonly { readonly venue: string; readonly path: string; readonly format: "funding" | "venue-funding" }[];
+}
+
+/** Coins with Binance perp candles under `dir` (the ones a replay or backtest can run on), sorted. */
+export function availableCoins(dir = sharedDataDir()): string[] {
+  return [...new Set(findSharedFiles(dir, { kinds: ["perp"] }).map((f) => f.symbol.split("/")[0] ?? ""))].sort();
+}
+
+export function findCoinFiles(coin: string, dir = sharedDataDir()): CoinFiles {
+  const files = findSharedFiles(dir, { symbol: `${coin}/USDT:USDT`, venue: TRADING_VENUE, kinds: ["perp", "spot"] });
+  const perp = files.find((f) => f.kind === "perp");
+  if (perp === undefined) {
+    const coins = availableCoins(dir);
+    throw new Error(
+      `No Binance perp candles for ${coin} under ${dir} (looked for binance_usdm_${coin}USDT_perp_1h_ohlcv.csv). ` +
+        (coins.length > 0 ? `Coins available: ${coins.join(", ")}.` : "That folder holds no coin at all: the data folder must sit beside the repository (<repo>/../shared/data)."),
+    );
   }
-  return { asset, symbol: `${asset}/USDT:USDT`, perp: loadBinanceCandles(asset, "perp", dir), spot: loadBinanceCandles(asset, "spot", dir), funding };
+  const order = (venue: string): number => {
+    if (venue === TRADING_VENUE) return -1;
+    const k = MULTI_EXCHANGE_VENUES.findIndex((v) => v.venue === venue);
+    return k < 0 ? MULTI_EXCHANGE_VENUES.length : k;
+  };
+  const funding = findSharedFiles(dir, { symbol: `${coin}/USDT:USDT`, kinds: ["funding"] })
+    // The Binance hourly folders' own funding file wins over funding_multi_exchange's Binance file.
+    .filter((f, _, all) => !(f.format === "venue-funding" && f.venue === TRADING_VENUE && all.some((g) => g.format === "funding")))
+    .sort((a, b) => order(a.venue) - order(b.venue) || a.venue.localeCompare(b.venue))
+    .map((f) => ({ venue: f.venue, path: f.path, format: f.format === "funding" ? ("funding" as const) : ("venue-funding" as const) }));
+  return { perp: perp.path, spot: files.find((f) => f.kind === "spot")?.path ?? null, funding };
+}
+
+function readFunding(file: CoinFiles["funding"][number]): TimedRate[] {
+  return file.format === "funding"
+    ? settledPrints(file.path, readCsv(file.path, "ts_ms,time_utc,funding_rate", [0, 2]).map(([ts = 0, rate = 0]) => ({ ts, rate })))
+    : settledPrints(file.path, readCsv(file.path, "ts_ms,time_utc,exchange,symbol,funding_rate", [0, 4]).map(([ts = 0, rate = 0]) => ({ ts, rate })));
+}
+
+/**
+ * Any coin of ../shared/data: Binance perp candles, Binance spot candles if there are any, and
+ * funding from every venue that has a file for it (none at all is allowed: the funding stream then
+ * reports itself unavailable). A venue's interval is MULTI_EXCHANGE_VENUES' (8 h when unknown).
+ */
+export function loadAssetHistory<A extends string>(asset: A, dir = sharedDataDir()): AssetHistory<A> {
+  const files = findCoinFiles(asset, dir);
+  const funding: VenueFundingSeries[] = files.funding.map((f) => ({
+    venue: f.venue, intervalHours: MULTI_EXCHANGE_VENUES.find((v) => v.venue === f.venue)?.intervalHours ?? 8, prints: readFunding(f),
+  }));
+  return { asset, symbol: `${asset}/USDT:USDT`, perp: readCandleFile(files.perp), spot: files.spot === null ? [] : readCandleFile(files.spot), funding };
 }
 
 /** A Binance-only history of a `binance_perp_panel_1h/` coin: perp candles and funding, no spot, no other venue. */
@@ -145,9 +198,10 @@ export function decisionTimes(from: number, to: number, stepHours: number): numb
 export function defaultReplaySpan(history: AssetHistory<string>): { from: number; to: number } {
   const firstPerp = history.perp[0];
   const lastPerp = history.perp.at(-1);
+  if (firstPerp === undefined || lastPerp === undefined) throw new Error(`No perp candles for ${history.asset}.`);
+  // With funding: from its first print (the funding stream is the method's core). Without: from the candles.
   const firstPrint = history.funding[0]?.prints[0];
-  if (firstPerp === undefined || lastPerp === undefined || firstPrint === undefined) throw new Error(`No perp candles or funding for ${history.asset}.`);
-  return { from: Math.max(firstPerp.ts + HOUR_MS, firstPrint.ts), to: lastPerp.ts + HOUR_MS };
+  return { from: Math.max(firstPerp.ts + HOUR_MS, firstPrint?.ts ?? -Infinity), to: lastPerp.ts + HOUR_MS };
 }
 
 export function* replay(history: AssetHistory<string>, options: ReplayOptions = {}): Generator<ReplayStep> {
@@ -157,7 +211,8 @@ export function* replay(history: AssetHistory<string>, options: ReplayOptions = 
   const fundingLookback = (options.fundingLookbackHours ?? 24 * 14) * HOUR_MS;
   const staleAfter = options.staleAfterIntervals ?? 2;
   const { perp, spot } = history;
-  const trading = history.funding[0];
+  const tradingIndex = history.funding.findIndex((f) => f.venue === TRADING_VENUE);
+  const trading = history.funding[tradingIndex];
   let perpStart = 0, perpEnd = 0, spotStart = 0, spotEnd = 0;
   const fundingEnd = history.funding.map(() => 0);
   const fundingStart = history.funding.map(() => 0);
@@ -214,7 +269,7 @@ export function* replay(history: AssetHistory<string>, options: ReplayOptions = 
     const paid = (h: Horizon): number => {
       let sum = 0;
       const prints = trading?.prints ?? [];
-      for (let i = fundingEnd[0] ?? 0; i < prints.length && (prints[i]?.ts ?? Infinity) <= ts + h * HOUR_MS; i++) sum += prints[i]?.rate ?? 0;
+      for (let i = fundingEnd[tradingIndex] ?? 0; i < prints.length && (prints[i]?.ts ?? Infinity) <= ts + h * HOUR_MS; i++) sum += prints[i]?.rate ?? 0;
       return sum;
     };
     yield {
