@@ -53,11 +53,31 @@ export function combineVenues(results: readonly StreamResult[]): StreamResult | 
   };
 }
 
-/** Every venue's numbers under "venue.key"; built with a plain loop, it runs for every stream of every symbol each cycle. */
+/**
+ * Every venue's numbers under "venue.key"; built with a plain loop, it runs for every stream of
+ * every symbol each cycle. The few dozen distinct keys are made once and reused (a memo of pure
+ * string concatenations: the same inputs always give the same key).
+ */
 function venueNumbers(results: readonly StreamResult[]): Record<string, number> {
   const numbers: Record<string, number> = {};
-  for (const r of results) for (const key in r.numbers) numbers[`${r.venue}.${key}`] = r.numbers[key] ?? Number.NaN;
+  for (const r of results) for (const key in r.numbers) numbers[venueKey(r.venue, key)] = r.numbers[key] ?? Number.NaN;
   return numbers;
+}
+
+const VENUE_KEYS = new Map<string, Map<string, string>>();
+function venueKey(venue: string, key: string): string {
+  let keys = VENUE_KEYS.get(venue);
+  if (keys === undefined) {
+    keys = new Map();
+    VENUE_KEYS.set(venue, keys);
+  }
+  let joined = keys.get(key);
+  if (joined === undefined) {
+    joined = `${venue}.${key}`;
+    // Bounded: venues × stream number names, a few hundred at most; never grows per cycle.
+    if (keys.size < 1_000) keys.set(key, joined);
+  }
+  return joined;
 }
 
 /**

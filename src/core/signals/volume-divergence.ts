@@ -1,4 +1,5 @@
 import { clamp, mean, round, sampleStd } from "../stats";
+import { firstAtOrAfter } from "../time-order";
 import type { Candle, StreamResult, VenueView } from "./types";
 
 /**
@@ -121,7 +122,10 @@ export function volumeDivergence(
  */
 function byHour(candles: readonly Candle[], fromTs: number, endTs: number): (Candle | undefined)[] {
   const out: (Candle | undefined)[] = new Array<Candle | undefined>(Math.max(0, Math.ceil((endTs - fromTs) / HOUR_MS))).fill(undefined);
-  for (const c of candles) {
+  // Bars are oldest first (VenueView's contract): start at the window, not at the month's first bar.
+  for (let i = firstAtOrAfter(candles, fromTs); i < candles.length; i++) {
+    const c = candles[i];
+    if (c === undefined) continue;
     if (c.ts < fromTs || c.ts + HOUR_MS > endTs) continue;
     const slot = (c.ts - fromTs) / HOUR_MS;
     if (Number.isInteger(slot)) out[slot] = c;
