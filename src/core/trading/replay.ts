@@ -66,7 +66,10 @@ export function replayTrades(input: ReplayInput): ReplayResult {
   const prints = input.fundingPrints.map((p) => ({ ts: snapSettlement(p.ts), rate: p.rate })).sort((a, b) => a.ts - b.ts);
 
   const trades: Closed[] = [];
-  const realized: Decimal[] = [];
+  // The starting equity plus every closed result, folded as each trade closes — the same sum, in
+  // the same order, `equityOf` would fold from the list at every candle (which made a replay's
+  // time grow with trades × candles: 11 s instead of 0.3 s on the BTC history).
+  let realizedEquity = startingEquity;
   const equityCurve: { ts: number; equity: number }[] = [];
   const skipped: { ts: number; reason: string }[] = [];
   let account = initialAccountState(startingEquity);
@@ -83,7 +86,7 @@ export function replayTrades(input: ReplayInput): ReplayResult {
     trade = result.state;
     if (trade.status === "closed") {
       trades.push(trade);
-      realized.push(trade.realizedPnl);
+      realizedEquity = realizedEquity.plus(trade.realizedPnl);
       trade = null;
     } else if (trade.status === "failed") {
       trade = null;
@@ -152,7 +155,7 @@ export function replayTrades(input: ReplayInput): ReplayResult {
     markAt(c.close, end, false);
 
     const openTrades: Parameters<typeof equityOf>[2] = trade?.status === "open" || trade?.status === "closing" ? [{ trade, mark: c.close }] : [];
-    const equity = equityOf(startingEquity, realized, openTrades);
+    const equity = equityOf(realizedEquity, [], openTrades);
     equityCurve.push({ ts: end, equity: equity.toNumber() });
     const accountStep = applyAccountEvent(account, { kind: "equity", equity }, end, params.risk);
     if (accountStep.ok) account = accountStep.state;
@@ -174,7 +177,7 @@ export function replayTrades(input: ReplayInput): ReplayResult {
       seq += 1;
       const built = buildProposalTerms({
         id: `p${seq.toString(16).padStart(12, "0")}`, symbol, venue, side: decision.side, signalId: decision.signalId ?? null,
-        now: decision.ts, equity: equityOf(startingEquity, realized, []), price: c.close, regime: decision.regime ?? "normal",
+        now: decision.ts, equity: realizedEquity, price: c.close, regime: decision.regime ?? "normal",
         sizeHalved: account.sizeHalved, market, fundingRate: rateIdx > 0 ? (prints[rateIdx - 1]?.rate ?? null) : null,
         fundingIntervalHours: params.fundingIntervalHours, horizonHours: decision.horizonHours, params: { ...params, autoExecute: true },
       });
