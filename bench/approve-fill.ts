@@ -55,7 +55,7 @@ export function settings(): AppSettings {
 }
 
 /** A fresh quote and a pending proposal (short, 5,000 USDT at 5x), as the signal job would leave them. */
-async function seedProposal(db: Db, now: number, symbol: string): Promise<string> {
+export async function seedProposal(db: Db, now: number, symbol: string): Promise<string> {
   const id = newProposalId();
   const price = 0.6;
   await db.marketSnapshot.create({

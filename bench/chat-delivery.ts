@@ -3,20 +3,17 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import Decimal from "decimal.js";
 import { Redis } from "ioredis";
 import pino from "pino";
 import { Telegraf } from "telegraf";
-import { newProposalId } from "../src/app/compute-signals";
 import { encodeButton } from "../src/chat/callback-codec";
 import { ACK_BUDGET_MS, TelegramTransport } from "../src/chat/telegram/telegram-transport";
 import { redisAnswers } from "../src/queue/redis";
 import { startRuntime, type Runtime } from "../src/runtime";
 import { openDatabase, type Db } from "../src/store/database";
 import { writeIntents } from "../src/store/outbox";
-import { insertProposal } from "../src/store/trade-repo";
 import { TelegramServer, type RecordedMessage } from "../test/stand-ins/telegram-server";
-import { distribution, removePrefix, settings, type Distribution } from "./approve-fill";
+import { distribution, removePrefix, seedProposal, settings, type Distribution } from "./approve-fill";
 
 /**
  * Issue 9 point 9, chat delivery through the real bot role (BullMQ notify worker, SQLite, telegraf)
@@ -56,26 +53,6 @@ const ADMIN = { id: 111, first_name: "Bench" };
 const BURST = 100;
 const silent = pino({ level: "silent" });
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** A quote and a pending proposal (as approve-fill seeds them), without its card intent. */
-async function seedProposal(db: Db, now: number, symbol: string): Promise<string> {
-  const id = newProposalId();
-  const price = 0.6;
-  await db.marketSnapshot.create({
-    data: {
-      venue: "bybit", symbol, ts: new Date(now), fundingRate: 0.0001, nextFundingTs: new Date(Math.floor(now / 28_800_000) * 28_800_000 + 28_800_000),
-      fundingIntervalHours: 8, markPrice: price, lastPrice: price, bid: price * 0.9999, ask: price * 1.0001, baseVolume24h: 1e6, quoteVolume24h: 1e6 * price,
-      bookJson: JSON.stringify({ bids: [[price * 0.9999, 1e6]], asks: [[price * 1.0001, 1e6]] }),
-    },
-  });
-  await db.$transaction((tx) => insertProposal(tx, {
-    id, symbol, venue: "bybit", side: "short", signalId: null, refPrice: price, quantity: new Decimal(5000).div(price).toDecimalPlaces(3, Decimal.ROUND_DOWN),
-    notionalUsd: new Decimal(5000), marginUsd: new Decimal(1000), leverage: 5, stopPrice: price * 1.02, takeProfitPrice: price * 0.97,
-    liquidationPrice: price * 1.195, expectedFeesUsd: new Decimal("7.5"), expectedFundingUsd: new Decimal(0), horizonHours: 8,
-    createdAt: now, expiresAt: now + 30 * 60_000, autoExecute: false,
-  }, [], now));
-  return id;
-}
 
 /** Arrival times per (chat, marker) where a marker is a proposal id or an alert's text. */
 class Arrivals {

@@ -2,6 +2,7 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { Writable } from "node:stream";
 import pino from "pino";
+import { seededRandom } from "../../src/core/random";
 import { describe, expect, it } from "vitest";
 import { COMMANDS } from "../../commands";
 import type { App } from "../../src/app/context";
@@ -27,17 +28,8 @@ const BUTTON_DATA_MAX = 64;
 
 const newApp = useRecordingApps();
 
-/** mulberry32: small, fast, and the same sequence on every machine. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (the project's seeded generator): the same sequence on every machine. */
+const rng = seededRandom;
 
 class Gen {
   /** Real button data the bot has sent (from replies during the run), replayed by `buttonData`. */
