@@ -1,6 +1,7 @@
 import { formatUsd } from "../chat/render/proposal-card";
 import { renderEquityChart, type EquityPoint } from "../render/charts";
 import type { App } from "./context";
+import { isPeriod, PERIOD_TEXT, PERIODS, periodStart, type Period } from "./periods";
 
 /**
  * /chart: the journal's equity readings (EquitySnapshot, one per position check, written by
@@ -8,11 +9,8 @@ import type { App } from "./context";
  * the chart stack only here, on demand (src/render/charts.ts).
  */
 
-export const CHART_PERIODS = ["day", "week", "month", "all"] as const;
-export type ChartPeriod = (typeof CHART_PERIODS)[number];
-
-const PERIOD_MS: Record<Exclude<ChartPeriod, "all">, number> = { day: 86_400_000, week: 7 * 86_400_000, month: 30 * 86_400_000 };
-const PERIOD_TEXT: Record<ChartPeriod, string> = { day: "the last 24 hours", week: "the last 7 days", month: "the last 30 days", all: "all time" };
+export const CHART_PERIODS = PERIODS;
+export type ChartPeriod = Period;
 const PAGE = 5_000;
 /** Time buckets the journal is read into: a year of minute readings stays a few thousand points. */
 const BUCKETS = 1_500;
@@ -21,7 +19,7 @@ export type EquityChart =
   | { readonly kind: "chart"; readonly png: Buffer; readonly filename: string; readonly caption: string }
   | { readonly kind: "text"; readonly text: string };
 
-export const isChartPeriod = (value: string): value is ChartPeriod => (CHART_PERIODS as readonly string[]).includes(value);
+export const isChartPeriod = isPeriod;
 
 interface Reading { readonly id: number; readonly ts: number; readonly equity: number; readonly peak: number; readonly drawdown: number }
 
@@ -40,7 +38,8 @@ export interface EquityHistory {
  * keeps what a chart of that width can show.
  */
 export async function equityHistory(app: App, period: ChartPeriod, now: number): Promise<EquityHistory> {
-  const where = { ts: { ...(period === "all" ? {} : { gte: new Date(now - PERIOD_MS[period]) }), lte: new Date(now) } };
+  const start = periodStart(period, now);
+  const where = { ts: { ...(start === null ? {} : { gte: new Date(start) }), lte: new Date(now) } };
   const oldest = await app.db.equitySnapshot.findFirst({ where, orderBy: [{ ts: "asc" }, { id: "asc" }], select: { ts: true } });
   const from = oldest?.ts.getTime() ?? now;
   const span = Math.max(1, now - from);

@@ -66,7 +66,8 @@ describe("chat commands through Telegram", () => {
   it("answers wrong arguments with the command's one-line usage", async () => {
     expect((await say(ALICE, "/approve")).text).toMatch(/^Usage: \/approve <proposal id>, e\.g\. [^\n]*$/);
     expect((await say(ALICE, "/resume tomorrow")).text).toMatch(/^Usage: \/resume, or \/resume override[^\n]*$/);
-    expect((await say(ALICE, "/pnl week")).text).toBe("Usage: /pnl (no arguments)");
+    expect((await say(ALICE, "/pnl week month")).text).toBe("Usage: /pnl [day|week|month|all] — trades closed in the last 24 h, 7 days, 30 days or all time (default)");
+    expect((await say(ALICE, "/pnl fortnight")).text).toBe("Usage: /pnl [day|week|month|all] — trades closed in the last 24 h, 7 days, 30 days or all time (default)");
   });
 
   it("/whoami gives anyone their id without their name, also right after a refusal, and once a minute to a stranger", async () => {

@@ -285,6 +285,28 @@ describe("/report", () => {
     ]);
   });
 
+  it("/pnl [period] counts the trades closed in that window, each net result once, fees and funding shown inside it", async () => {
+    const { app, say, setNow } = await setup();
+    const old = await roundTrip(app, setNow, Date.UTC(2026, 1, 1, 0), 0.59); // closes Feb 1, 01:00
+    const recent = await roundTrip(app, setNow, Date.UTC(2026, 1, 9, 0), 0.606); // closes Feb 9, 01:00
+    setNow(Date.UTC(2026, 1, 10, 0));
+    const usd = (x: number) => `${x < 0 ? "-" : ""}${Math.abs(x).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })} USDT`;
+    const closedLine = (text: string, prefix: string) => text.split("\n").find((l) => l.startsWith(prefix));
+    const week = (await say(viewer, "pnl", "WEEK")).text;
+    expect(closedLine(week, "Closed in the last 7 days:")).toMatch(new RegExp(`^Closed in the last 7 days: ${usd(recent).replace(/[.]/g, "\\.")} net \\(fees `));
+    expect(closedLine(week, "Closed trades in the last 7 days:")).toMatch(/^Closed trades in the last 7 days: 1, win rate 0%/);
+    const all = (await say(viewer, "pnl")).text;
+    expect(closedLine(all, "Closed trades:")).toMatch(/^Closed trades: 2, win rate 50%/);
+    expect(all).toContain(`Closed trades ${usd(old + recent)}, open positions 0.00 USDT`);
+    // The fees inside the week's net are that trade's own, not added again.
+    const row = await app.db.position.findFirstOrThrow({ where: { status: "closed" }, orderBy: { exitTs: "desc" } });
+    expect(closedLine(week, "Closed in the last 7 days:")).toContain(`fees ${usd(Number(row.feesPaid))}`);
+    expect((await say(viewer, "pnl", "day")).text).toContain("Closed trades in the last 24 hours: 1,");
+    setNow(Date.UTC(2026, 1, 10, 2)); // 25 hours after the last close
+    expect((await say(viewer, "pnl", "day")).text).toContain("Closed trades in the last 24 hours: none.");
+    expect((await say(viewer, "pnl", "year")).text).toBe("Usage: /pnl [day|week|month|all] — trades closed in the last 24 h, 7 days, 30 days or all time (default)");
+  });
+
   it("with no trade this month says there is nothing to compare", async () => {
     const { say } = await setup();
     expect((await say(viewer, "report")).text).toMatch(/^January 2026 so far[^\n]*\nNo trades closed this month yet: nothing to compare\.\nBaseline \(the seed's published backtest, 847 trades\)/);
