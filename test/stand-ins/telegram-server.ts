@@ -1,8 +1,13 @@
 import { randomBytes, randomInt } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Chat, InlineKeyboardMarkup, Message, PhotoSize, Update, User, UserFromGetMe } from "telegraf/types";
-import { boundaryOf, imageSize, parseMultipart } from "./multipart-form";
+import type { Chat, InlineKeyboardMarkup, Update, User, UserFromGetMe } from "telegraf/types";
+import {
+  ApiFailure, badRequest, bool, checkedPhoto, conflictError, int, json, NOT_MODIFIED, now, photoSizes, readBody, send, str,
+  type ApiErrorBody, type BotMessage, type BotPhotoMessage, type Params,
+} from "./telegram-wire";
+
+export type { ApiErrorBody } from "./telegram-wire";
 
 /**
  * A local Telegram Bot API server (the subset perpbot uses) so the real telegraf client can be
@@ -16,38 +21,13 @@ export interface TestUser { readonly id: number; readonly first_name: string; re
 export interface RecordedMessage { chatId: number; messageId: number; text: string; replyMarkup: InlineKeyboardMarkup | undefined }
 /** `latencyMs`: from the press (the update created) to this answer arriving. */
 export interface CallbackAnswer { callbackQueryId: string; text: string | undefined; showAlert: boolean; latencyMs: number }
-export interface ApiErrorBody { error_code: number; description: string; parameters?: { retry_after?: number } }
 /** A photo the bot uploaded (sendPhoto, multipart): the bytes as they arrived, and what Telegram read from them. */
 export interface RecordedPhoto {
   chatId: number; messageId: number; caption: string | undefined; replyMarkup: InlineKeyboardMarkup | undefined;
   filename: string | undefined; contentType: string | undefined; data: Buffer; width: number; height: number; format: "png" | "jpeg";
 }
 
-type Params = Record<string, unknown>;
-type BotMessage = Message.TextMessage & { reply_markup?: InlineKeyboardMarkup };
-type BotPhotoMessage = Message.PhotoMessage & { reply_markup?: InlineKeyboardMarkup };
-
-/** A file part of a multipart request (an upload), as opposed to a plain form field. */
-class UploadedFile {
-  constructor(readonly data: Buffer, readonly filename: string | undefined, readonly contentType: string | undefined) {}
-}
 interface ParkedPoll { limit: number; respond: (updates: Update[] | ApiFailure) => void; timer: NodeJS.Timeout }
-
-class ApiFailure extends Error {
-  constructor(readonly body: ApiErrorBody) { super(body.description); }
-}
-const badRequest = (what: string) => new ApiFailure({ error_code: 400, description: `Bad Request: ${what}` });
-/** Bot API limits for photos: 10 MB, width + height ≤ 10,000, sides at most 20:1; captions 0-1,024 characters. */
-const MAX_PHOTO_BYTES = 10 * 1024 * 1024;
-const MAX_CAPTION = 1024;
-const NOT_MODIFIED = "message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message";
-
-// Form and query values arrive as strings; JSON bodies carry real types. Accept both, as Telegram does.
-const str = (v: unknown): string | undefined => (v instanceof UploadedFile ? v.data.toString("utf8") : typeof v === "string" ? v : typeof v === "number" || typeof v === "boolean" ? String(v) : undefined);
-const int = (v: unknown): number | undefined => (v === undefined || v === null || v === "" ? undefined : Number(v));
-const json = <T>(v: unknown): T | undefined => (typeof v === "string" ? (v === "" ? undefined : JSON.parse(v) as T) : v as T | undefined);
-const bool = (v: unknown): boolean => v === true || v === "true";
-const now = () => Math.floor(Date.now() / 1000);
 
 export class TelegramServer {
   readonly token: string;
@@ -336,24 +316,10 @@ export class TelegramServer {
     return message;
   }
 
-  /**
-   * A photo uploaded with multipart/form-data (a file_id or URL cannot be fetched here and is
-   * refused). Checked as Telegram does: present, non-empty, ≤ 10 MB, a decodable image within the
-   * size and ratio limits, a caption of at most 1,024 characters.
-   */
+  /** A photo uploaded with multipart/form-data, checked as Telegram checks it (`checkedPhoto`). */
   private sendPhoto(p: Params): BotPhotoMessage {
     const chatId = this.chatId(p);
-    const photo = p.photo;
-    if (photo === undefined || photo === "") throw badRequest("there is no photo in the request");
-    if (!(photo instanceof UploadedFile)) throw badRequest("wrong file identifier/HTTP URL specified");
-    if (photo.data.length === 0) throw badRequest("file must be non-empty");
-    if (photo.data.length > MAX_PHOTO_BYTES) throw badRequest("file is too big");
-    const size = imageSize(photo.data);
-    if (size === null) throw badRequest("IMAGE_PROCESS_FAILED");
-    const { width, height } = size;
-    if (width + height > 10_000 || Math.max(width, height) > 20 * Math.min(width, height)) throw badRequest("PHOTO_INVALID_DIMENSIONS");
-    const caption = str(p.caption);
-    if (caption !== undefined && caption.length > MAX_CAPTION) throw badRequest("message caption is too long");
+    const { photo, width, height, format, caption } = checkedPhoto(p);
     const replyMarkup = this.markup(p);
     const messageId = this.nextMessageId(chatId);
     const message: BotPhotoMessage = {
@@ -362,7 +328,7 @@ export class TelegramServer {
     };
     this.photoMessages.set(`${chatId}:${messageId}`, message);
     this.sentPhotos.push({
-      chatId, messageId, caption: message.caption, replyMarkup, filename: photo.filename, contentType: photo.contentType, data: photo.data, width, height, format: size.format,
+      chatId, messageId, caption: message.caption, replyMarkup, filename: photo.filename, contentType: photo.contentType, data: photo.data, width, height, format,
     });
     return message;
   }
@@ -426,45 +392,4 @@ export class TelegramServer {
     if (String(chatId).startsWith("-100")) return { id: chatId, type: "supergroup", title: "perpbot desk" };
     return { id: chatId, type: "group", title: "perpbot desk" };
   }
-}
-
-/** Telegram keeps a photo in several sizes (thumbnails up to the original), smallest first. */
-function photoSizes(chatId: number, messageId: number, width: number, height: number, bytes: number): PhotoSize[] {
-  const longest = Math.max(width, height);
-  const sides = [...[90, 320, 800, 1280].filter((side) => side < longest), Math.min(longest, 2560)];
-  return sides.map((side, index) => {
-    const scale = side / longest;
-    const id = `AgACAgQAAxk${Buffer.from(`${chatId}:${messageId}:${index}`).toString("base64url")}`;
-    return {
-      file_id: id, file_unique_id: `AQAD${index}${messageId}`, width: Math.round(width * scale), height: Math.round(height * scale),
-      file_size: Math.round(bytes * scale * scale),
-    };
-  });
-}
-
-function conflictError(): ApiFailure {
-  return new ApiFailure({ error_code: 409, description: "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running" });
-}
-
-function send(res: ServerResponse, body: ApiErrorBody): void {
-  res.writeHead(body.error_code, { "content-type": "application/json" }).end(JSON.stringify({ ok: false, ...body }));
-}
-
-async function readBody(req: IncomingMessage): Promise<Params> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  const bytes = Buffer.concat(chunks);
-  const raw = bytes.toString("utf8");
-  const type = req.headers["content-type"] ?? "";
-  if (raw === "") return {};
-  if (type.includes("application/json")) return JSON.parse(raw) as Params;
-  if (type.includes("application/x-www-form-urlencoded")) return Object.fromEntries(new URLSearchParams(raw));
-  const boundary = boundaryOf(type);
-  if (boundary !== null) {
-    // Binary-safe: a file part keeps its bytes (an uploaded photo), a field becomes its text.
-    const parts = parseMultipart(bytes, boundary);
-    if (parts === null) throw badRequest("can't parse multipart/form-data request");
-    return Object.fromEntries(parts.map((part) => [part.name, part.filename === undefined ? part.data.toString("utf8") : new UploadedFile(part.data, part.filename, part.contentType)]));
-  }
-  throw badRequest("unsupported request content type");
 }
