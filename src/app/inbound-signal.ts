@@ -5,6 +5,7 @@ import { newProposalId } from "./compute-signals";
 import { loadMarketView } from "./market-view";
 import { proposeTrade } from "./propose-trade";
 import { chooseSymbol } from "./symbol-choice";
+import { wellFormed } from "../store/audit";
 
 /**
  * External signals (a TradingView alert, another bot) posted to the web process's inbound webhook.
@@ -112,5 +113,5 @@ export async function auditInboundCall(app: App, entry: { source: string; outcom
 function printable(text: string, max: number): string {
   // eslint-disable-next-line no-control-regex
   const cut = text.replace(/[\u0000-\u001f\u007f]+/g, " ").trim().slice(0, max);
-  return cut.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "\uFFFD");
+  return wellFormed(cut);
 }

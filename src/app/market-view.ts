@@ -43,7 +43,9 @@ interface VenueRows {
  * (snapped onto the minute), once each.
  */
 export async function loadMarketView(app: App, symbol: string, now: number): Promise<SymbolMarketView> {
-  const [view] = await loadMarketViews(app, [symbol], now);
+  // One symbol (the inbound webhook, tests) reads the database: loading the whole market memory
+  // for it would cost a web process seconds and tens of MB it never uses again.
+  const [view] = await loadMarketViewsFromDatabase(app, [symbol], now);
   return view ?? { symbol, ts: now, venues: [] };
 }
 
@@ -67,9 +69,9 @@ export async function loadMarketViews(app: App, symbols: readonly string[], now:
 }
 
 /**
- * The same views read from the database alone, query by query, as before the memory existed: the
- * reference the memory is tested against (test/integration/market-memory.test.ts), and what every
- * question the memory cannot answer falls back to.
+ * The same views read from the database alone, query by query: what a single-symbol reader uses,
+ * the reference the memory is tested against (test/integration/market-memory.test.ts), and what
+ * every question the memory cannot answer falls back to.
  */
 export async function loadMarketViewsFromDatabase(app: App, symbols: readonly string[], now: number): Promise<SymbolMarketView[]> {
   return Promise.all(symbols.map(async (symbol) => {

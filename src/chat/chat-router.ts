@@ -1,7 +1,7 @@
 import { argumentsFit, UsageError, type Command } from "../../commands/command";
 import { approveProposal, rejectProposal } from "../app/decide-proposal";
 import { UserError, type App } from "../app/context";
-import { audit as writeAudit, type AuditOutcome } from "../store/audit";
+import { audit, type AuditOutcome } from "../store/audit";
 import { loadTrade } from "../store/trade-repo";
 import { buttonRole, decodeButton, type ButtonAction } from "./callback-codec";
 import { pressCloseButton } from "./close-buttons";
@@ -9,23 +9,6 @@ import { roleAtLeast, roleOf, roleVariable, type Role } from "./roles";
 import { fitToast } from "./render/fit-text";
 import { renderProposal } from "./render/proposal-card";
 import type { Actor, ButtonOutcome, ChatHandlers, MessageRef, OutgoingMessage, Reply } from "./transport";
-
-/**
- * Typed input lands in the audit as text: a lone UTF-16 surrogate (an emoji cut by a length cap,
- * or a forged payload) makes the database driver's JSON refuse the whole row, and the router
- * would throw instead of answering (found by test/integration/chat-fuzz.test.ts). Each one
- * becomes U+FFFD.
- */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-const wellFormed = (text: string): string => text.replace(LONE_SURROGATE, "\uFFFD");
-
-function audit(db: App["db"], entry: Parameters<typeof writeAudit>[1]): Promise<void> {
-  const { actor } = entry;
-  return writeAudit(db, {
-    ...entry, actor: { ...actor, userId: wellFormed(actor.userId), displayName: wellFormed(actor.displayName) }, action: wellFormed(entry.action),
-    ...(entry.target === undefined ? {} : { target: wellFormed(entry.target) }), ...(entry.detail === undefined ? {} : { detail: wellFormed(entry.detail) }),
-  });
-}
 
 /**
  * The role check, in one place for every command and every button on every platform: the role of

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { loadMarketView } from "../../src/app/market-view";
+import { loadMarketView, loadMarketViews } from "../../src/app/market-view";
 import { recordMarket } from "../../src/app/record-market";
 import { DEFAULT_ENGINE_PARAMS, streamsFor } from "../../src/core/signals/engine";
 import { volumeDivergence } from "../../src/core/signals/volume-divergence";
@@ -62,11 +62,19 @@ describe("freshness and lookahead", () => {
     // Stamped 700 ms after the minute: 200 ms in the future, yet it snaps to T, before the snapshot.
     await env.app.db.fundingPrint.create({ data: { venue: "bybit", symbol: MNT, ts: new Date(T + 700), rate: 0.003 } });
     await env.app.db.fundingPrint.create({ data: { venue: "bybit", symbol: MNT, ts: new Date(T - 8 * HOUR + 3), rate: 0.0001 } });
-    const view = await loadMarketView(env.app, MNT, now);
-    expect(view.venues[0]?.funding?.history.map((h) => [h.ts, h.rate])).toEqual([[T - 8 * HOUR, 0.0001]]);
+    // Both readers: the database one (a single symbol) and the signals cycle's market memory (which
+    // answers from memory once the pair has a book before the latest snapshot; rate-less, so the
+    // history is unchanged).
+    await env.app.db.marketSnapshot.create({ data: { venue: "bybit", symbol: MNT, ts: new Date(now - 15 * MIN), markPrice: 1, lastPrice: 1, bookJson: JSON.stringify({ bids: [[0.99, 5]], asks: [[1.01, 5]] }) } });
+    const [memoryView] = await loadMarketViews(env.app, [MNT], now);
+    for (const view of [await loadMarketView(env.app, MNT, now), memoryView]) {
+      expect(view?.venues[0]?.funding?.history.map((h) => [h.ts, h.rate])).toEqual([[T - 8 * HOUR, 0.0001]]);
+    }
     // A moment later it has happened and is read, as the settlement at T.
     env.setNow(T + 800);
-    const later = await loadMarketView(env.app, MNT, T + 800);
-    expect(later.venues[0]?.funding?.history.map((h) => h.ts)).toEqual([T - 8 * HOUR, T]);
+    const [memoryLater] = await loadMarketViews(env.app, [MNT], T + 800);
+    for (const later of [await loadMarketView(env.app, MNT, T + 800), memoryLater]) {
+      expect(later?.venues[0]?.funding?.history.map((h) => h.ts)).toEqual([T - 8 * HOUR, T]);
+    }
   });
 });
