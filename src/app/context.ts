@@ -1,3 +1,4 @@
+import type { AlertEvent } from "../core/alert-events";
 import type { Logger } from "../log";
 import type { Db } from "../store/database";
 import type { RiskParams } from "../core/risk/sizing";
@@ -77,7 +78,7 @@ export interface LiveSettings {
  */
 export type Notice =
   | { readonly kind: "card"; readonly proposalId: string }
-  | { readonly kind: "text"; readonly text: string };
+  | { readonly kind: "text"; readonly text: string; readonly event?: AlertEvent };
 
 /** An error meant for the person in the chat: its message says what happened and what to do. */
 export class UserError extends Error {

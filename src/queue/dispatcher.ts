@@ -21,7 +21,7 @@ export function routeOf(stored: StoredIntent): Route {
     case "close": return { queue: QUEUE.execution, name: "close", data: { intentId: id, proposalId: intent.proposalId, action: "close", reason: intent.reason } };
     case "protect": return { queue: QUEUE.execution, name: "protect", data: { intentId: id, proposalId: intent.proposalId, action: "protect" } };
     case "card": return { queue: QUEUE.notify, name: "card", data: { intentId: id, kind: "card", proposalId: intent.proposalId } };
-    case "text": return { queue: QUEUE.notify, name: "text", data: { intentId: id, kind: "text", text: intent.text } };
+    case "text": return { queue: QUEUE.notify, name: "text", data: { intentId: id, kind: "text", text: intent.text, ...(intent.event === undefined ? {} : { event: intent.event }) } };
     case "model-review": return { queue: QUEUE.calibration, name: "review", data: { intentId: id, reason: intent.reason, key: intent.key } };
   }
 }

@@ -1,3 +1,5 @@
+import type { AlertEvent } from "../alert-events";
+
 /**
  * Work that a state change causes. The lifecycle core returns intents beside the new state; the
  * shell writes them into the outbox in the same database transaction as the state, and a
@@ -19,7 +21,7 @@ export type Intent =
   /** Post (first time) or edit (after) every chat copy of a proposal's card to its current state. */
   | { readonly kind: "card"; readonly proposalId: string }
   /** A plain message to every chat. `key` makes it once-only (e.g. one per drawdown event). */
-  | { readonly kind: "text"; readonly key: string; readonly text: string }
+  | { readonly kind: "text"; readonly key: string; readonly text: string; readonly event?: AlertEvent }
   /** Refit the model (recalibration), e.g. after the drawdown rule paused trading. */
   | { readonly kind: "model-review"; readonly key: string; readonly reason: string };
 
