@@ -39,7 +39,10 @@ export async function journalSamples(app: App, from: number, until: number): Pro
     prices.set(row.symbol, series);
   }
   const freshMs = app.settings.marketData.maxDataAgeMs;
-  /** The first snapshot at or after `t`, if it came within the data-age limit (and before `until`). */
+  /**
+   * The first snapshot at or after `t`, if it came within the data-age limit. Nothing at or after
+   * `until` was read (the query's bound, the one guard: test/integration/recalibration checks it).
+   */
   const priceAt = (symbol: string, t: number): number | null => {
     const series = prices.get(symbol) ?? [];
     let lo = 0;
@@ -50,7 +53,7 @@ export async function journalSamples(app: App, from: number, until: number): Pro
       else hi = mid;
     }
     const found = series[lo];
-    return found !== undefined && found.ts < Math.min(until, t + freshMs) ? found.price : null;
+    return found !== undefined && found.ts < t + freshMs ? found.price : null;
   };
   return signals.map((signal) => {
     const ts = signal.ts.getTime();

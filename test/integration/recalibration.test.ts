@@ -16,8 +16,11 @@ function fundingStream(confirms: "long" | "short"): StreamResult {
 
 /**
  * A journal of 60 short signals in September–November, each followed 8 h later by a 1% drop
- * (a hit), plus price data AFTER December 1st that would turn the last ones into misses if the
- * calibration for December peeked.
+ * (a hit). The trap: 12 more short signals in the last 11 hours of November, on a falling price,
+ * most of whose horizons end in December; and, with `peekTrap`,
+ * prices from December 1st 00:00 on at 5× (a rise: every one of those shorts a miss). A
+ * calibration that read a price at or after the month start, or labelled a sample whose horizon
+ * crosses it, would count those misses; one that does neither sees the same data either way.
  */
 async function journal(peekTrap: boolean) {
   const env = await newApp({ now: DEC_1 });
@@ -31,6 +34,15 @@ async function journal(peekTrap: boolean) {
       explanation: "", streamsJson: JSON.stringify([fundingStream("short")]), modelVersion: "prior-v1",
     });
     prices.push({ ts, price: 1 }, ...[4, 8, 12].map((h) => ({ ts: ts + h * HOUR, price: 0.99 })));
+  }
+  for (let i = 0; i < 12; i += 1) {
+    const ts = DEC_1 - 11 * HOUR + i * 55 * 60_000;
+    signals.push({
+      symbol: "MNT/USDT:USDT", venue: "bybit", ts: new Date(ts), direction: "short", fired: true, score: -0.6, confidence: 0.6, horizonHours: 8,
+      explanation: "", streamsJson: JSON.stringify([fundingStream("short")]), modelVersion: "prior-v1",
+    });
+    // Falling through the evening: a later one's entry price is an earlier one's exit, and a hit.
+    prices.push({ ts, price: 0.99 - 0.001 * i });
   }
   if (peekTrap) for (let t = DEC_1; t < DEC_1 + 24 * HOUR; t += 15 * 60_000) prices.push({ ts: t, price: 5 });
   await app.db.signal.createMany({ data: signals });
@@ -65,6 +77,13 @@ describe("monthly recalibration from the journal", () => {
     const b = await recalibrate(trapped.app, DEC_1 + 10 * 60_000);
     expect(b.weightSet.weights).toEqual(a.weightSet.weights);
     expect(b.weightSet.inSample).toEqual(a.weightSet.inSample);
+    // The trap is reachable: the samples whose horizon crosses December 1st are in the journal
+    // window, and with the later prices read they would have been labelled (as misses).
+    expect(a.weightSet.inSample["funding-anomaly"]?.hitRate).toBe(1);
+    const late = (await trapped.app.db.signal.findMany({ where: { ts: { gte: new Date(DEC_1 - 12 * HOUR), lt: new Date(DEC_1) } } })).length;
+    expect(late).toBe(12);
+    const withDecember = await trapped.app.db.marketSnapshot.count({ where: { ts: { gte: new Date(DEC_1) } } });
+    expect(withDecember).toBeGreaterThan(0);
   });
 
   it("records last month's out-of-sample result on the weight set used in it", async () => {
