@@ -8,6 +8,7 @@ import { liquidationWalls } from "../../src/core/signals/liquidation-walls";
 import { volumeDivergence } from "../../src/core/signals/volume-divergence";
 import type { SymbolMarketView } from "../../src/core/signals/types";
 import { defaultReplaySpan, HOUR_MS, loadAssetHistory, replay, TRADING_VENUE, type AssetHistory } from "../../src/history/replay";
+import { historyKnownAt } from "../support/history-cut";
 
 /**
  * No lookahead, end to end: a decision computed when the data stopped at time C must be exactly
@@ -18,28 +19,6 @@ import { defaultReplaySpan, HOUR_MS, loadAssetHistory, replay, TRADING_VENUE, ty
  * difference at the steps nearest the cut.
  */
 const DAY_MS = 24 * HOUR_MS;
-
-/** The rows with ts ≤ limit of an ascending series (binary search, then one slice). */
-function upTo<T extends { readonly ts: number }>(series: readonly T[], limit: number): T[] {
-  let lo = 0;
-  let hi = series.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if ((series[mid]?.ts ?? Infinity) <= limit) lo = mid + 1;
-    else hi = mid;
-  }
-  return series.slice(0, lo);
-}
-
-/** What existed at `cut`: closed candles, settled prints. */
-function truncate(history: AssetHistory, cut: number): AssetHistory {
-  return {
-    ...history,
-    perp: upTo(history.perp, cut - HOUR_MS),
-    spot: upTo(history.spot, cut - HOUR_MS),
-    funding: history.funding.map((f) => ({ ...f, prints: upTo(f.prints, cut) })),
-  };
-}
 
 interface Step {
   readonly ts: number;
@@ -102,7 +81,7 @@ describe("no lookahead on the real history", () => {
       let confirmations = 0;
       for (const cut of cutPoints(full, 25)) {
         const from = cut - 4 * DAY_MS;
-        const truncated = decisions(truncate(full, cut), from, cut);
+        const truncated = decisions(historyKnownAt(full, cut), from, cut);
         const complete = decisions(full, from, cut);
         expect(truncated.length).toBeGreaterThanOrEqual(12);
         expect(truncated, `cut at ${new Date(cut).toISOString()}`).toEqual(complete);
