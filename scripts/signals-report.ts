@@ -1,33 +1,31 @@
+import { seedFrom } from "../src/core/backtest-metrics";
 import { seededRandom } from "../src/core/random";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_CALIBRATION_PARAMS, isHit, type HorizonKey } from "../src/core/calibration/calibrate";
 import { beatsChance, hitRate, rateDifference, type HitRate } from "../src/core/calibration/hit-rate";
-import { DEFAULT_TRADING_COSTS, walkForward, type Evaluation, type WalkForwardSample } from "../src/core/calibration/walk-forward";
-import { volatilityRegime } from "../src/core/risk/volatility-regime";
+import { DEFAULT_TRADING_COSTS, type Evaluation } from "../src/core/calibration/walk-forward";
 import { crossExchange, type CrossExchangeResult } from "../src/core/signals/cross-exchange";
-import { DEFAULT_ENGINE_PARAMS, streamsFor } from "../src/core/signals/engine";
+import { DEFAULT_ENGINE_PARAMS } from "../src/core/signals/engine";
 import { fundingAnomaly } from "../src/core/signals/funding-anomaly";
 import type { RiskProfile } from "../src/core/signals/ensemble";
-import type { Direction, StreamName, StreamResult } from "../src/core/signals/types";
+import type { Direction, StreamName } from "../src/core/signals/types";
 import type { ReplayDecision } from "../src/core/trading/replay";
-import { BACKTEST_PARAMS, BACKTEST_STARTING_EQUITY, BINANCE_PERP_SPECS, replayOnHistory, summarizeReplay, type LifecycleSummary } from "../src/history/lifecycle-backtest";
-import { HORIZONS, loadAssetHistory, replay, TRADING_VENUE, type AssetHistory, type ForwardReturns } from "../src/history/replay";
-import { ASSETS, type Asset } from "../src/history/shared-data";
+import { collectDecisionRows, walkForwardDecisions, type DecisionRow } from "../src/history/backtest-decisions";
+import { BACKTEST_PARAMS, BACKTEST_STARTING_EQUITY, marketSpecFor, replayOnHistory, summarizeReplay, type LifecycleSummary } from "../src/history/lifecycle-backtest";
+import { HORIZONS, loadAssetHistory, TRADING_VENUE, type AssetHistory } from "../src/history/replay";
+import { ASSETS } from "../src/history/shared-data";
 
 /**
  * `npm run signals:report`: every stream, the cross-exchange confirmation and the walk-forward
- * ensemble over the real BTC and ETH history in ../shared/data, with Wilson 95% intervals and
- * costs. Prints markdown and writes reports/signals-report.md (git-ignored). Options:
- * `--from 2022-01-01 --to 2022-06-30 --assets BTC` for a quick slice.
+ * ensemble over real history in ../shared/data (BTC and ETH by default, any coin it holds with
+ * `--assets`), with Wilson 95% intervals and costs. Prints markdown and writes
+ * reports/signals-report.md (git-ignored). Options: `--from 2022-01-01 --to 2022-06-30 --assets BTC`
+ * for a quick slice. The decision rows and the walk-forward are the backtest's own
+ * (src/history/backtest-decisions.ts): the two reports cannot disagree on what was decided.
  */
-interface Row {
-  readonly ts: number;
-  readonly streams: readonly StreamResult[];
-  readonly forwardReturns: ForwardReturns;
-  readonly fundingOverHorizon: Readonly<Record<HorizonKey, number>>;
+interface Row extends DecisionRow {
   readonly cross: CrossExchangeResult;
-  readonly regime: "normal" | "high" | "unknown";
   /** The funding stream on Binance alone: the engine folds all venues, which fires more often. */
   readonly binanceFunding: Direction;
 }
@@ -42,34 +40,43 @@ function option(name: string): string | undefined {
 }
 const fromArg = option("from");
 const toArg = option("to");
-const assets = (option("assets")?.split(",") ?? ASSETS) as Asset[];
+const assets: readonly string[] = option("assets")?.split(",").map((a) => a.trim().toUpperCase()).filter((a) => a !== "") ?? ASSETS;
 
-/** Seeded coin flips for the random-direction baseline: the same report every run. */
-function coin(seed: number): () => Direction {
-  const random = seededRandom(seed);
+/**
+ * Seeded coin flips for the random-direction baseline, one stream of draws per asset and stream
+ * (seeded by their names): a row's random column is the same whichever other assets or streams ran.
+ */
+function coin(asset: string, stream: string): () => Direction {
+  const random = seededRandom(seedFrom("signals-report", asset, stream));
   return () => (random() < 0.5 ? "long" : "short");
 }
 
-const histories = new Map<Asset, AssetHistory>();
+const histories = new Map<string, AssetHistory<string>>();
 
-function collect(asset: Asset): Row[] {
+/** The backtest's decision rows, plus what only this report looks at (cross-exchange, Binance's funding alone). */
+function collect(asset: string): Row[] {
   const history = loadAssetHistory(asset);
   histories.set(asset, history);
-  const steps = replay(history, { ...(fromArg ? { from: Date.parse(fromArg) } : {}), ...(toArg ? { to: Date.parse(toArg) } : {}) });
-  const rows: Row[] = [];
-  for (const step of steps) {
+  const extras: Pick<Row, "cross" | "binanceFunding">[] = [];
+  const rows = collectDecisionRows(history, { ...(fromArg ? { from: Date.parse(fromArg) } : {}), ...(toArg ? { to: Date.parse(toArg) } : {}) }, DEFAULT_ENGINE_PARAMS, (step) => {
     const trading = step.view.venues.find((v) => v.venue === TRADING_VENUE);
-    const regime = trading === undefined ? null : volatilityRegime(trading.perpCandles, step.ts);
-    rows.push({
-      ts: step.ts, streams: streamsFor(step.view, DEFAULT_ENGINE_PARAMS), forwardReturns: step.forwardReturns,
-      fundingOverHorizon: step.fundingOverHorizon, cross: crossExchange(step.view, DEFAULT_ENGINE_PARAMS.crossExchange),
-      regime: regime === null || !regime.available ? "unknown" : regime.regime,
+    extras.push({
+      cross: crossExchange(step.view, DEFAULT_ENGINE_PARAMS.crossExchange),
       binanceFunding: trading?.funding ? fundingAnomaly(TRADING_VENUE, trading.funding, DEFAULT_ENGINE_PARAMS.fundingAnomaly).confirms : "neutral",
     });
-    if (rows.length % 500 === 0) process.stderr.write(`\r${asset}: ${rows.length} decision times, at ${new Date(step.ts).toISOString().slice(0, 10)}`);
-  }
+    if (extras.length % 500 === 0) process.stderr.write(`\r${asset}: ${extras.length} decision times, at ${new Date(step.ts).toISOString().slice(0, 10)}`);
+  });
   process.stderr.write(`\r${asset}: ${rows.length} decision times replayed${" ".repeat(20)}\n`);
-  return rows;
+  if (rows.length === 0) {
+    const first = history.perp[0]?.ts;
+    const last = history.perp.at(-1)?.ts;
+    process.stderr.write(`${asset}: no decision time in the range asked for; its perp candles span ${first === undefined ? "nothing" : `${date(first)} .. ${date(last ?? first)}`}.\n`);
+  }
+  return rows.map((row, i) => {
+    const extra = extras[i];
+    if (extra === undefined) throw new Error(`decision row ${i} of ${asset} has no replay step`);
+    return { ...row, ...extra };
+  });
 }
 
 const pct = (x: number, digits = 1): string => (Number.isFinite(x) ? `${(x * 100).toFixed(digits)}%` : "–");
@@ -97,10 +104,11 @@ const table = (header: readonly string[], body: readonly (readonly string[])[]):
   print();
 };
 
-const data = new Map<Asset, Row[]>(assets.map((a) => [a, collect(a)]));
+const data = new Map<string, Row[]>(assets.map((a) => [a, collect(a)]));
 const allRows = [...data.values()].flat();
+const assetNames = assets.length <= 1 ? assets.join("") : `${assets.slice(0, -1).join(", ")} and ${assets.at(-1) ?? ""}`;
 
-print("# Signals report: real BTC and ETH history");
+print(`# Signals report: real ${assetNames} history`);
 print();
 print(`Decision times every 8 h (00/08/16 UTC), ${[...data].map(([a, r]) => `${a} ${date(r[0]?.ts ?? 0)} .. ${date(r.at(-1)?.ts ?? 0)} (${r.length})`).join(", ")}.`);
 print("No lookahead: settled funding prints up to the decision time (historical files hold settled prints, not the live predicted rate, so the \"current\" rate is the last settled print), candles closed by then, no order books.");
@@ -110,7 +118,6 @@ print();
 print("## Summary: streams per asset");
 print();
 const summary: string[][] = [];
-const flip = coin(20_240_808);
 for (const [asset, rows] of data) {
   const calls = (pick: (r: Row) => Direction): { direction: Direction; row: Row }[] =>
     rows.flatMap((row) => (pick(row) === "neutral" ? [] : [{ direction: pick(row), row }]));
@@ -125,6 +132,7 @@ for (const [asset, rows] of data) {
   ];
   for (const [name, pick] of lines) {
     const fired = calls(pick);
+    const flip = coin(asset, name);
     const random = fired.map((c) => ({ direction: flip(), row: c.row }));
     const at8 = score(fired, "h8");
     summary.push([
@@ -183,26 +191,19 @@ const evalCells = (e: Evaluation): string[] => [
   String(e.trades.length), rate(e.hitRate), bp(e.averageGross),
   `${bp(e.averageNet)} [${bp(e.averageNetCi.low)}, ${bp(e.averageNetCi.high)}]`, pct(e.netWinRate), pct(e.totalNet),
 ];
-const variants: [string, RiskProfile, (s: StreamResult) => boolean][] = [
-  ["engine, conservative (3 of 4)", "conservative", () => true],
-  ["engine, aggressive (2 of 4)", "aggressive", () => true],
-  ["funding stream alone", "conservative", (s) => s.stream === "funding-anomaly"],
+const variants: [string, RiskProfile, readonly StreamName[] | undefined][] = [
+  ["engine, conservative (3 of 4)", "conservative", undefined],
+  ["engine, aggressive (2 of 4)", "aggressive", undefined],
+  ["funding stream alone", "conservative", ["funding-anomaly"]],
 ];
 const regimeNotes: string[] = [];
 /** Each variant's out-of-sample fired decisions, for the lifecycle section below. */
-const oosDecisions: { asset: Asset; label: string; decisions: ReplayDecision[] }[] = [];
+const oosDecisions: { asset: string; label: string; decisions: readonly ReplayDecision[] }[] = [];
 for (const [asset, rows] of data) {
-  for (const [label, profile, keep] of variants) {
-    const samples: WalkForwardSample[] = rows.map((r) => ({ ts: r.ts, streams: r.streams.filter(keep), forwardReturns: r.forwardReturns, fundingOverHorizon: r.fundingOverHorizon }));
-    const wf = walkForward(samples, { calibration: DEFAULT_CALIBRATION_PARAMS, ensemble: { ...DEFAULT_ENGINE_PARAMS.ensemble, profile }, costs: DEFAULT_TRADING_COSTS });
+  for (const [label, profile, streams] of variants) {
+    const { walkForward: wf, decisions } = walkForwardDecisions(rows, { profile, ...(streams === undefined ? {} : { streams }) });
     wfRows.push([asset, label, String(wf.months.length), ...evalCells(wf.outOfSample), rate(wf.inSample.hitRate)]);
-    const regimeAt = new Map(rows.map((r) => [r.ts, r.regime]));
-    oosDecisions.push({
-      asset, label,
-      decisions: wf.months.flatMap((m) => m.outOfSample.trades.map((t): ReplayDecision => ({
-        ts: t.ts, side: t.direction, horizonHours: m.weightSet.horizonHours, regime: regimeAt.get(t.ts) === "high" ? "high" : "normal",
-      }))),
-    });
+    oosDecisions.push({ asset, label, decisions });
     if (profile === "conservative" && label.startsWith("engine")) {
       const last = wf.months.at(-1)?.weightSet;
       if (last) regimeNotes.push(`${asset}: latest engine weights (${last.version}): ${Object.entries(last.weights).map(([s, w]) => `${s} ${(w ?? 0).toFixed(2)}`).join(", ")}; prior for ${last.priors.join(", ") || "none"}.`);
@@ -242,11 +243,14 @@ function lifecycleSection(): void {
   const usd = (x: { toFixed: (digits: number) => string }): string => x.toFixed(0);
   print("## As traded through the lifecycle (out of sample, with costs)");
   print();
-  print(`The out-of-sample fired decisions of the walk-forward above (the same ones, same months, same weights), run through \`replayTrades\`: the one trade-lifecycle core the live queue shell drives. Start ${BACKTEST_STARTING_EQUITY.toFixed(0)} USDT per asset and variant; margin ${pct(risk.positionFraction, 0)} of equity at ${risk.leverage}x (cap ${risk.maxLeverage}x, ${risk.maxLeverageHighVol}x in the high-volatility regime); stop ${pct(risk.stopLossFraction, 0)} from entry, take-profit at ${p.rewardToRisk} × the stop distance, exit at the horizon otherwise, liquidation if reached; one trade at a time (a decision while a trade is open is skipped); drawdown rules: half size from ${pct(risk.halveSizeDrawdown, 0)} below the equity peak, ${risk.pauseHours} h pause at ${pct(risk.pauseDrawdown, 0)}. Entry at the open of the candle after the decision, taker ${p.takerFeeBps} bp + slippage ${p.slippageBps} bp per side, the real Binance funding prints while held. Candles: Binance USDⓈ-M hourly (trade prices; stops and liquidation are checked on them, adverse extreme first, so a candle touching both stop and take-profit counts as a stop). Market spec (Binance filters 2024–25): ${Object.entries(BINANCE_PERP_SPECS).filter(([a]) => data.has(a as Asset)).map(([a, m]) => `${a} tick ${m.tickSize}, lot ${m.lotSize}, min ${m.minNotional} USDT, maintenance ${pct(m.maintenanceMarginRate, 1)}`).join("; ")}.`);
+  print(`The out-of-sample fired decisions of the walk-forward above (the same ones, same months, same weights), run through \`replayTrades\`: the one trade-lifecycle core the live queue shell drives. Start ${BACKTEST_STARTING_EQUITY.toFixed(0)} USDT per asset and variant; margin ${pct(risk.positionFraction, 0)} of equity at ${risk.leverage}x (cap ${risk.maxLeverage}x, ${risk.maxLeverageHighVol}x in the high-volatility regime); stop ${pct(risk.stopLossFraction, 0)} from entry, take-profit at ${p.rewardToRisk} × the stop distance, exit at the horizon otherwise, liquidation if reached; one trade at a time (a decision while a trade is open is skipped); drawdown rules: half size from ${pct(risk.halveSizeDrawdown, 0)} below the equity peak, ${risk.pauseHours} h pause at ${pct(risk.pauseDrawdown, 0)}. Entry at the open of the candle after the decision, taker ${p.takerFeeBps} bp + slippage ${p.slippageBps} bp per side, the real Binance funding prints while held. Candles: Binance USDⓈ-M hourly (trade prices; stops and liquidation are checked on them, adverse extreme first, so a candle touching both stop and take-profit counts as a stop). Market spec: ${[...histories].map(([a, h]) => {
+    const { spec: m, derived } = marketSpecFor(a, h.perp[0]?.close ?? Number.NaN);
+    return `${a} tick ${m.tickSize}, lot ${m.lotSize}, min ${m.minNotional} USDT, maintenance ${pct(m.maintenanceMarginRate, 1)} (${derived ? "derived from its first price: no published filters on file" : "Binance filters 2024–25"})`;
+  }).join("; ")}.`);
   print("No lookahead: each decision is sized at the last candle closed by its time, with the account as of then; later candles only mark the open trade. None of these parameters was chosen by looking at these results; they are the product's defaults.");
   print("Win = realized PnL > 0 after fees, slippage and funding (95% Wilson interval). 1 R = the planned loss at the stop before costs (≈ 2% of notional ≈ 100 USDT at full size). Max drawdown is on the hourly mark-to-market equity.");
   print();
-  const results: { asset: Asset; label: string; s: LifecycleSummary }[] = [];
+  const results: { asset: string; label: string; s: LifecycleSummary }[] = [];
   for (const { asset, label, decisions } of oosDecisions) {
     const history = histories.get(asset);
     if (history === undefined) continue;
