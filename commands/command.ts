@@ -25,7 +25,8 @@ export interface Command extends CommandInfo {
   readonly openToEveryone?: boolean;
   /** The last argument is free text that may span several words (e.g. a pause reason). */
   readonly freeText?: boolean;
-  run(app: App, args: readonly string[], actor: Actor): Promise<Reply>;
+  /** `chatId`: where it was typed, when the transport knows it (commands about that chat: /settings). */
+  run(app: App, args: readonly string[], actor: Actor, chatId?: string): Promise<Reply>;
 }
 
 /** Thrown by a command whose arguments have the right count but a wrong value; the router answers with its usage. */

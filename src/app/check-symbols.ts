@@ -72,7 +72,7 @@ async function reportUnlisted(app: App, venue: string, symbol: string): Promise<
   const text = `${venueName(venue)} does not list ${symbol}; it is skipped there and watched on the other venues.`;
   app.logger.warn({ venue, symbol }, text);
   // The key makes it once-only across restarts too (sendText keeps the intent).
-  await sendText(app, `symbol-unlisted-${venue}-${symbol}`, text);
+  await sendText(app, `symbol-unlisted-${venue}-${symbol}`, text, "data");
 }
 
 export interface SymbolCheck {

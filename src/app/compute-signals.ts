@@ -79,7 +79,7 @@ export async function computeSignals(app: App): Promise<SignalOutcome[]> {
     const before = previous.get(symbol);
     const isNew = !(before?.fired === true && before.direction === decision.direction);
     if (skipped !== null && isNew) {
-      await sendText(app, `no-proposal-${signalId}`, `📈 ${symbol}: ${decision.direction.toUpperCase()} signal, no proposal — ${skipped}\n${decision.explanation}`);
+      await sendText(app, `no-proposal-${signalId}`, `📈 ${symbol}: ${decision.direction.toUpperCase()} signal, no proposal — ${skipped}\n${decision.explanation}`, "proposal");
     }
     outcomes.push({ symbol, decision, signalId, proposalId: result?.proposalId ?? null, skipped });
   }

@@ -33,7 +33,7 @@ export async function sendFundingAlerts(app: App): Promise<number> {
       const flow = venueRow ? fundingCashFlow(p.side as Side, Number(p.quantity), Number(p.entryPrice), venueRow.rate) : 0;
       return `  your ${p.side} ${round(Number(p.quantity), 4)} on ${p.venue}: ${flow >= 0 ? "receives" : "pays"} about ${round(Math.abs(flow), 2)} USDT`;
     });
-    await sendText(app, key, [`⏰ ${symbol} funding in ${minutes} min (${new Date(first.next).toISOString()}):`, ...lines, ...(flows.length ? flows : ["  no open positions"])].join("\n"));
+    await sendText(app, key, [`⏰ ${symbol} funding in ${minutes} min (${new Date(first.next).toISOString()}):`, ...lines, ...(flows.length ? flows : ["  no open positions"])].join("\n"), "funding");
     sent += 1;
   }
   return sent;

@@ -48,7 +48,7 @@ export async function protectPosition(app: App, proposalId: string): Promise<Exe
   }
   if (missing.length > 0) {
     const list = missing.map((s) => `${words(s.kind)} (${s.error ?? "not shown"})`).join("; ");
-    await sendText(app, `protect-missing-${proposalId}`, `⚠️ LIVE ${trade.terms.symbol} ${trade.terms.side} (${proposalId}): the ${list} is not on ${trade.terms.venue} yet. perpbot keeps trying and watches the mark meanwhile; check the position on the exchange.`);
+    await sendText(app, `protect-missing-${proposalId}`, `⚠️ LIVE ${trade.terms.symbol} ${trade.terms.side} (${proposalId}): the ${list} is not on ${trade.terms.venue} yet. perpbot keeps trying and watches the mark meanwhile; check the position on the exchange.`, "data");
     throw new RetryableExecutionError(`protective order(s) missing for ${proposalId}: ${list}`);
   }
   return { kind: "done", status: trade.status };
@@ -86,7 +86,7 @@ export async function closeFromVenue(app: App, broker: LiveBroker, trade: Open |
   if (outcome.ok && outcome.changed && outcome.state.status === "closed") {
     await broker.cancelProtection(terms.venue, terms.symbol, [stopClientOrderId(terms.id), takeProfitClientOrderId(terms.id)]).catch(() => undefined);
     const how = reason === "stop-loss" ? "its stop-loss filled" : reason === "take-profit" ? "its take-profit filled" : "it was closed on the exchange (by hand or by the venue)";
-    await sendText(app, `venue-closed-${terms.id}`, `LIVE ${terms.symbol} ${terms.side} (${terms.id}) is closed: ${how}, at ${price.toSignificantDigits(8).toString()} on average. Realized PnL ${outcome.state.realizedPnl.toFixed(2)} USDT after fees and funding.`);
+    await sendText(app, `venue-closed-${terms.id}`, `LIVE ${terms.symbol} ${terms.side} (${terms.id}) is closed: ${how}, at ${price.toSignificantDigits(8).toString()} on average. Realized PnL ${outcome.state.realizedPnl.toFixed(2)} USDT after fees and funding.`, "exit");
   }
   return outcome.ok && outcome.changed;
 }
@@ -145,7 +145,7 @@ export async function reconcileLivePositions(app: App, openTrades: readonly (Ope
     if (replaced.length > 0) {
       report.stopsReplaced += replaced.length;
       const list = replaced.map((s) => words(s.kind)).join(" and ");
-      await sendText(app, `protect-replaced-${trade.terms.id}-${app.clock()}`, `⚠️ LIVE ${trade.terms.symbol} ${trade.terms.side} (${trade.terms.id}): the ${list} was missing on ${venue}; perpbot placed it again and checked it is there.`);
+      await sendText(app, `protect-replaced-${trade.terms.id}-${app.clock()}`, `⚠️ LIVE ${trade.terms.symbol} ${trade.terms.side} (${trade.terms.id}): the ${list} was missing on ${venue}; perpbot placed it again and checked it is there.`, "data");
     }
   }
   for (const position of positions.filter((p) => !known.has(p.symbol))) {
@@ -153,11 +153,11 @@ export async function reconcileLivePositions(app: App, openTrades: readonly (Ope
     const what = `${venue} holds a ${position.side} ${position.symbol} position of ${position.quantity.toString()} at ${position.entryPrice.toString()} that perpbot's journal did not know`;
     if (app.settings.live.unknownPositions === "adopt") {
       const adopted = await adoptPosition(app, venue, position);
-      await sendText(app, `adopted-${adopted.terms.id}`, `⚠️ ${what}. Adopted as ${adopted.terms.id} (LIVE_UNKNOWN_POSITIONS=adopt): perpbot now manages it with a stop at ${adopted.position.stopPrice}, a take-profit at ${adopted.position.takeProfitPrice} and an exit due ${new Date(adopted.position.exitDueTs).toISOString()}.`);
+      await sendText(app, `adopted-${adopted.terms.id}`, `⚠️ ${what}. Adopted as ${adopted.terms.id} (LIVE_UNKNOWN_POSITIONS=adopt): perpbot now manages it with a stop at ${adopted.position.stopPrice}, a take-profit at ${adopted.position.takeProfitPrice} and an exit due ${new Date(adopted.position.exitDueTs).toISOString()}.`, "data");
       continue;
     }
     await sendText(app, `unknown-position-${venue}-${position.symbol}-${position.side}-${position.quantity.toString()}`,
-      `⚠️ ${what}. perpbot leaves it alone: manage it on the exchange, or close it there.`);
+      `⚠️ ${what}. perpbot leaves it alone: manage it on the exchange, or close it there.`, "data");
   }
   return report;
 }

@@ -109,7 +109,7 @@ export async function reviewModel(app: App, now: number, request: ModelReviewReq
 /** Runs a review and tells the chats what changed, once per review key (the message goes through the outbox). */
 export async function reviewModelAndNotify(app: App, now: number, request: ModelReviewRequest): Promise<ModelReviewOutcome> {
   const outcome = await reviewModel(app, now, request);
-  await sendText(app, `model-review-${request.key}`, outcome.text);
+  await sendText(app, `model-review-${request.key}`, outcome.text, "system");
   return outcome;
 }
 

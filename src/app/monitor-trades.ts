@@ -3,6 +3,7 @@ import type { AccountState } from "../core/trading/account";
 import type { Closing, Open } from "../core/trading/types";
 import { loadTrades } from "../store/trade-repo";
 import type { App } from "./context";
+import { warnNearLiquidation } from "./liquidation-warnings";
 import { latestSnapshot } from "./market-view";
 import { currentEquity } from "./portfolio";
 import { applyTradeEvent } from "./trade-flow";
@@ -12,6 +13,8 @@ export interface MonitorOutcome {
   readonly fundingBooked: number;
   /** Trades that started closing (their exit orders are queued through the outbox). */
   readonly exiting: readonly { readonly proposalId: string; readonly reason: Closing["reason"] }[];
+  /** Liquidation warnings written this pass (one per position and level, ever). */
+  readonly liquidationWarnings: number;
   readonly equity: number;
   readonly account: AccountState;
 }
@@ -20,12 +23,15 @@ export interface MonitorOutcome {
  * One pass over every open trade, pause or not (stops are never paused): book the funding the
  * venue has settled since entry — at the venue's own settlement stamps, snapped onto the minute
  * they belong to, never on a computed grid — then mark it to the latest price, which may start
- * an exit (liquidation, stop, take-profit, horizon). Then equity goes through the drawdown rules.
+ * an exit (liquidation, stop, take-profit, horizon), and may warn that the liquidation price is
+ * near (closing positions too: they are held until their exit fills). Then equity goes through
+ * the drawdown rules.
  */
 export async function monitorTrades(app: App): Promise<MonitorOutcome> {
   const now = app.clock();
   let fundingBooked = 0;
   const exiting: { proposalId: string; reason: Closing["reason"] }[] = [];
+  let liquidationWarnings = 0;
   for (const { state } of await loadTrades(app.db, ["open", "closing"])) {
     const trade = state as Open | Closing;
     const { terms, position } = trade;
@@ -40,19 +46,33 @@ export async function monitorTrades(app: App): Promise<MonitorOutcome> {
         : null));
       if (booked.ok && booked.changed) fundingBooked += 1;
     }
-    if (trade.status !== "open") continue;
     const snapshot = await latestSnapshot(app, terms.venue, terms.symbol, now);
     const price = snapshot?.markPrice ?? snapshot?.lastPrice ?? null;
     if (price === null) continue;
-    const marked = await applyTradeEvent(app, terms.id, (s) => (s.status === "open" ? { kind: "mark", price, ts: snapshot?.ts.getTime() ?? now } : null));
-    if (marked.ok && marked.changed && marked.state.status === "closing") exiting.push({ proposalId: terms.id, reason: marked.state.reason });
+    let held: Open | Closing | null = trade;
+    if (trade.status === "open") {
+      const marked = await applyTradeEvent(app, terms.id, (s) => (s.status === "open" ? { kind: "mark", price, ts: snapshot?.ts.getTime() ?? now } : null));
+      if (marked.ok && marked.changed && marked.state.status === "closing") exiting.push({ proposalId: terms.id, reason: marked.state.reason });
+      held = marked.state.status === "open" || marked.state.status === "closing" ? marked.state : null;
+    }
+    if (held !== null && await warnedNearLiquidation(app, held, price, now)) liquidationWarnings += 1;
   }
   const equity = await currentEquity(app, now);
   const { state: account } = await applyAccount(app, { kind: "equity", equity });
   await app.db.equitySnapshot.create({
     data: { ts: new Date(now), equity: equity.toString(), peak: String(account.peakEquity), drawdown: account.peakEquity > 0 ? Math.max(0, (account.peakEquity - equity.toNumber()) / account.peakEquity) : 0 },
   });
-  return { fundingBooked, exiting, equity: equity.toNumber(), account };
+  return { fundingBooked, exiting, liquidationWarnings, equity: equity.toNumber(), account };
+}
+
+/** A warning that cannot be written is logged, never thrown: the stops of the positions after this one must still be checked. */
+async function warnedNearLiquidation(app: App, trade: Open | Closing, price: number, now: number): Promise<boolean> {
+  try {
+    return (await warnNearLiquidation(app, trade, price, now)) !== null;
+  } catch (error) {
+    app.logger.error({ proposalId: trade.terms.id, error: error instanceof Error ? error.message : String(error) }, "liquidation warning not written this pass; the next pass tries again");
+    return false;
+  }
 }
 
 /** The mark the venue settled funding at: the last polled mark at or before the settlement. */

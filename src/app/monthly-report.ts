@@ -40,15 +40,20 @@ export function monthStartOf(now: number): number {
   return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
 }
 
+/** The journal's closed trades whose exit falls in [from, until] (ms, UTC), each once, oldest proposal first. */
+export async function closedTradesBetween(app: App, from: number, until: number): Promise<Closed[]> {
+  return (await loadTrades(app.db, ["closed"]))
+    .map((t) => t.state as Closed)
+    .filter((t) => t.closedAt >= from && t.closedAt <= until);
+}
+
 /**
  * This month so far from the journal: the trades closed since the month began (UTC), each counted
  * once with its realized PnL, against the published backtest baseline.
  */
 export async function monthReport(app: App, now: number): Promise<MonthReport> {
   const monthStart = monthStartOf(now);
-  const closed = (await loadTrades(app.db, ["closed"]))
-    .map((t) => t.state as Closed)
-    .filter((t) => t.closedAt >= monthStart && t.closedAt <= now);
+  const closed = await closedTradesBetween(app, monthStart, now);
   const summary = summarize(closed.map((t) => ({ pnl: t.realizedPnl.toNumber() })));
   return {
     monthStart, now, summary,

@@ -62,7 +62,7 @@ export async function setRiskProfile(app: App, profile: RiskProfile, actor: Acto
       data: { ts: new Date(now), platform: actor.platform, userId: actor.userId, displayName: actor.displayName, action: "risk-profile", target: profile, outcome: "ok", detail: `${current.profile} -> ${profile}` },
     });
     const text = `Risk profile changed from ${current.profile} to ${profile} by ${by}: from the next signal cycle, ${REQUIRED_CONFIRMATIONS[profile]} streams must agree before a signal fires (was ${REQUIRED_CONFIRMATIONS[current.profile]}).`;
-    return { change: { previous: current.profile, profile, changed: true }, ids: await writeIntents(tx, [{ kind: "text", key: `risk-profile-${now}`, text }], now) };
+    return { change: { previous: current.profile, profile, changed: true }, ids: await writeIntents(tx, [{ kind: "text", key: `risk-profile-${now}`, text, event: "system" }], now) };
   });
   await app.dispatch(ids);
   return change;

@@ -104,7 +104,7 @@ export async function openCooldown(app: App, error: ExchangeError): Promise<Venu
     const text =
       `${error.message.replace(/\.*$/, ".")} ${kind === "banned" ? "Every request before then would prolong the ban, so" : "Meanwhile"} ` +
       `${name} is not polled for ${span(until - now)}; the other venues are polled as usual. I will say when it is back.`;
-    await sendText(app, `venue-${kind === "banned" ? "ban" : "pause"}-${venue}-${until}`, text);
+    await sendText(app, `venue-${kind === "banned" ? "ban" : "pause"}-${venue}-${until}`, text, "data");
   }
   return cooldown;
 }
@@ -122,6 +122,6 @@ export async function endCooldown(app: App, cooldown: VenueCooldown): Promise<vo
   const what = cooldown.kind === "banned" ? "ban" : "pause";
   app.logger.info({ venue: cooldown.venue, until: new Date(cooldown.until).toISOString() }, `${name}: the ${what} is over; polling it again.`);
   if (cooldown.notify) {
-    await sendText(app, `venue-${what}-over-${cooldown.venue}-${cooldown.until}`, `${name}: the ${what} ended at ${new Date(cooldown.until).toISOString().replace("T", " ").replace(/\.\d{3}Z$/, " UTC")}; polling it again.`);
+    await sendText(app, `venue-${what}-over-${cooldown.venue}-${cooldown.until}`, `${name}: the ${what} ended at ${new Date(cooldown.until).toISOString().replace("T", " ").replace(/\.\d{3}Z$/, " UTC")}; polling it again.`, "data");
   }
 }

@@ -81,7 +81,7 @@ export function createChatRouter(app: App, commands: readonly Command[]): ChatHa
   /** platform:userId → when that stranger was last answered. Memory only: a restart forgets, which is harmless. */
   const lastStrangerAnswer = new Map<string, number>();
 
-  async function onCommand(rawName: string, args: readonly string[], actor: Actor): Promise<Reply> {
+  async function onCommand(rawName: string, args: readonly string[], actor: Actor, chatId?: string): Promise<Reply> {
     const name = commandName(rawName);
     const action = `/${name}`.slice(0, 40);
     const target = args.join(" ").slice(0, 200);
@@ -100,7 +100,7 @@ export function createChatRouter(app: App, commands: readonly Command[]): ChatHa
       const needed = asked !== undefined && !roleAtLeast(command.role, asked) ? asked : command.role; // never below `role`
       if (role === null) {
         if (command.openToEveryone === true) {
-          const reply = await command.run(app, args, actor);
+          const reply = await command.run(app, args, actor, chatId);
           return { ...reply, text: await answerStranger({ actor, action, target, outcome: "ok", detail: "open to everyone" }, reply.text, command.name) };
         }
         return { text: await answerStranger({ actor, action, target, outcome: "refused", detail: "user not allowed" }, refusal(actor, `use ${action}`, needed)), private: true };
@@ -111,7 +111,7 @@ export function createChatRouter(app: App, commands: readonly Command[]): ChatHa
         return { text: roleTooLow(action, needed, role), private: true };
       }
       if (!argumentsFit(command, args)) return await usage(command, actor, target, "wrong number of arguments");
-      const reply = await command.run(app, args, actor);
+      const reply = await command.run(app, args, actor, chatId);
       await audit(app.db, { actor, action, target, outcome: "ok", detail: `as ${role}`, now: app.clock() });
       return reply;
     } catch (error) {

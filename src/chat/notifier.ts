@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
 import type { App, Notice } from "../app/context";
+import { alertEventOf } from "../core/alert-events";
 import { crashPoint } from "../crash-points";
+import { chatsNotOn } from "../store/chat-settings";
 import { loadTrade } from "../store/trade-repo";
 import { renderProposal } from "./render/proposal-card";
 import { DeliveryError, type ChatTransport, type MessageRef, type OutgoingMessage, type Platform } from "./transport";
@@ -24,11 +26,17 @@ export const ledgerKey = (platform: Platform, chatId: string): string => `${plat
  * state at send time: posted where it has not been posted yet, edited everywhere else, and each
  * copy remembers the trade version it shows — so a late or repeated card job can only bring a
  * message up to date, and the reconciler can tell a stale card from a true one.
+ *
+ * Each chat's alert settings (/settings) are read once per notice: a text of a kind a chat has
+ * "off" is not posted there, one it has "silent" is posted without a sound. A card follows the
+ * "proposal" setting for its first post only; a chat that has a copy keeps getting its edits, so
+ * no card is left behind with live buttons.
  */
 export async function deliverNotice(app: App, transports: readonly ChatTransport[], notice: Notice, ledger?: DeliveryLedger): Promise<void> {
   if (notice.kind === "text") {
+    const settings = await chatsNotOn(app.db, alertEventOf(notice));
     const delivered = [...(ledger?.delivered ?? [])];
-    const sent = await broadcastAll(transports, { text: notice.text }, (platform) => chatsOf(delivered, platform));
+    const sent = await broadcastAll(transports, { text: notice.text }, (platform) => routeFor(platform, delivered, settings));
     await ledger?.record(sent.refs);
     throwIfFailed(sent.failures, "text notice");
     return;
@@ -61,15 +69,16 @@ async function deliverCard(app: App, transports: readonly ChatTransport[], propo
     app.logger.warn({ proposalId: notice.proposalId }, "notice for an unknown proposal dropped");
     return;
   }
-  const [signal, messages] = await Promise.all([
+  const [signal, messages, settings] = await Promise.all([
     stored.state.terms.signalId === null ? null : app.db.signal.findUnique({ where: { id: stored.state.terms.signalId } }),
     app.db.chatMessage.findMany({ where: { proposalId: notice.proposalId } }),
+    chatsNotOn(app.db, "proposal"),
   ]);
   const card = renderProposal({ trade: stored.state, signal, now: app.clock(), mode: app.broker.mode });
 
   // Post once per chat, edit after: a chat that has a copy is skipped; one a failed attempt missed gets it now.
   const posted = messages.map((m) => ledgerKey(m.platform as Platform, m.chatId));
-  const sent = await broadcastAll(transports, card, (platform) => chatsOf(posted, platform));
+  const sent = await broadcastAll(transports, card, (platform) => routeFor(platform, posted, settings));
   const refs = sent.refs;
   if (refs.length > 0) crashPoint("after-card-send");
   const cardHash = shownHash(card);
@@ -132,10 +141,22 @@ async function recordCopy(app: App, proposalId: string, ref: MessageRef, version
 
 interface Failure { readonly platform: Platform; readonly error: unknown }
 interface Broadcast { readonly refs: MessageRef[]; readonly failures: Failure[] }
+/** Per platform: the chats not to post to (they have it, or have this kind off) and those to post to silently. */
+interface Route { readonly skip: ReadonlySet<string>; readonly silent: ReadonlySet<string> }
+/** "platform:chatId" → the chat's mode for one kind of alert, for the chats where it is not "on" (chatsNotOn). */
+type AlertSettings = ReadonlyMap<string, "silent" | "off">;
+
+function routeFor(platform: Platform, alreadyThere: readonly string[], settings: AlertSettings): Route {
+  const inMode = (mode: "silent" | "off"): string[] => [...settings].flatMap(([key, m]) => (m === mode ? [key] : []));
+  return { skip: chatsOf([...alreadyThere, ...inMode("off")], platform), silent: chatsOf(inMode("silent"), platform) };
+}
 
 /** Every platform at once; copies that landed are returned even when others of the same platform failed. */
-async function broadcastAll(transports: readonly ChatTransport[], message: OutgoingMessage, skip: (platform: Platform) => ReadonlySet<string>): Promise<Broadcast> {
-  const results = await Promise.allSettled(transports.map((t) => t.broadcast(message, skip(t.platform))));
+async function broadcastAll(transports: readonly ChatTransport[], message: OutgoingMessage, route: (platform: Platform) => Route): Promise<Broadcast> {
+  const results = await Promise.allSettled(transports.map((t) => {
+    const { skip, silent } = route(t.platform);
+    return t.broadcast(message, skip, silent);
+  }));
   const refs = results.flatMap((r): MessageRef[] => (r.status === "fulfilled" ? r.value : r.reason instanceof DeliveryError ? [...r.reason.delivered] : []));
   const failures = results.flatMap((r, i): Failure[] => {
     const transport = transports[i];

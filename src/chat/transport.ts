@@ -78,12 +78,21 @@ export interface ButtonOutcome {
 
 /** Implemented once (src/chat/chat-router.ts); every transport calls it. Never throws. */
 export interface ChatHandlers {
-  onCommand(name: string, args: readonly string[], actor: Actor): Promise<Reply>;
+  /**
+   * `chatId`: where the command was typed (a group, a channel, a private chat), for commands about
+   * that chat (/settings); the transport gives it whenever it knows it.
+   */
+  onCommand(name: string, args: readonly string[], actor: Actor, chatId?: string): Promise<Reply>;
   onButton(data: string, actor: Actor, message: MessageRef): Promise<ButtonOutcome>;
 }
 
 export interface ChatTransport {
   readonly platform: Platform;
+  /**
+   * The chats `broadcast` posts to, as configured: mirrored into the Chat table at start, where
+   * their alert settings (/settings) hang. A transport without it has no per-chat settings.
+   */
+  readonly chatIds?: readonly string[];
   /** Connects, registers commands where the platform has a registry, and starts dispatching. */
   start(handlers: ChatHandlers, commands: readonly CommandInfo[]): Promise<void>;
   stop(): Promise<void>;
@@ -92,8 +101,10 @@ export interface ChatTransport {
    * already got this message on an earlier attempt: a retried notice is posted once per chat);
    * returns where each copy landed. A chat that failed for good (bot removed) is logged and
    * skipped; one that may work later (rate limit, outage) makes it throw a DeliveryError.
+   * `silent`: chat ids that get this message without a notification sound (a chat's alert setting
+   * "silent"; Telegram disable_notification, Discord SUPPRESS_NOTIFICATIONS).
    */
-  broadcast(message: OutgoingMessage, skip?: ReadonlySet<string>): Promise<MessageRef[]>;
+  broadcast(message: OutgoingMessage, skip?: ReadonlySet<string>, silent?: ReadonlySet<string>): Promise<MessageRef[]>;
   /** Replaces text and buttons of an earlier message; an unchanged message is not an error. */
   edit(ref: MessageRef, message: OutgoingMessage): Promise<void>;
 }

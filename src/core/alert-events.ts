@@ -9,9 +9,22 @@ export type AlertEvent = (typeof ALERT_EVENTS)[number];
 export type AlertMode = "on" | "silent" | "off";
 export const ALERT_MODES: readonly AlertMode[] = ["on", "silent", "off"];
 
+/** A chat that never chose gets every alert with its sound: a new chat must not miss a stop by default. */
+export const DEFAULT_ALERT_MODE: AlertMode = "on";
+
+export const isAlertEvent = (value: string): value is AlertEvent => (ALERT_EVENTS as readonly string[]).includes(value);
+export const isAlertMode = (value: string): value is AlertMode => (ALERT_MODES as readonly string[]).includes(value);
+
+/** What /settings shows for each mode. */
+export const ALERT_MODE_TEXT: Record<AlertMode, string> = {
+  on: "on",
+  silent: "silent (no notification sound)",
+  off: "off",
+};
+
 /** What /settings shows for each kind. */
 export const ALERT_EVENT_LABELS: Record<AlertEvent, string> = {
-  proposal: "trade proposals (Approve/Reject cards)",
+  proposal: "trade proposals (Approve/Reject cards) and signals that could not become one",
   funding: "funding-time warnings",
   fill: "fills",
   exit: "stops, take-profits and other exits",
@@ -22,7 +35,11 @@ export const ALERT_EVENT_LABELS: Record<AlertEvent, string> = {
   system: "everything else the bot reports",
 };
 
-/** A text intent written before kinds existed (or by a caller that names none) counts as "system". */
-export function alertEventOf(value: { readonly event?: AlertEvent }): AlertEvent {
-  return value.event ?? "system";
+/**
+ * A text intent written before kinds existed (or by a caller that names none) counts as "system";
+ * so does a kind this version does not know (a newer process wrote it, or a queue job was altered):
+ * it is delivered under a setting the chat can see rather than dropped.
+ */
+export function alertEventOf(value: { readonly event?: string }): AlertEvent {
+  return value.event !== undefined && isAlertEvent(value.event) ? value.event : "system";
 }

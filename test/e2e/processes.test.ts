@@ -87,7 +87,7 @@ describe("npm run demo (src/sim/demo.ts)", () => {
   it("goes from simulated market data to a closed paper trade offline and prints the PnL", { timeout: 90_000 }, async () => {
     const result = await run("src/sim/demo.ts", { REDIS_URL }, { timeoutMs: 85_000 });
     expect(result.code).toBe(0);
-    expect(result.output).toMatch(/\[✅ Approve\] \[❌ Reject\]/);
+    expect(result.output).toMatch(/\[\d+a\] ✅ Approve {3}\[\d+b\] ❌ Reject/);
     expect(result.output).toMatch(/demo operator pressed ✅ Approve/);
     expect(result.output).toMatch(/📂 Open: filled/);
     expect(result.output).toMatch(/🏁 Closed \((stop-loss|horizon)\)/);

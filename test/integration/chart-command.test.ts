@@ -16,6 +16,7 @@ import { TelegramTransport } from "../../src/chat/telegram/telegram-transport";
 import type { ChatHandlers } from "../../src/chat/transport";
 import { renderEquityChart } from "../../src/render/charts";
 import { DiscordStandIn } from "../stand-ins/discord-server";
+import { deployCommands } from "../support/discord-commands";
 import { REPO_ROOT } from "../stand-ins/exchange-server";
 import { imageSize, PNG_SIGNATURE } from "../stand-ins/multipart-form";
 import { TelegramServer } from "../stand-ins/telegram-server";
@@ -146,6 +147,7 @@ describe("/chart on Discord", () => {
     await seedEquity(env, 10 * 24);
     const server = new DiscordStandIn();
     await server.start();
+    await deployCommands(server, COMMANDS, server.guildId);
     const transport = new DiscordTransport({ token: server.token, apiRoot: server.apiRoot, channelIds: [server.channelId], guildId: server.guildId, logger: silentLogger });
     await transport.start(createChatRouter(env.app, COMMANDS), COMMANDS);
     stops.push(() => server.stop(), () => transport.stop());

@@ -9,6 +9,7 @@ import { createChatRouter } from "../../src/chat/chat-router";
 import { DiscordTransport } from "../../src/chat/discord/discord-transport";
 import { silentLogger, testSettings, useRecordingApps, type RecordingApp } from "../support/test-env";
 import { DiscordStandIn, type Json } from "../stand-ins/discord-server";
+import { deployCommands } from "../support/discord-commands";
 
 const alice = { id: "284101956723015680", username: "alice" };
 const mallory = { id: "284101956723015999", username: "mallory_evilname" };
@@ -22,6 +23,7 @@ beforeEach(async () => {
   server = new DiscordStandIn();
   await server.start();
   env = await newApp({ settings: { chatRoles: { ...testSettings().chatRoles, discord: { [alice.id]: "admin" } } } });
+  await deployCommands(server, COMMANDS, server.guildId);
   transport = new DiscordTransport({ token: server.token, apiRoot: server.apiRoot, channelIds: [server.channelId], guildId: server.guildId, logger: silentLogger });
   await transport.start(createChatRouter(env.app, COMMANDS), COMMANDS);
 });

@@ -13,6 +13,7 @@ import { seedProposal } from "../support/fixtures";
 import { RecordingProxy } from "../support/recording-proxy";
 import { silentLogger, testSettings, useRecordingApps } from "../support/test-env";
 import { DiscordStandIn, type Json } from "../stand-ins/discord-server";
+import { deployCommands } from "../support/discord-commands";
 import { TelegramServer } from "../stand-ins/telegram-server";
 
 const newApp = useRecordingApps();
@@ -95,6 +96,7 @@ describe("roles through Discord", () => {
     const server = new DiscordStandIn();
     await server.start();
     const env = await newApp({ settings: testSettings({ chatRoles: { telegram: {}, discord: { [vera.id]: "viewer", [paul.id]: "approver" } } }) });
+    await deployCommands(server, COMMANDS, server.guildId);
     const transport = new DiscordTransport({ token: server.token, apiRoot: server.apiRoot, channelIds: [server.channelId], guildId: server.guildId, logger: silentLogger });
     await transport.start(createChatRouter(env.app, COMMANDS), COMMANDS);
     stops.push(() => server.stop(), () => transport.stop());

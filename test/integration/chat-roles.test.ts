@@ -35,13 +35,14 @@ const refOn = (platform: Platform): MessageRef => ({ platform, chatId: "-100", m
 
 /**
  * The issue's rule, written out here rather than read from the commands, so a command that
- * declares a weaker role than the issue asks for fails this test: admin for pause, resume, close
- * and settings (and for changing the risk profile: /risk alone only shows it, a read); approver
- * for approve and reject; /whoami open to everyone; the rest reads.
+ * declares a weaker role than the issue asks for fails this test: admin for pause, resume and
+ * close (and for changing the risk profile or the alert settings: /risk and /settings alone only
+ * show them, a read; test/integration/chat-settings.test.ts checks the change); approver for
+ * approve and reject; /whoami open to everyone; the rest reads.
  */
 function leastRole(command: Command): Role | "everyone" {
   if (command.name === "whoami") return "everyone";
-  if (["pause", "resume", "close", "settings"].includes(command.name)) return "admin";
+  if (["pause", "resume", "close"].includes(command.name)) return "admin";
   if (["approve", "reject"].includes(command.name)) return "approver";
   return "viewer";
 }

@@ -4,6 +4,7 @@ import pino from "pino";
 import { DiscordTransport } from "../../src/chat/discord/discord-transport";
 import type { ButtonOutcome, ChatHandlers, CommandInfo, Reply } from "../../src/chat/transport";
 import { DiscordStandIn, type Json } from "../stand-ins/discord-server";
+import { deployCommands } from "../support/discord-commands";
 
 const alice = { id: "284101956723015680", username: "alice" };
 const COMMANDS: CommandInfo[] = [
@@ -63,7 +64,9 @@ afterEach(async () => {
   await server.stop();
 });
 
-async function startTransport(handlers: ChatHandlers, options: { guildId?: string; channelIds?: string[] } = {}): Promise<DiscordTransport> {
+/** Deploys COMMANDS where the transport looks for them (as `npm run discord:deploy` would), unless `deployed` says otherwise. */
+async function startTransport(handlers: ChatHandlers, options: { guildId?: string; channelIds?: string[]; deployed?: CommandInfo[] } = {}): Promise<DiscordTransport> {
+  await deployCommands(server, options.deployed ?? COMMANDS, options.guildId);
   const captured = capturingLogger();
   lines = captured.lines;
   transport = new DiscordTransport({
@@ -75,11 +78,56 @@ async function startTransport(handlers: ChatHandlers, options: { guildId?: strin
 }
 
 describe("DiscordTransport against the Discord stand-in", () => {
-  it("logs in with the Guilds intent only and registers guild-scoped slash commands", async () => {
+  const noHandlers = (): ChatHandlers => handlersReplying(() => ({ text: "ok" }), () => ({ toast: "ok" })).handlers;
+  const commandWrites = (): number => server.requests.filter((r) => r.method === "PUT" && r.path.endsWith("/commands")).length;
+  const outOfDate = (): string | undefined => lines.find((l) => l.includes("slash commands out of date: run npm run discord:deploy"));
+
+  it("logs in with the Guilds intent only, registers no commands itself, and is quiet when the deployed ones match", async () => {
     const started = Date.now();
-    await startTransport(handlersReplying(() => ({ text: "ok" }), () => ({ toast: "ok" })).handlers, { guildId: server.guildId });
+    await startTransport(noHandlers(), { guildId: server.guildId });
     expect(Date.now() - started).toBeLessThan(2_000); // READY + GUILD_CREATE right: no 15 s guild wait
     expect(server.identifies.map((d) => d.intents)).toEqual([1]);
+    expect(commandWrites()).toBe(1); // the deploy's; start only reads
+    await server.waitFor(() => lines.find((l) => l.includes("slash commands up to date")));
+    expect(server.requests.filter((r) => r.method === "GET" && r.path === `/applications/${server.applicationId}/guilds/${server.guildId}/commands`)).toHaveLength(1);
+    expect(outOfDate()).toBeUndefined();
+  });
+
+  it("warns once at start, naming each difference, when the deployed commands are out of date, and starts anyway", async () => {
+    const stale: CommandInfo[] = [
+      { name: "status", description: "Show open positions and pending proposals", args: [] },
+      { name: "size", description: "Size a position (old text)", args: COMMANDS[1]?.args ?? [] },
+      { name: "old", description: "A command perpbot no longer has", args: [] },
+    ];
+    await startTransport(noHandlers(), { guildId: server.guildId, deployed: stale });
+    const warning = JSON.parse(await server.waitFor(outOfDate)) as { level: number; differences: string[] };
+    expect(warning.level).toBe(40);
+    expect(warning.differences).toEqual(["/size has another description", "/close is not registered", "/old is registered but perpbot has no such command"]);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(lines.filter((l) => l.includes("slash commands out of date"))).toHaveLength(1);
+    expect(commandWrites()).toBe(1);
+  });
+
+  it("compares with the global commands when no guild is configured, and an option change is a difference", async () => {
+    const changed = COMMANDS.map((c) => (c.name === "close" ? { ...c, args: c.args.map((a) => ({ ...a, required: true })) } : c));
+    await startTransport(noHandlers(), { deployed: changed });
+    const warning = JSON.parse(await server.waitFor(outOfDate)) as { differences: string[]; registered: string };
+    expect(warning).toMatchObject({ differences: ["/close has other options"], registered: "globally" });
+  });
+
+  it("a registry it cannot read is logged and ignored: the bot still starts and answers", async () => {
+    server.failNext("GET", /\/commands$/, 1, 403, { message: "Missing Access", code: 50001 });
+    const { handlers, calls } = handlersReplying(() => ({ text: "ok" }), () => ({ toast: "" }));
+    await startTransport(handlers, { guildId: server.guildId });
+    await server.waitFor(() => lines.find((l) => l.includes("could not read the registered slash commands")));
+    const id = server.runSlashCommand(alice, "status");
+    await server.waitFor(() => server.interactionResponses.find((r) => r.interactionId === id && r.type === "edit-original"));
+    expect(calls.commands.map((c) => c.name)).toEqual(["status"]);
+    expect(outOfDate()).toBeUndefined();
+  });
+
+  it("the deploy registers required options first; deploying again keeps the command ids", async () => {
+    await deployCommands(server, COMMANDS, server.guildId);
     expect(server.registeredCommands.map((c) => [c.name, c.guildId])).toEqual([
       ["status", server.guildId], ["size", server.guildId], ["close", server.guildId],
     ]);
@@ -87,14 +135,8 @@ describe("DiscordTransport against the Discord stand-in", () => {
     expect(size?.options.map((o) => [o.name, o.type, o.required])).toEqual([["symbol", 3, true], ["risk", 3, false]]);
     const close = server.registeredCommands.find((c) => c.name === "close");
     expect(close?.options.map((o) => o.name)).toEqual(["symbol", "note"]);
-  });
-
-  it("registers global commands when no guild is configured, and re-registering keeps ids", async () => {
-    await startTransport(handlersReplying(() => ({ text: "ok" }), () => ({ toast: "ok" })).handlers);
-    expect(server.registeredCommands.map((c) => c.guildId)).toEqual([null, null, null]);
     const ids = server.registeredCommands.map((c) => c.id);
-    await transport?.stop();
-    await startTransport(handlersReplying(() => ({ text: "ok" }), () => ({ toast: "ok" })).handlers);
+    await deployCommands(server, COMMANDS, server.guildId);
     expect(server.registeredCommands.map((c) => c.id)).toEqual(ids);
   });
 

@@ -54,7 +54,7 @@ describe("web process", () => {
     const health = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { ok: boolean; trading: string };
     expect(health).toMatchObject({ ok: true, trading: "paused" });
     const overview = (await (await fetch(`http://127.0.0.1:${port}/queues`)).json()) as { queues: Record<string, { waiting: number }> };
-    expect(Object.keys(overview.queues).sort()).toEqual(["calibration", "execution", "market-poll", "monitor", "notify", "signals"]);
+    expect(Object.keys(overview.queues).sort()).toEqual(["calibration", "digest", "execution", "market-poll", "monitor", "notify", "signals"]);
     expect((await fetch(`http://127.0.0.1:${port}/nope`)).status).toBe(404);
   });
 });

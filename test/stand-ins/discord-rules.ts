@@ -16,7 +16,6 @@ export interface RecordedEdit { messageId: string; channelId: string; content?: 
 export interface RecordedInteractionResponse {
   interactionId: string; type: number | "edit-original" | "follow-up"; data: Json; messageId?: string;
 }
-export interface RecordedCommand { id: string; name: string; description: string; options: Json[]; guildId: string | null }
 export interface RecordedRequest { method: string; path: string; status: number }
 /** A file uploaded with a message (multipart `files[n]`), byte for byte, and where it went. */
 export interface RecordedUpload {
@@ -35,11 +34,10 @@ export const ATTACHMENT_SIZE_LIMIT = 10_485_760;
 const MAX_ATTACHMENTS = 10;
 export const LOADING = 128;
 const ALL_PERMISSIONS = "2248473465835073";
-const NAME = /^[-_'\p{L}\p{N}\p{sc=Deva}\p{sc=Thai}]{1,32}$/u;
 
 export const apiError = (code: number, message: string): Json => ({ message, code });
 export const bad = (errors: Json): Rejection => [400, { message: "Invalid Form Body", code: 50035, errors }];
-const fieldError = (code: string, message: string): Json => ({ _errors: [{ code, message }] });
+export const fieldError = (code: string, message: string): Json => ({ _errors: [{ code, message }] });
 
 // ---------------------------------------------------------------- Discord's validation rules
 
@@ -129,43 +127,19 @@ export function validateMessage(body: Json, creating: boolean, uploads = 0): Rej
   return null;
 }
 
-export function validateCommands(commands: Json[]): Rejection | null {
-  if (commands.length > 100) return bad({ _errors: [{ code: "BASE_TYPE_MAX_LENGTH", message: "Must be 100 or fewer in length." }] });
-  const names = new Set<string>();
-  for (const [n, command] of commands.entries()) {
-    const at = (field: string, code: string, message: string): Rejection => bad({ [n]: { [field]: fieldError(code, message) } });
-    const invalidName = checkName(command.name);
-    if (invalidName) return at("name", "APPLICATION_COMMAND_INVALID_NAME", invalidName);
-    if (names.has(command.name as string)) return at("name", "APPLICATION_COMMANDS_DUPLICATE_NAME", "Application command names must be unique");
-    names.add(command.name as string);
-    if (!checkDescription(command.description)) return at("description", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.");
-    const options = (command.options ?? []) as Json[];
-    if (options.length > 25) return at("options", "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.");
-    let sawOptional = false;
-    const optionNames = new Set<string>();
-    for (const [o, option] of options.entries()) {
-      const atOption = (field: string, code: string, message: string): Rejection => bad({ [n]: { options: { [o]: { [field]: fieldError(code, message) } } } });
-      const invalid = checkName(option.name);
-      if (invalid) return atOption("name", "APPLICATION_COMMAND_INVALID_NAME", invalid);
-      if (optionNames.has(option.name as string)) return atOption("name", "APPLICATION_COMMAND_OPTION_NAME_ALREADY_EXISTS", "Option names must be unique");
-      optionNames.add(option.name as string);
-      if (!checkDescription(option.description)) return atOption("description", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.");
-      if (option.required === true && sawOptional) return atOption("required", "APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID", "Required options must be placed before non-required options");
-      if (option.required !== true) sawOptional = true;
-    }
-  }
-  return null;
-}
+export const SUPPRESS_EMBEDS = 1 << 2;
+export const SUPPRESS_NOTIFICATIONS = 1 << 12;
 
-/** What Discord sends for a slash command: options in declared order, every required one present. */
-export function slashCommandData(command: RecordedCommand, options: Record<string, string>): Json {
-  const data: Json[] = [];
-  for (const option of command.options) {
-    const value = options[option.name as string];
-    if (value !== undefined) data.push({ name: option.name, type: 3, value });
-    else if (option.required === true) throw new Error(`runSlashCommand: /${command.name} needs option ${String(option.name)}`);
-  }
-  return { id: command.id, name: command.name, type: 1, options: data, ...(command.guildId ? { guild_id: command.guildId } : {}) };
+/**
+ * A bot's new channel message may set only SUPPRESS_EMBEDS and SUPPRESS_NOTIFICATIONS (Discord's
+ * create-message docs); any other bit, or a flags value that is not an integer, is refused.
+ */
+export function validateCreateFlags(body: Json): Rejection | null {
+  if (body.flags === undefined || body.flags === null) return null;
+  const flags = typeof body.flags === "string" && /^\d+$/.test(body.flags) ? Number(body.flags) : body.flags;
+  if (typeof flags !== "number" || !Number.isInteger(flags) || flags < 0) return bad({ flags: fieldError("NUMBER_TYPE_COERCE", "Value is not int.") });
+  if ((flags & ~(SUPPRESS_EMBEDS | SUPPRESS_NOTIFICATIONS)) !== 0) return bad({ flags: fieldError("MESSAGE_FLAGS_INVALID", "Invalid flags: only SUPPRESS_EMBEDS and SUPPRESS_NOTIFICATIONS can be set.") });
+  return null;
 }
 
 /** Only buttons that exist on the message can be pressed. */
@@ -179,15 +153,6 @@ export function failureHeaders(status: number, body: object, headers: Record<str
   const retryAfter = (body as { retry_after?: number }).retry_after;
   const defaults: Record<string, string> = status === 429 && retryAfter !== undefined ? { "Retry-After": String(retryAfter) } : {};
   return { ...defaults, ...headers };
-}
-
-function checkName(name: unknown): string | null {
-  if (typeof name !== "string" || !NAME.test(name)) return "Command name is invalid";
-  return name === name.toLowerCase() ? null : "Command name must be lower case";
-}
-
-function checkDescription(description: unknown): boolean {
-  return typeof description === "string" && description.length >= 1 && description.length <= 100;
 }
 
 // ---------------------------------------------------------------- payloads
@@ -209,14 +174,6 @@ export function gatewayBotPayload(url: string): Json {
 
 export function applicationPayload(applicationId: string, botUser: Json): Json {
   return { id: applicationId, name: "perpbot", icon: null, description: "", bot_public: false, bot_require_code_grant: false, flags: 0, owner: botUser, team: null, verify_key: "0".repeat(64), bot: botUser };
-}
-
-export function commandPayload(c: RecordedCommand, applicationId: string, version: string): Json {
-  return {
-    id: c.id, application_id: applicationId, version, type: 1, name: c.name, name_localizations: null, description: c.description,
-    description_localizations: null, options: c.options, default_member_permissions: null, nsfw: false, integration_types: [0], contexts: null,
-    ...(c.guildId ? { guild_id: c.guildId } : { dm_permission: true }),
-  };
 }
 
 /** A message as Discord stores it; one sent through an interaction (type 20) carries its webhook and metadata. */

@@ -9,16 +9,18 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { commandPayload, slashCommandData, validateCommands, type RecordedCommand } from "./discord-commands";
 import { DiscordGateway } from "./discord-gateway";
 import {
-  apiError, applicationPayload, attachmentPayloads, bad, botUserPayload, channelPayload, commandPayload, EPHEMERAL, failureHeaders, gatewayBotPayload,
+  apiError, applicationPayload, attachmentPayloads, bad, botUserPayload, channelPayload, EPHEMERAL, failureHeaders, gatewayBotPayload,
   guildPayload, hasButton, interactionMetadataPayload, interactionPayload, LOADING, messagePayload, parseRequestBody, readyPayload, recordedEdit, recordedMessage,
-  slashCommandData, validateCommands, validateMessage, validateUploads, withComponentIds, type Json, type RecordedCommand, type RecordedEdit,
+  validateCreateFlags, validateMessage, validateUploads, withComponentIds, type Json, type RecordedEdit,
   type RecordedInteractionResponse, type RecordedMessage, type RecordedRequest, type RecordedUpload, type StandInUser, type Upload,
 } from "./discord-rules";
 
+export type { RecordedCommand } from "./discord-commands";
 export type {
-  Json, RecordedCommand, RecordedEdit, RecordedInteractionResponse, RecordedMessage, RecordedRequest, RecordedUpload, StandInUser,
+  Json, RecordedEdit, RecordedInteractionResponse, RecordedMessage, RecordedRequest, RecordedUpload, StandInUser,
 } from "./discord-rules";
 
 interface StoredMessage { api: Json; ephemeral: boolean }
@@ -107,28 +109,32 @@ export class DiscordStandIn {
     }
   }
 
-  /** A user clicks a button on a stored message; only buttons that exist can be pressed. */
-  pressButton(user: StandInUser, messageId: string, customId: string): string {
+  /**
+   * A user clicks a button on a stored message; only buttons that exist can be pressed.
+   * `ageMs`: the interaction reaches the bot this long after Discord created it (gateway lag, a
+   * stalled process); Discord's 3 s and 15 min clocks run from its creation.
+   */
+  pressButton(user: StandInUser, messageId: string, customId: string, options: { ageMs?: number } = {}): string {
     const stored = this.#stored.get(messageId);
     if (!stored) throw new Error(`pressButton: unknown message ${messageId}`);
     if (!hasButton(stored.api, customId)) throw new Error(`pressButton: message ${messageId} has no button ${customId}`);
     const channelId = stored.api.channel_id as string;
-    return this.#dispatchInteraction(user, 3, { custom_id: customId, component_type: 2 }, channelId, messageId, { message: stored.api });
+    return this.#dispatchInteraction(user, 3, { custom_id: customId, component_type: 2 }, channelId, messageId, { message: stored.api }, options.ageMs ?? 0);
   }
 
   /** A user runs a registered slash command; options are sent in the command's declared order. */
   runSlashCommand(user: StandInUser, name: string, options: Record<string, string> = {}): string {
-    const command = this.registeredCommands.find((c) => c.name === name);
+    const command = this.registeredCommands.find((c) => c.name === name && c.type === 1);
     if (!command) throw new Error(`runSlashCommand: /${name} is not registered`);
     return this.#dispatchInteraction(user, 2, slashCommandData(command, options), this.channelId, null, {});
   }
 
   // ---------------------------------------------------------------- interactions
 
-  #dispatchInteraction(user: StandInUser, type: number, data: Json, channelId: string, componentMessageId: string | null, extra: Json): string {
+  #dispatchInteraction(user: StandInUser, type: number, data: Json, channelId: string, componentMessageId: string | null, extra: Json, ageMs = 0): string {
     const id = this.#snowflake();
     const token = `aW50ZXJhY3Rpb246${id}${randomBytes(24).toString("base64url")}`;
-    this.#interactions.set(id, { id, token, createdAt: Date.now(), acked: false, originalId: null, componentMessageId, channelId, type, user });
+    this.#interactions.set(id, { id, token, createdAt: Date.now() - ageMs, acked: false, originalId: null, componentMessageId, channelId, type, user });
     const at = { id, token, applicationId: this.applicationId, guildId: this.guildId, channelId, channel: this.#channel() };
     this.#gateway.dispatch("INTERACTION_CREATE", interactionPayload(at, user, type, data, extra));
     return id;
@@ -192,7 +198,7 @@ export class DiscordStandIn {
     }
     if ((m = route.match(/^POST \/channels\/(\d+)\/messages$/))) {
       if (m[1] !== this.channelId) return [404, apiError(10003, "Unknown Channel")];
-      const invalid = validateMessage(body, true, files.length);
+      const invalid = validateMessage(body, true, files.length) ?? validateCreateFlags(body);
       if (invalid) return invalid;
       const message = this.#createMessage(m[1], body, {}, files, "channel");
       this.messages.push(recordedMessage(message));
@@ -310,7 +316,7 @@ export class DiscordStandIn {
   #overwriteCommands(body: Json[], guildId: string | null): void {
     const previous = this.registeredCommands.filter((c) => c.guildId === guildId);
     const next = body.map((c): RecordedCommand => ({
-      id: previous.find((p) => p.name === c.name)?.id ?? this.#snowflake(), name: c.name as string, description: c.description as string,
+      id: previous.find((p) => p.name === c.name && p.type === Number(c.type ?? 1))?.id ?? this.#snowflake(), type: Number(c.type ?? 1), name: c.name as string, description: (c.description ?? "") as string,
       options: ((c.options ?? []) as Json[]).map((o) => ({ ...o, required: o.required === true })), guildId,
     }));
     const others = this.registeredCommands.filter((c) => c.guildId !== guildId);

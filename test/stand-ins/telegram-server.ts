@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import type { Chat, InlineKeyboardMarkup, Update, User, UserFromGetMe } from "telegraf/types";
 import {
-  ApiFailure, badRequest, bool, checkedPhoto, conflictError, int, json, NOT_MODIFIED, now, photoSizes, readBody, send, str,
+  ApiFailure, badRequest, bool, checkedPhoto, conflictError, int, json, NOT_MODIFIED, now, optionalBool, photoSizes, readBody, send, str,
   type ApiErrorBody, type BotMessage, type BotPhotoMessage, type Params,
 } from "./telegram-wire";
 
@@ -18,7 +18,10 @@ export type { ApiErrorBody } from "./telegram-wire";
  */
 
 export interface TestUser { readonly id: number; readonly first_name: string; readonly username?: string }
-export interface RecordedMessage { chatId: number; messageId: number; text: string; replyMarkup: InlineKeyboardMarkup | undefined }
+/** `silent`: sent with disable_notification (the chat's members get no sound). */
+export interface RecordedMessage { chatId: number; messageId: number; text: string; replyMarkup: InlineKeyboardMarkup | undefined; silent: boolean }
+/** An edit makes no sound whatever the chat's settings: it has no disable_notification. */
+export type RecordedEdit = Omit<RecordedMessage, "silent">;
 /** `latencyMs`: from the press (the update created) to this answer arriving. */
 export interface CallbackAnswer { callbackQueryId: string; text: string | undefined; showAlert: boolean; latencyMs: number }
 /** A photo the bot uploaded (sendPhoto, multipart): the bytes as they arrived, and what Telegram read from them. */
@@ -34,7 +37,7 @@ export class TelegramServer {
   readonly botUser: UserFromGetMe;
   readonly sentMessages: RecordedMessage[] = [];
   readonly sentPhotos: RecordedPhoto[] = [];
-  readonly edits: RecordedMessage[] = [];
+  readonly edits: RecordedEdit[] = [];
   readonly callbackAnswers: CallbackAnswer[] = [];
   /** Every API method called, in order (lower-case): lets tests see that nobody busy-loops. */
   readonly calls: string[] = [];
@@ -306,13 +309,14 @@ export class TelegramServer {
     const chatId = this.chatId(p);
     const text = this.text(p);
     const replyMarkup = this.markup(p);
+    const silent = optionalBool(p, "disable_notification");
     const message: BotMessage = {
       message_id: this.nextMessageId(chatId), from: this.botAsUser(), chat: this.chat(chatId), date: now(), text,
       ...(replyMarkup === undefined ? {} : { reply_markup: replyMarkup }),
     };
     this.messages.set(`${chatId}:${message.message_id}`, message);
-    this.sentMessages.push({ chatId, messageId: message.message_id, text, replyMarkup });
-    this.onMessage?.({ chatId, messageId: message.message_id, text, replyMarkup });
+    this.sentMessages.push({ chatId, messageId: message.message_id, text, replyMarkup, silent });
+    this.onMessage?.({ chatId, messageId: message.message_id, text, replyMarkup, silent });
     return message;
   }
 
@@ -320,6 +324,7 @@ export class TelegramServer {
   private sendPhoto(p: Params): BotPhotoMessage {
     const chatId = this.chatId(p);
     const { photo, width, height, format, caption } = checkedPhoto(p);
+    optionalBool(p, "disable_notification");
     const replyMarkup = this.markup(p);
     const messageId = this.nextMessageId(chatId);
     const message: BotPhotoMessage = {

@@ -33,6 +33,15 @@ export const str = (v: unknown): string | undefined => (v instanceof UploadedFil
 export const int = (v: unknown): number | undefined => (v === undefined || v === null || v === "" ? undefined : Number(v));
 export const json = <T>(v: unknown): T | undefined => (typeof v === "string" ? (v === "" ? undefined : JSON.parse(v) as T) : v as T | undefined);
 export const bool = (v: unknown): boolean => v === true || v === "true";
+/**
+ * An optional Boolean parameter that the request must spell as one (disable_notification): JSON
+ * true/false, or "true"/"false" in a form or query; anything else is refused, not read as false.
+ */
+export function optionalBool(p: Params, name: string): boolean {
+  const v = p[name];
+  if (v === undefined || v === true || v === false || v === "true" || v === "false") return bool(v);
+  throw badRequest(`can't parse ${name} as Boolean`);
+}
 export const now = () => Math.floor(Date.now() / 1000);
 
 

@@ -1,13 +1,9 @@
-import {
-  ActionRowBuilder, ApplicationCommandOptionType, AttachmentBuilder, ApplicationCommandType, ButtonBuilder, ButtonStyle as DiscordButtonStyle,
-  type ChatInputApplicationCommandData,
-} from "discord.js";
-import type { Button, ButtonStyle, CommandInfo, OutgoingMessage, ReplyImage } from "../transport";
+import { ActionRowBuilder, AttachmentBuilder, ButtonBuilder, ButtonStyle as DiscordButtonStyle } from "discord.js";
+import type { Button, ButtonStyle, OutgoingMessage, ReplyImage } from "../transport";
 
 /** Discord's limits and the shapes of what perpbot sends there (split out of discord-transport.ts). */
 export const MAX_CONTENT = 2_000;
 const MAX_LABEL = 80;
-const MAX_DESCRIPTION = 100;
 const BUTTONS_PER_ROW = 5;
 const MAX_ROWS = 5;
 const STYLES: Record<ButtonStyle, DiscordButtonStyle> = {
@@ -15,22 +11,6 @@ const STYLES: Record<ButtonStyle, DiscordButtonStyle> = {
   danger: DiscordButtonStyle.Danger,
   secondary: DiscordButtonStyle.Secondary,
 };
-
-export function toSlashCommand(command: CommandInfo): ChatInputApplicationCommandData {
-  // Discord rejects a required option after an optional one; values are still read back by name.
-  const args = [...command.args].sort((a, b) => Number(b.required) - Number(a.required));
-  return {
-    type: ApplicationCommandType.ChatInput,
-    name: command.name,
-    description: truncate(command.description, MAX_DESCRIPTION),
-    options: args.map((arg) => ({
-      type: ApplicationCommandOptionType.String,
-      name: arg.name,
-      description: truncate(arg.description, MAX_DESCRIPTION),
-      required: arg.required,
-    })),
-  };
-}
 
 export function toPayload(message: OutgoingMessage): { content: string; components: ActionRowBuilder<ButtonBuilder>[] } {
   return { content: nonEmpty(truncate(message.text, MAX_CONTENT)), components: buttonRows(message.buttons) };

@@ -4,14 +4,15 @@ import {
 } from "discord.js";
 import type { Logger } from "../../log";
 import { DeliveryError, type Actor, type ButtonOutcome, type ChatHandlers, type ChatTransport, type CommandInfo, type MessageRef, type OutgoingMessage, type Reply } from "../transport";
-import { attachmentsOf, buttonRows, MAX_CONTENT, splitContent, toPayload, toSlashCommand, truncate } from "./discord-payloads";
+import { attachmentsOf, buttonRows, MAX_CONTENT, splitContent, toPayload, truncate } from "./discord-payloads";
+import { describeScope, registeredSlashCommands, slashCommandDrift, slashCommandsOf } from "./slash-commands";
 
 export interface DiscordTransportOptions {
   readonly token: string;
   /** Only for tests against a local stand-in, e.g. "http://127.0.0.1:PORT/api". */
   readonly apiRoot?: string;
   readonly channelIds: readonly string[];
-  /** Guild-scoped commands show up at once; global ones can take up to an hour to propagate. */
+  /** Where `npm run discord:deploy` registered the slash commands: this guild, or globally when unset. */
   readonly guildId?: string;
   readonly logger: Logger;
   /** How long start() waits for the gateway to become ready. */
@@ -61,12 +62,12 @@ export class DiscordTransport implements ChatTransport {
     client.on(Events.InteractionCreate, (interaction) => void this.#route(interaction, handlers));
     try {
       await this.#login(client);
-      await this.#registerCommands(client, commands);
     } catch (error) {
       await this.stop();
       throw error;
     }
     this.#log.info({ channels: this.#options.channelIds.length, commands: commands.length, guildScoped: this.#options.guildId !== undefined }, "discord transport started");
+    void this.#warnIfCommandsOutOfDate(client, commands);
   }
 
   async stop(): Promise<void> {
@@ -77,7 +78,11 @@ export class DiscordTransport implements ChatTransport {
     await client.destroy();
   }
 
-  async broadcast(message: OutgoingMessage, skip?: ReadonlySet<string>): Promise<MessageRef[]> {
+  get chatIds(): readonly string[] {
+    return this.#options.channelIds;
+  }
+
+  async broadcast(message: OutgoingMessage, skip?: ReadonlySet<string>, silent?: ReadonlySet<string>): Promise<MessageRef[]> {
     const client = this.#requireClient();
     // `skip`: channels that already have this message (a retried notice) are not posted to again.
     const channelIds = this.#options.channelIds.filter((id) => !(skip?.has(id) ?? false));
@@ -87,9 +92,11 @@ export class DiscordTransport implements ChatTransport {
         if (!channel?.isSendable()) throw new NotSendable();
         const parts = splitContent(message.text);
         let last: { id: string } | undefined;
+        // The channel's alert setting "silent": posted without pinging anyone's device.
+        const flags = silent?.has(channelId) === true ? { flags: MessageFlags.SuppressNotifications } as const : {};
         for (const [index, part] of parts.entries()) {
           const isLast = index === parts.length - 1;
-          last = await channel.send({ content: part, components: isLast ? buttonRows(message.buttons) : [] });
+          last = await channel.send({ content: part, components: isLast ? buttonRows(message.buttons) : [], ...flags });
         }
         return last ? { platform: "discord", chatId: channelId, messageId: last.id } : null;
       } catch (error) {
@@ -139,18 +146,21 @@ export class DiscordTransport implements ChatTransport {
     }
   }
 
-  async #registerCommands(client: Client, commands: readonly CommandInfo[]): Promise<void> {
-    const data = commands.map(toSlashCommand);
-    const guildId = this.#options.guildId;
-    const application = client.application;
-    if (!application) throw new Error("Discord sent no application in READY; cannot register slash commands.");
+  /**
+   * Slash commands are registered by `npm run discord:deploy`, not here: Discord keeps them, and
+   * every process start (several roles, restarts, crash loops) rewriting its rate-limited command
+   * registry buys nothing. Comparing costs one read; a difference is a warning, never a reason not
+   * to start (the old registry still works, just without what changed); a failed read is logged.
+   */
+  async #warnIfCommandsOutOfDate(client: Client, commands: readonly CommandInfo[]): Promise<void> {
+    const scope = { applicationId: client.application?.id ?? client.user?.id ?? "", guildId: this.#options.guildId };
     try {
-      // A bulk overwrite is idempotent: re-running start() never duplicates commands.
-      if (guildId === undefined) await application.commands.set(data);
-      else await application.commands.set(data, guildId);
+      const differences = slashCommandDrift(await registeredSlashCommands(client.rest, scope), slashCommandsOf(commands));
+      if (differences.length > 0) this.#log.warn({ differences, registered: describeScope(scope) }, "slash commands out of date: run npm run discord:deploy");
+      else this.#log.info({ registered: describeScope(scope) }, "slash commands up to date");
     } catch (error) {
-      const where = guildId === undefined ? "globally" : `in guild ${guildId}`;
-      throw new Error(`Registering Discord slash commands ${where} failed: ${errorMessage(error)}. Check the guild id and that the bot was invited with the "bot" and "applications.commands" scopes.`, { cause: error });
+      if (this.#client !== client) return; // stopped meanwhile: the read was cut short, not refused
+      this.#log.warn({ error: errorMessage(error), registered: describeScope(scope) }, "could not read the registered slash commands to compare them; ignored");
     }
   }
 
@@ -168,7 +178,7 @@ export class DiscordTransport implements ChatTransport {
     await interaction.deferReply();
     let reply: Reply;
     try {
-      reply = await handlers.onCommand(interaction.commandName, this.#argsOf(interaction), actorOf(interaction));
+      reply = await handlers.onCommand(interaction.commandName, this.#argsOf(interaction), actorOf(interaction), interaction.channelId);
     } catch (error) {
       this.#log.error({ err: error, command: interaction.commandName }, "command handler threw");
       reply = { text: APOLOGY };

@@ -24,8 +24,9 @@ const MAX_TEXT = 4096;
 const MERGE_SEPARATOR = "\n\n";
 
 export interface LaneSent { readonly chatId: string; readonly messageId: string; readonly merged: number }
-type Send = (chatId: string, message: OutgoingMessage) => Promise<{ chatId: string; messageId: string }>;
-interface Waiting { readonly message: OutgoingMessage; readonly resolve: (sent: LaneSent) => void; readonly reject: (error: unknown) => void }
+/** `silent`: without a notification sound (Telegram's disable_notification). */
+type Send = (chatId: string, message: OutgoingMessage, silent: boolean) => Promise<{ chatId: string; messageId: string }>;
+interface Waiting { readonly message: OutgoingMessage; readonly silent: boolean; readonly resolve: (sent: LaneSent) => void; readonly reject: (error: unknown) => void }
 
 /**
  * One outbound lane per chat: messages to a chat leave one at a time, paced to Telegram's limits,
@@ -38,14 +39,14 @@ export class TelegramLanes {
 
   constructor(private readonly pacing: Pacing, private readonly sendNow: Send) {}
 
-  send(chatId: string, message: OutgoingMessage): Promise<LaneSent> {
+  send(chatId: string, message: OutgoingMessage, silent = false): Promise<LaneSent> {
     let lane = this.lanes.get(chatId);
     if (lane === undefined) {
       // Lanes are kept: there is one per configured chat, a handful.
       lane = new Lane(chatId, this.pacing, this.sendNow);
       this.lanes.set(chatId, lane);
     }
-    return lane.push(message);
+    return lane.push(message, silent);
   }
 }
 
@@ -57,13 +58,13 @@ class Lane {
 
   constructor(private readonly chatId: string, private readonly pacing: Pacing, private readonly sendNow: Send) {}
 
-  push(message: OutgoingMessage): Promise<LaneSent> {
+  push(message: OutgoingMessage, silent: boolean): Promise<LaneSent> {
     const wait = this.waitFor(Date.now(), this.waiting.length === 0 || !this.mergeable(message));
     if (wait > this.pacing.maxQueueMs) {
       return Promise.reject(new DeliveryError(`Telegram chat ${this.chatId}: paced, next free slot in ${wait} ms`, [], wait));
     }
     return new Promise<LaneSent>((resolve, reject) => {
-      this.waiting.push({ message, resolve, reject });
+      this.waiting.push({ message, silent, resolve, reject });
       if (!this.pumping) void this.pump();
     });
   }
@@ -116,18 +117,30 @@ class Lane {
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
         const batch = this.takeBatch();
         const message = batch.length === 1 ? head.message : { text: batch.map((w) => w.message.text).join(MERGE_SEPARATOR) };
-        this.sentAt.push(Date.now());
-        while (this.sentAt.length > Math.max(this.pacing.groupPerWindow, 1)) this.sentAt.shift();
+        // Merged texts make a sound if any of them should: a silent one must not mute a loud one.
+        const silent = batch.every((w) => w.silent);
         try {
-          const sent = await this.sendNow(this.chatId, message);
+          const sent = await this.sendNow(this.chatId, message, silent);
+          this.noteSent();
           for (const w of batch) w.resolve({ ...sent, merged: batch.length });
         } catch (error) {
+          this.noteSent();
           for (const w of batch) w.reject(error);
         }
       }
     } finally {
       this.pumping = false;
     }
+  }
+
+  /**
+   * Paced from when Telegram answered, not from when the request left: Telegram counts a message
+   * when it arrives, somewhere between the two, so pacing from the send could put two arrivals
+   * closer than the gap whenever one request travels slower than the next.
+   */
+  private noteSent(): void {
+    this.sentAt.push(Date.now());
+    while (this.sentAt.length > Math.max(this.pacing.groupPerWindow, 1)) this.sentAt.shift();
   }
 
   /** The head, plus the texts right behind it when it is a text itself (within Telegram's length). */

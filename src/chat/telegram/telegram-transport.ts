@@ -73,8 +73,8 @@ export class TelegramTransport implements ChatTransport {
       reply: (telegram, chatId, text, replyTo) => this.send(telegram, chatId, { text }, replyTo).then(() => undefined),
       edit: (telegram, chatId, messageId, message) => this.editMessage(telegram, chatId, messageId, message),
     });
-    this.lanes = new TelegramLanes({ ...TELEGRAM_PACING, ...options.pacing }, async (chatId, message) => {
-      const sent = await this.send(this.bot.telegram, chatId, message);
+    this.lanes = new TelegramLanes({ ...TELEGRAM_PACING, ...options.pacing }, async (chatId, message, silent) => {
+      const sent = await this.send(this.bot.telegram, chatId, message, undefined, silent);
       return { chatId: String(sent.chat.id), messageId: String(sent.message_id) };
     });
     this.bot = new Telegraf(options.token, { telegram: options.apiRoot === undefined ? {} : { apiRoot: options.apiRoot } });
@@ -120,12 +120,16 @@ export class TelegramTransport implements ChatTransport {
    * Every chat at once: Telegram's flood limits are per chat (plus a global 30/s we stay far
    * below), so one chat's retry_after must not hold back the others.
    */
-  async broadcast(message: OutgoingMessage, skip?: ReadonlySet<string>): Promise<MessageRef[]> {
+  get chatIds(): readonly string[] {
+    return this.options.chatIds;
+  }
+
+  async broadcast(message: OutgoingMessage, skip?: ReadonlySet<string>, silent?: ReadonlySet<string>): Promise<MessageRef[]> {
     const chatIds = this.options.chatIds.filter((chatId) => !(skip?.has(chatId) ?? false));
     const results = await Promise.all(chatIds.map(async (chatId): Promise<MessageRef | Failure> => {
       try {
         // Each chat's own lane (telegram-lanes.ts): paced to Telegram's limits, bursts of texts merged.
-        const sent = await this.lanes.send(chatId, message);
+        const sent = await this.lanes.send(chatId, message, silent?.has(chatId) ?? false);
         return { platform: "telegram", chatId: sent.chatId, messageId: sent.messageId };
       } catch (error) {
         return { chatId, error };
@@ -193,7 +197,7 @@ export class TelegramTransport implements ChatTransport {
       const args = ctx.payload.split(/\s+/).filter((arg) => arg !== "");
       let reply: Reply;
       try {
-        reply = await handlers.onCommand(ctx.command, args, actorOf(ctx.from));
+        reply = await handlers.onCommand(ctx.command, args, actorOf(ctx.from), String(ctx.chat.id));
       } catch (error) {
         this.log.error({ command: ctx.command, error: this.describe(error) }, "Command handler threw");
         reply = { text: APOLOGY };
@@ -245,10 +249,12 @@ export class TelegramTransport implements ChatTransport {
     return this.state === "stopped";
   }
 
-  private send(telegram: Telegram, chatId: string | number, message: OutgoingMessage, replyTo?: number) {
+  /** `silent`: the chat gets it without a notification sound (its alert setting, /settings). */
+  private send(telegram: Telegram, chatId: string | number, message: OutgoingMessage, replyTo?: number, silent = false) {
     const markup = keyboard(message);
     return this.retry("sendMessage", () => telegram.sendMessage(chatId, fitTelegram(message.text), {
       ...(markup === undefined ? {} : { reply_markup: markup }),
+      ...(silent ? { disable_notification: true } : {}),
       ...(replyTo === undefined ? {} : { reply_parameters: { message_id: replyTo, allow_sending_without_reply: true } }),
     }));
   }
