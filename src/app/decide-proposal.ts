@@ -10,6 +10,16 @@ import { tradingGate } from "./trading-state";
 
 const who = (actor: Actor): string => `${actor.displayName} (${actor.platform})`;
 
+/**
+ * The journal's "who, which app" of a decision, beside `decidedBy` (the name shown): the app it
+ * came through and the user's id there, written in the decision's own transaction so a decided
+ * proposal never lacks them. Auto-execute has no user: "auto".
+ */
+const recordDecider = (proposalId: string, actor: Actor | { auto: string }) => async (tx: Tx): Promise<void> => {
+  const data = "auto" in actor ? { decidedVia: "auto", decidedByUserId: null } : { decidedVia: actor.platform, decidedByUserId: actor.userId };
+  await tx.proposal.update({ where: { id: proposalId }, data });
+};
+
 /** The trading venue's latest quote, for the re-check at approval. */
 export async function approvalQuote(app: App, venue: string, symbol: string, tx: Tx = app.db): Promise<ApprovalQuote> {
   const snapshot = await latestSnapshot(app, venue, symbol, app.clock(), tx);
@@ -37,7 +47,7 @@ export async function approveProposal(app: App, proposalId: string, actor: Actor
     const [gate, quote] = await Promise.all([tradingGate(app, tx), approvalQuote(app, state.terms.venue, state.terms.symbol, tx)]);
     const check = checkApproval(state.terms, quote, gate, app.clock(), approvalParams(app));
     return { kind: "approve", by, auto: "auto" in actor, check };
-  }, { crashAfterCommit: "after-approval-commit" });
+  }, { crashAfterCommit: "after-approval-commit", afterSave: recordDecider(proposalId, actor) });
   if (!outcome.ok) {
     await expireIfDue(app, outcome.state);
     throw new UserError(outcome.reason.startsWith("Nothing done") || outcome.reason.includes("expired") ? outcome.reason : `Not approved. ${outcome.reason}`);
@@ -46,7 +56,7 @@ export async function approveProposal(app: App, proposalId: string, actor: Actor
 }
 
 export async function rejectProposal(app: App, proposalId: string, actor: Actor): Promise<TradeState> {
-  const outcome = await applyTradeEvent(app, proposalId, () => ({ kind: "reject", by: who(actor) }));
+  const outcome = await applyTradeEvent(app, proposalId, () => ({ kind: "reject", by: who(actor) }), { afterSave: recordDecider(proposalId, actor) });
   if (!outcome.ok) {
     await expireIfDue(app, outcome.state);
     throw new UserError(outcome.reason);

@@ -114,6 +114,7 @@ export async function recalibrate(app: App, now: number): Promise<RecalibrationO
   const weights = Object.entries(weightSet.weights).map(([s, w]) => `${s} ${round(w ?? 0, 2)}`).join(", ");
   await app.notify({
     kind: "text",
+    event: "system",
     text: `🔧 Model weights for ${new Date(monthStart).toISOString().slice(0, 7)} (${weightSet.version}), fitted on the 90 days before: ${weights}.` +
       (weightSet.priors.length ? ` Too little history, prior weight: ${weightSet.priors.join(", ")}.` : "") +
       (labelled > 0 ? ` Last month out of sample: ${hits}/${labelled} fired signals right (${round(oos.hitRate * 100, 1)}%).` : " Last month had no labelled fired signals."),

@@ -34,9 +34,12 @@ export function lifecycleParams(app: App, trade?: { readonly venue: string; read
  * Drives the pure lifecycle for one trade: read it, decide the event, step, and write the new
  * state with its intents in ONE transaction, conditional on the version read (a concurrent writer
  * makes us read again and decide anew). Then — and only then — the intents are dispatched: a
- * crash in between loses nothing, the reconciler finds them in the outbox.
+ * crash in between loses nothing, the reconciler finds them in the outbox. `afterSave` writes
+ * more rows in the same transaction, only when the transition was saved.
  */
-export async function applyTradeEvent(app: App, proposalId: string, decide: Decide, options: { crashAfterCommit?: CrashPoint } = {}): Promise<TradeStepOutcome> {
+export async function applyTradeEvent(
+  app: App, proposalId: string, decide: Decide, options: { crashAfterCommit?: CrashPoint; afterSave?: (tx: Tx, state: TradeState) => Promise<void> } = {},
+): Promise<TradeStepOutcome> {
   for (let attempt = 0; attempt < MAX_CONFLICTS; attempt += 1) {
     const now = app.clock();
     const outcome = await transact(app.db, async (tx) => {
@@ -49,6 +52,7 @@ export async function applyTradeEvent(app: App, proposalId: string, decide: Deci
       if (result.state === stored.state && result.intents.length === 0) return { kind: "done" as const, result: unchanged(stored) };
       const saved = await saveTrade(tx, stored, result.state, event, result.intents, now, app.broker.mode);
       if (saved === null) return { kind: "conflict" as const };
+      if (options.afterSave) await options.afterSave(tx, result.state);
       return { kind: "saved" as const, ids: saved.intentIds, result: { ok: true as const, state: result.state, changed: true, intents: result.intents } };
     });
     if (outcome.kind === "conflict") continue;

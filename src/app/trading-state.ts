@@ -49,7 +49,7 @@ export async function readAccount(app: App, tx: Tx = app.db): Promise<AccountSta
   if (!parsed.corrupt) return parsed.state;
   app.logger.error({ key: ACCOUNT_KEY }, "the stored risk state is unreadable: trading stays paused until an admin sends /resume");
   const text = "🛑 The stored risk state (drawdown and pause) could not be read, so trading is paused at half size to be safe. Check the bot's log, then an admin can send /resume.";
-  await saveAccount(tx, parsed.state, [{ kind: "text", key: `risk-state-corrupt-${app.clock()}`, text }], app.clock());
+  await saveAccount(tx, parsed.state, [{ kind: "text", key: `risk-state-corrupt-${app.clock()}`, text, event: "data" }], app.clock());
   return parsed.state;
 }
 

@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { COMMANDS } from "../../commands";
 import { DiscordTransport } from "../../src/chat/discord/discord-transport";
 import { TelegramTransport } from "../../src/chat/telegram/telegram-transport";
 import { createCcxtMarketData } from "../../src/exchange/ccxt-market-data";
 import { QUEUE } from "../../src/queue/queues";
 import { startRuntime, type Runtime } from "../../src/runtime";
 import { DiscordStandIn } from "../stand-ins/discord-server";
+import { deployCommands } from "../support/discord-commands";
 import { ExchangeServer } from "../stand-ins/exchange-server";
 import { TelegramServer } from "../stand-ins/telegram-server";
 import { serveFundingAnomaly } from "../support/scenario-setup";
@@ -31,6 +33,7 @@ let runtime: Runtime;
 
 beforeAll(async () => {
   await Promise.all([exchange.start(), telegram.start(), discord.start()]);
+  await deployCommands(discord, COMMANDS, discord.guildId);
   // A calm real week of Binance BTC funding, then 0.15% per 8 h now and a book leaning short.
   serveFundingAnomaly(exchange);
 

@@ -22,7 +22,7 @@ describe("drawdown through the account", () => {
     const halved = equity(initialAccountState(D(1000)), 950, T0);
     expect(halved.state.sizeHalved).toBe(true);
     expect(sizeMultiplier(halved.state)).toBe(0.5);
-    expect(halved.intents).toEqual([{ kind: "text", key: `size-halved-${T0}`, text: expect.stringMatching(/Drawdown is 5\.0% .* halved/) as unknown }]);
+    expect(halved.intents).toEqual([{ kind: "text", key: `size-halved-${T0}`, text: expect.stringMatching(/Drawdown is 5\.0% .* halved/) as unknown, event: "drawdown" }]);
     const still = equity(halved.state, 970, T0 + H);
     expect([still.state.sizeHalved, still.intents]).toEqual([true, []]);
     const restored = equity(still.state, 980, T0 + 2 * H);
@@ -34,12 +34,12 @@ describe("drawdown through the account", () => {
     const paused = equity(initialAccountState(D(1000)), 900, T0);
     expect(paused.state).toMatchObject({ pausedUntil: T0 + 24 * H, pausedThisDescent: true, reviewSeq: 1 });
     expect(paused.intents).toContainEqual({ kind: "model-review", key: "drawdown-1", reason: "drawdown of 10.0% from the equity peak" });
-    expect(paused.intents).toContainEqual({ kind: "text", key: "drawdown-1", text: expect.stringContaining("paused until 2026-01-06T00:00:00.000Z") as unknown });
+    expect(paused.intents).toContainEqual({ kind: "text", key: "drawdown-1", text: expect.stringContaining("paused until 2026-01-06T00:00:00.000Z") as unknown, event: "drawdown" });
     expect(tradingGate(paused.state, T0 + H)).toEqual({ open: false, reason: "Trading is paused by the drawdown rule until 2026-01-06T00:00:00.000Z while the model is reviewed. It resumes on its own." });
     expect(tradingGate(paused.state, T0 + 24 * H).open).toBe(true);
     const ended = equity(paused.state, 880, T0 + 25 * H);
     expect(ended.state.pausedUntil).toBeNull();
-    expect(ended.intents).toEqual([{ kind: "text", key: `pause-ended-${T0 + 24 * H}`, text: expect.any(String) as unknown }]);
+    expect(ended.intents).toEqual([{ kind: "text", key: `pause-ended-${T0 + 24 * H}`, text: expect.any(String) as unknown, event: "drawdown" }]);
     // A new peak re-arms the pause; the second review has its own key.
     const again = equity(equity(ended.state, 1100, T0 + 30 * H).state, 980, T0 + 31 * H);
     expect(again.intents).toContainEqual(expect.objectContaining({ kind: "model-review", key: "drawdown-2" }));
@@ -54,7 +54,7 @@ describe("pause and resume", () => {
     expect(applyAccountEvent(paused.state, { kind: "pause", by: "bob", reason: "x" }, T0, DEFAULT_RISK_PARAMS)).toEqual({ ok: false, reason: "Nothing done: trading is already paused by alice (lunch)." });
     const resumed = apply(paused.state, { kind: "resume", by: "bob", admin: false }, T0 + 1);
     expect(tradingGate(resumed.state, T0 + 1)).toEqual({ open: true, reason: "Trading is active." });
-    expect(resumed.intents).toEqual([{ kind: "text", key: `resume-${T0 + 1}`, text: "Trading resumed by bob." }]);
+    expect(resumed.intents).toEqual([{ kind: "text", key: `resume-${T0 + 1}`, text: "Trading resumed by bob.", event: "drawdown" }]);
   });
   it("refuses to resume what is not paused", () => {
     expect(applyAccountEvent(s0, { kind: "resume", by: "bob", admin: true }, T0, DEFAULT_RISK_PARAMS)).toEqual({ ok: false, reason: "Nothing done: trading is not paused." });

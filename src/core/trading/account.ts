@@ -49,7 +49,7 @@ export function applyAccountEvent(state: AccountState, event: AccountEvent, now:
       if (state.manualPause) return { ok: false, reason: `Nothing done: trading is already paused by ${state.manualPause.by} (${state.manualPause.reason}).` };
       const manualPause = { by: event.by, reason: event.reason, at: now, requiresAdmin: false };
       const text = `Trading paused by ${event.by} (${event.reason}). Open positions keep their stops. Send /resume to lift the pause.`;
-      return { ok: true, state: { ...state, manualPause }, intents: [{ kind: "text", key: `pause-${now}`, text }] };
+      return { ok: true, state: { ...state, manualPause }, intents: [{ kind: "text", key: `pause-${now}`, text, event: "drawdown" }] };
     }
     case "resume": return resume(state, event, now);
   }
@@ -62,20 +62,20 @@ function onEquity(state: AccountState, equity: Decimal, now: number, risk: RiskP
   for (const e of update.events) {
     switch (e.kind) {
       case "size-halved":
-        intents.push({ kind: "text", key: `size-halved-${now}`, text: `Drawdown is ${pct(e.drawdown)} from the equity peak: position size is halved until it is back under ${pct(risk.halveSizeDrawdown / 2)}.` });
+        intents.push({ kind: "text", key: `size-halved-${now}`, text: `Drawdown is ${pct(e.drawdown)} from the equity peak: position size is halved until it is back under ${pct(risk.halveSizeDrawdown / 2)}.`, event: "drawdown" });
         break;
       case "size-restored":
-        intents.push({ kind: "text", key: `size-restored-${now}`, text: `Drawdown is back to ${pct(e.drawdown)}: position size is restored to normal.` });
+        intents.push({ kind: "text", key: `size-restored-${now}`, text: `Drawdown is back to ${pct(e.drawdown)}: position size is restored to normal.`, event: "drawdown" });
         break;
       case "paused": {
         reviewSeq += 1;
         const key = `drawdown-${reviewSeq}`;
         intents.push({ kind: "model-review", key, reason: `drawdown of ${pct(e.drawdown)} from the equity peak` });
-        intents.push({ kind: "text", key, text: `Drawdown is ${pct(e.drawdown)} from the equity peak: trading is paused until ${iso(e.until)} while the model is reviewed. Open positions keep their stops.` });
+        intents.push({ kind: "text", key, text: `Drawdown is ${pct(e.drawdown)} from the equity peak: trading is paused until ${iso(e.until)} while the model is reviewed. Open positions keep their stops.`, event: "drawdown" });
         break;
       }
       case "pause-ended":
-        intents.push({ kind: "text", key: `pause-ended-${state.pausedUntil ?? now}`, text: "The drawdown pause is over: trading resumes (at half size while the drawdown lasts)." });
+        intents.push({ kind: "text", key: `pause-ended-${state.pausedUntil ?? now}`, text: "The drawdown pause is over: trading resumes (at half size while the drawdown lasts).", event: "drawdown" });
         break;
     }
   }
@@ -96,7 +96,7 @@ function resume(state: AccountState, event: { by: string; admin: boolean }, now:
     : "";
   // pausedThisDescent stays set: lifting the pause must not let the same descent pause again at once.
   const next: AccountState = { ...state, manualPause: null, pausedUntil: drawdownPaused ? null : state.pausedUntil };
-  return { ok: true, state: next, intents: [{ kind: "text", key: `resume-${now}`, text: `Trading resumed by ${event.by}.${early}` }] };
+  return { ok: true, state: next, intents: [{ kind: "text", key: `resume-${now}`, text: `Trading resumed by ${event.by}.${early}`, event: "drawdown" }] };
 }
 
 export function tradingGate(account: AccountState, now: number): TradingGate {

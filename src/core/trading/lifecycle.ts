@@ -192,7 +192,7 @@ export function applyExitFill(state: Closing, fill: Fill, now: number): Result<C
     const remaining = position.quantity.minus(exit.filledQty);
     const next: Closing = { ...state, position, exit: { ...exit, lastError: `ended with ${remaining.toString()} still open` } };
     const text = `The exit order for ${state.terms.symbol} (${state.terms.id}) ended with ${remaining.toString()} of ${position.quantity.toString()} still open. Close the rest on ${state.terms.venue} by hand.`;
-    return ok(next, [card(next), { kind: "text", key: `exit-short-${state.terms.id}-${exit.filledQty.toString()}`, text }]);
+    return ok(next, [card(next), { kind: "text", key: `exit-short-${state.terms.id}-${exit.filledQty.toString()}`, text, event: "exit" }]);
   }
   const next: Closing = { ...state, position, exit };
   return ok(next, [card(next)]);

@@ -1,0 +1,4 @@
+-- AlterTable
+ALTER TABLE "Proposal" ADD COLUMN "decidedByUserId" TEXT;
+ALTER TABLE "Proposal" ADD COLUMN "decidedVia" TEXT;
+
