@@ -168,7 +168,7 @@ function benchApp(db: Db, now: number, recorder: Recorder): App {
       }
     },
     notify: async (n) => {
-      if (n.kind === "text") await sendText(app, `note-${recorder.dispatched}`, n.text);
+      if (n.kind === "text") await sendText(app, `note-${recorder.dispatched}`, n.text, n.event ?? "system");
     },
   };
   return app;

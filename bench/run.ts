@@ -5,6 +5,7 @@ import { SYMBOLS, buildViews, timeEnginePasses } from "./engine-pass";
 import { benchApproveFill } from "./approve-fill";
 import { benchApproveLive } from "./approve-live";
 import type { LiveVenue } from "../src/exchange/live/venue-dialect";
+import { benchBacktestThroughput, benchWalkForwardWallTimes } from "./backtest-throughput";
 import { replayFunding } from "./funding-replay";
 import { benchMarketCycle } from "./market-cycle";
 import { benchMarketMemory } from "./market-memory";
@@ -16,7 +17,9 @@ import { agreement, checksumSink, measure, measureCalibrated, naiveAt, timeBolli
  * run (so a slow or busy machine slows both). A missed target is printed, not fatal; only a crash
  * exits non-zero. Set BENCH_CPU to pin to another core, BENCH_QUICK=1 for a short smoke run,
  * BENCH_LIVE_VENUES=all (or a comma list of bybit, binanceusdm, okx, bitget; default bybit) for
- * the approve → live entry figures on other venues' stand-ins.
+ * the approve → live entry figures on other venues' stand-ins, BENCH_ONLY=chat for the chat
+ * delivery figures alone, BENCH_ONLY=backtest for the
+ * backtest figures alone.
  */
 
 const QUICK = process.env.BENCH_QUICK === "1";
@@ -129,6 +132,27 @@ async function marketFigures(ms: (x: number) => string): Promise<void> {
   }
 }
 
+/** Issue 10 point 8: backtest throughput (bench/backtest-throughput.ts) and the four-year walk-forward's wall time. */
+async function backtestFigures(): Promise<void> {
+  process.stdout.write("backtest pass on the BTC history (signals → walk-forward → lifecycle + paper fills)… ");
+  const t = benchBacktestThroughput({ passes: QUICK ? 1 : 3 });
+  console.log("done");
+  const e = t.events;
+  const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
+  const day = (ts: number): string => new Date(ts).toISOString().slice(0, 10);
+  row(`backtest pass, BTC ${day(t.span.from)} .. ${day(t.span.to)}: market events per second (best of ${t.passes.length})`, scaled(t.eventsPerSecond), "≥ 1 M/s", t.eventsPerSecond >= 1e6);
+  row(`  market events: perp candles + spot candles + funding prints (${e.venues} venues) + book snapshots`, `${e.perp} + ${e.spot} + ${e.funding} + ${e.books} = ${e.total}`);
+  row(`  stages: signals (${t.decisionTimes} decision times) / walk-forward (method, funding alone) / lifecycle (2 runs, ${t.trades} trades)`, `${s(t.best.signalsMs)} / ${s(t.best.walkForwardMs)} / ${s(t.best.lifecycleMs)}`);
+  row(`  lifecycle + paper fills alone: candles and prints per second`, scaled(t.lifecycleEventsPerSecond));
+  const runs = QUICK ? 1 : 3;
+  process.stdout.write(`four-year walk-forward: npm run backtest and npm run signals:report as child processes, best of ${runs}… `);
+  const w = await benchWalkForwardWallTimes({ runs });
+  console.log("done\n");
+  row(`four-year hourly walk-forward, BTC ${w.from} .. ${w.to}: npm run backtest (method, funding alone, 2 × 100 random runs, bootstraps, report, chart)`, s(w.backtestMs));
+  row(`  baseline npm run signals:report on the same coin and span`, s(w.signalsReportMs));
+  row(`  ratio backtest / signals report`, `${(w.backtestMs / w.signalsReportMs).toFixed(1)}×`);
+}
+
 /** Issue 9 point 9: chat delivery (alert latency, bursts, button acknowledgement), bench/chat-delivery.ts. */
 async function chatFigures(ms: (x: number) => string): Promise<void> {
   const { benchChatDelivery } = await import("./chat-delivery");
@@ -157,6 +181,22 @@ async function main(): Promise<void> {
   const loadBefore = loadavg().map((x) => x.toFixed(2)).join(" ");
   console.log(`perpbot bench — Node ${process.version}, ${cpus().length} × ${cpu}`);
   console.log(`${pinning}; load average before: ${loadBefore}${QUICK ? "; QUICK run (fewer updates)" : ""}\n`);
+
+  // BENCH_ONLY=backtest: the backtest figures alone (minutes instead of the whole bench).
+  if (process.env.BENCH_ONLY === "backtest") {
+    await backtestFigures();
+    printTable();
+    console.log(`\nload average after: ${loadavg().map((x) => x.toFixed(2)).join(" ")} (2 cores: above ~1 means other work shared the machine)`);
+    return;
+  }
+
+  // BENCH_ONLY=chat: the chat delivery figures alone (alert latency, bursts, button acknowledgement).
+  if (process.env.BENCH_ONLY === "chat") {
+    await chatFigures((x: number): string => `${x.toFixed(2)} ms`);
+    printTable();
+    console.log(`\nload average after: ${loadavg().map((x) => x.toFixed(2)).join(" ")} (2 cores: above ~1 means other work shared the machine)`);
+    return;
+  }
 
   const perp = loadCandles("binance_spot_perp_1h/binance_usdm_BTCUSDT_perp_1h_ohlcv.csv");
   const closes = Float64Array.from(perp, (c) => c.close);
@@ -203,6 +243,8 @@ async function main(): Promise<void> {
   row(`computeSignal, ${SYMBOLS} symbols × ${venues} venues, cold first pass`, `${engine.coldMs.toFixed(1)} ms`, "< 1000 ms", engine.coldMs < 1000);
   row(`  warm pass (median of ${engine.passes})`, `${engine.warmMs.toFixed(1)} ms`, "< 1000 ms", engine.warmMs < 1000);
   row(`  streams per pass (with data), signals fired`, `${engine.streams} (${engine.availableStreams}), ${engine.fired}`);
+
+  await backtestFigures();
 
   const approvals = QUICK ? 50 : 200;
   const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";

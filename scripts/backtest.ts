@@ -1,11 +1,15 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import cliProgress from "cli-progress";
 import type { RiskProfile } from "../src/core/signals/ensemble";
 import { runBacktest, type BacktestRun } from "../src/history/backtest";
 import { EQUITY_IMAGE, fileDigests, metricsJson, reportMarkdown, summaryTable, tradesCsv, type Provenance } from "../src/history/backtest-report";
 import { sharedDataDir } from "../src/history/shared-data";
+import { TRADING_VENUE } from "../src/history/replay";
+import { loadStoredHistory, storedHistoryDigests, type StoredHistory } from "../src/history/stored-history";
+import { VENUE_IDS } from "../src/exchange/venues/registry";
+import { openDatabase, sqlitePathFromUrl } from "../src/store/database";
 
 /**
  * `npm run backtest -- --symbol BTC --from 2022-01-01 --to 2024-01-01 --profile conservative
@@ -15,7 +19,7 @@ import { sharedDataDir } from "../src/history/shared-data";
  * bar (on a terminal) and the wall time on stderr. Exit codes: 0 done, 2 a usage or data error.
  */
 const BOOTSTRAP_RESAMPLES = 2_000;
-const USAGE = "Usage: npm run backtest -- --symbol BTC --from 2022-01-01 --to 2024-01-01 --profile conservative|aggressive [--seed N] [--random-runs N] [--out dir] [--data-dir dir]";
+const USAGE = "Usage: npm run backtest -- --symbol BTC --from 2022-01-01 --to 2024-01-01 --profile conservative|aggressive [--seed N] [--random-runs N] [--out dir] [--data-dir dir] [--source shared|db] [--venue binanceusdm]";
 
 class UsageError extends Error {}
 
@@ -28,6 +32,10 @@ interface Args {
   readonly randomRuns: number;
   readonly out: string | null;
   readonly dataDir: string | null;
+  /** shared: the CSV files of ../shared/data; db: the database the bot records into (DATABASE_URL). */
+  readonly source: "shared" | "db";
+  /** With --source db: whose perp is traded (its candles must be in the database). */
+  readonly venue: string;
 }
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -41,7 +49,7 @@ function parseArgs(argv: readonly string[]): Args {
     values.set(key.slice(2), value);
   }
   for (const key of values.keys()) {
-    if (!["symbol", "from", "to", "profile", "seed", "random-runs", "out", "data-dir"].includes(key)) throw new UsageError(`Unknown option --${key}.`);
+    if (!["symbol", "from", "to", "profile", "seed", "random-runs", "out", "data-dir", "source", "venue"].includes(key)) throw new UsageError(`Unknown option --${key}.`);
   }
   // BTC, btc, BTCUSDT, BTC/USDT or BTC/USDT:USDT all mean the coin BTC.
   const coin = (values.get("symbol") ?? "").toUpperCase().split(/[/:]/)[0]?.replace(/USDT$/, "") ?? "";
@@ -58,7 +66,13 @@ function parseArgs(argv: readonly string[]): Args {
     if (!/^\d+$/.test(raw) || Number(raw) < min) throw new UsageError(`--${name} must be a whole number ≥ ${min}.`);
     return Number(raw);
   };
-  return { coin, from, to, profile, seed: integer("seed", 1, 0), randomRuns: integer("random-runs", 100, 0), out: values.get("out") ?? null, dataDir: values.get("data-dir") ?? null };
+  const source = values.get("source") ?? "shared";
+  if (source !== "shared" && source !== "db") throw new UsageError("--source must be shared (the files of ../shared/data) or db (the database in DATABASE_URL).");
+  const venue = values.get("venue") ?? TRADING_VENUE;
+  if (values.has("venue") && source !== "db") throw new UsageError("--venue needs --source db: the shared files hold Binance perp candles only.");
+  if (!VENUE_IDS.includes(venue as never)) throw new UsageError(`--venue must be one of ${VENUE_IDS.join(", ")}.`);
+  if (values.has("data-dir") && source === "db") throw new UsageError("--data-dir is for --source shared; the database comes from DATABASE_URL.");
+  return { coin, from, to, profile, seed: integer("seed", 1, 0), randomRuns: integer("random-runs", 100, 0), out: values.get("out") ?? null, dataDir: values.get("data-dir") ?? null, source, venue };
 }
 
 /** One bar on stderr while it runs, on a terminal only; elsewhere a line when a stage ends. */
@@ -110,6 +124,28 @@ async function chart(run: BacktestRun): Promise<Buffer | string> {
   }
 }
 
+const DEFAULT_DATABASE_URL = "file:./data/perpbot.db";
+
+/**
+ * The coin's history from the database the bot records into (and `npm run data:import` fills).
+ * A missing file is an error, not a new empty database; no perp candles for the coin on the venue
+ * is an error naming what the database does hold.
+ */
+async function readStoredHistory(url: string, coin: string, venue: string): Promise<StoredHistory> {
+  const file = sqlitePathFromUrl(url);
+  if (!existsSync(file)) throw new Error(`No database at ${file} (DATABASE_URL ${url}). Record some history first (npm start), or import it: npm run data:import.`);
+  const db = await openDatabase(url);
+  try {
+    const stored = await loadStoredHistory(db, coin, venue);
+    if (stored.history.perp.length > 0) return stored;
+    const held = await db.candle.groupBy({ by: ["venue", "symbol"], _count: { _all: true }, orderBy: [{ venue: "asc" }, { symbol: "asc" }] });
+    const list = held.map((h) => `${h.venue} ${h.symbol} (${h._count._all} candles)`).join(", ");
+    throw new Error(`The database at ${file} has no perp candles of ${coin}/USDT:USDT on ${venue}; it has ${list === "" ? "none at all" : list}. Import them: npm run data:import -- --venue ${venue} --symbol ${coin}/USDT:USDT --kind perp --since 2024-01-01`);
+  } finally {
+    await db.$disconnect();
+  }
+}
+
 async function main(): Promise<number> {
   let args: Args;
   try {
@@ -121,12 +157,25 @@ async function main(): Promise<number> {
   }
   const started = performance.now();
   const dir = args.dataDir === null ? sharedDataDir() : path.resolve(args.dataDir);
+  let stored: StoredHistory | null = null;
+  let databaseUrl = "";
+  if (args.source === "db") {
+    if (existsSync(".env")) process.loadEnvFile(".env");
+    databaseUrl = process.env["DATABASE_URL"] ?? DEFAULT_DATABASE_URL;
+    try {
+      stored = await readStoredHistory(databaseUrl, args.coin, args.venue);
+    } catch (error) {
+      process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+      return 2;
+    }
+  }
   const progress = createProgress();
   let run: BacktestRun;
   try {
     run = runBacktest({
       coin: args.coin, from: Date.parse(`${args.from}T00:00:00Z`), to: Date.parse(`${args.to}T00:00:00Z`), profile: args.profile, seed: args.seed,
       randomRuns: args.randomRuns, bootstrapResamples: BOOTSTRAP_RESAMPLES, dir, onProgress: progress.update,
+      ...(stored === null ? {} : { history: stored.history }),
     });
   } catch (error) {
     progress.stop();
@@ -139,8 +188,10 @@ async function main(): Promise<number> {
   const provenance: Provenance = {
     codeVersion: codeVersion(),
     // Canonical, without --out or --data-dir: where the files went does not change what they say.
-    command: `npm run backtest -- --symbol ${args.coin} --from ${args.from} --to ${args.to} --profile ${args.profile} --seed ${args.seed} --random-runs ${args.randomRuns}`,
-    dataFiles: fileDigests([run.files.perp, ...(run.files.spot === null ? [] : [run.files.spot]), ...run.files.funding.map((f) => f.path)], dir),
+    command: `npm run backtest -- --symbol ${args.coin} --from ${args.from} --to ${args.to} --profile ${args.profile} --seed ${args.seed} --random-runs ${args.randomRuns}${args.source === "db" ? ` --source db --venue ${args.venue}` : ""}`,
+    ...(stored === null || run.files !== null
+      ? { dataFiles: run.files === null ? [] : fileDigests([run.files.perp, ...(run.files.spot === null ? [] : [run.files.spot]), ...run.files.funding.map((f) => f.path)], dir) }
+      : { dataFiles: storedHistoryDigests(stored), dataSource: `Data read from the database ${databaseUrl} (each series, its rows as JSON: bytes and sha256)` }),
   };
   const image = await chart(run);
   mkdirSync(out, { recursive: true });

@@ -2,45 +2,14 @@ import Decimal from "decimal.js";
 import type { Db } from "../store/database";
 import type { PaperOrder } from "../store/generated/client";
 import type { Broker, BrokerOrder, OrderRequest } from "./broker";
-import type { BookLevel } from "./market-data";
+import { paperOrderFill } from "../core/trading/paper-fill";
 
 /**
- * Paper fills: a market order walks the recorded book (so size moves the price as it would), then
- * pays slippage and the taker fee. With no book it fills at the reference price plus slippage.
- * Pure: the caller supplies the book it last recorded.
+ * The fill itself is pure and lives in the core (`paperOrderFill`), shared with the backtest's
+ * lifecycle replay, so a backtest fills an order exactly as this venue would. Re-exported here
+ * for the callers that know the paper venue by this module.
  */
-export interface PaperFill {
-  readonly price: number;
-  readonly quantity: number;
-  readonly fee: number;
-}
-
-export function paperMarketFill(input: {
-  readonly side: "buy" | "sell";
-  readonly quantity: number;
-  readonly book: { readonly bids: readonly BookLevel[]; readonly asks: readonly BookLevel[] } | null;
-  readonly referencePrice: number;
-  readonly takerFeeBps: number;
-  readonly slippageBps: number;
-}): PaperFill {
-  if (!(input.quantity > 0)) throw new RangeError(`paper order quantity must be positive, got ${input.quantity}`);
-  const levels = input.book === null ? [] : input.side === "buy" ? input.book.asks : input.book.bids;
-  let remaining = input.quantity;
-  let cost = 0;
-  for (const [price, size] of levels) {
-    if (remaining <= 0) break;
-    const take = Math.min(remaining, size);
-    cost += take * price;
-    remaining -= take;
-  }
-  // Beyond the recorded depth (or with no book), the rest fills at the worst price seen.
-  const lastPrice = levels.length > 0 ? (levels[levels.length - 1]?.[0] ?? input.referencePrice) : input.referencePrice;
-  cost += remaining * lastPrice;
-  const averagePrice = cost / input.quantity;
-  const slip = (input.side === "buy" ? 1 : -1) * averagePrice * input.slippageBps / 10_000;
-  const price = averagePrice + slip;
-  return { price, quantity: input.quantity, fee: price * input.quantity * input.takerFeeBps / 10_000 };
-}
+export { paperMarketFill, type PaperFill } from "../core/trading/paper-fill";
 
 function toBrokerOrder(row: PaperOrder): BrokerOrder {
   return {
@@ -66,13 +35,11 @@ export function createPaperBroker(deps: { db: Db; takerFeeBps: number; slippageB
     async placeOrder(request: OrderRequest) {
       const existing = await deps.db.paperOrder.findUnique({ where: { clientOrderId: request.clientOrderId } });
       if (existing) return toBrokerOrder(existing);
-      const fill = paperMarketFill({
-        side: request.side, quantity: request.quantity.toNumber(), book: request.market.book, referencePrice: request.market.referencePrice,
+      // Money leaves the float world in the core: the price rounded to 1e-12, the fee on it, decimals.
+      const { price, fee } = paperOrderFill({
+        side: request.side, quantity: request.quantity, book: request.market.book, referencePrice: request.market.referencePrice,
         takerFeeBps: deps.takerFeeBps, slippageBps: deps.slippageBps,
       });
-      // Money leaves the float world here: the fill is rounded to 1e-12 and kept as a decimal string.
-      const price = new Decimal(fill.price).toDecimalPlaces(12);
-      const fee = price.times(request.quantity).times(deps.takerFeeBps).div(10_000).toDecimalPlaces(12);
       // Unique client id: of two racing placements exactly one row is created; the other reads it.
       const row = await deps.db.paperOrder.upsert({
         where: { clientOrderId: request.clientOrderId },

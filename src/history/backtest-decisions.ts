@@ -1,11 +1,11 @@
-import { DEFAULT_CALIBRATION_PARAMS, type CalibrationParams } from "../core/calibration/calibrate";
+import { addMonths, DEFAULT_CALIBRATION_PARAMS, type CalibrationParams } from "../core/calibration/calibrate";
 import { DEFAULT_TRADING_COSTS, walkForward, type WalkForwardResult, type WalkForwardSample } from "../core/calibration/walk-forward";
 import { volatilityRegime } from "../core/risk/volatility-regime";
 import { DEFAULT_ENGINE_PARAMS, streamsFor, type EngineParams } from "../core/signals/engine";
-import type { RiskProfile } from "../core/signals/ensemble";
+import { decide, type EnsembleParams, type RiskProfile } from "../core/signals/ensemble";
 import type { StreamName, StreamResult } from "../core/signals/types";
 import type { ReplayDecision } from "../core/trading/replay";
-import { replay, TRADING_VENUE, type AssetHistory, type ReplayOptions, type ReplayStep } from "./replay";
+import { replay, tradingVenueOf, type AssetHistory, type ReplayOptions, type ReplayStep } from "./replay";
 
 /**
  * From history to the decisions a backtest trades: every decision time of the replay through the
@@ -24,8 +24,9 @@ export function collectDecisionRows(
   history: AssetHistory<string>, options: ReplayOptions = {}, engine: EngineParams = DEFAULT_ENGINE_PARAMS, onStep?: (step: ReplayStep) => void,
 ): DecisionRow[] {
   const rows: DecisionRow[] = [];
+  const tradingVenue = tradingVenueOf(history);
   for (const step of replay(history, options)) {
-    const trading = step.view.venues.find((v) => v.venue === TRADING_VENUE);
+    const trading = step.view.venues.find((v) => v.venue === tradingVenue);
     const regime = trading === undefined ? null : volatilityRegime(trading.perpCandles, step.ts);
     rows.push({
       ts: step.ts, streams: streamsFor(step.view, engine), forwardReturns: step.forwardReturns, fundingOverHorizon: step.fundingOverHorizon,
@@ -40,6 +41,19 @@ export interface WalkForwardDecisions {
   readonly walkForward: WalkForwardResult;
   /** The out-of-sample fired decisions, ready for `replayTrades`. */
   readonly decisions: readonly ReplayDecision[];
+  /** The same decisions as the ensemble made them: what a signal would journal. */
+  readonly fired: readonly FiredDecision[];
+}
+
+export interface FiredDecision {
+  readonly ts: number;
+  readonly side: "long" | "short";
+  readonly score: number;
+  readonly confidence: number;
+  /** The streams that confirmed it. */
+  readonly confirming: readonly StreamName[];
+  readonly modelVersion: string;
+  readonly horizonHours: number;
 }
 
 export interface WalkForwardDecisionOptions {
@@ -57,10 +71,28 @@ export function walkForwardDecisions(rows: readonly DecisionRow[], options: Walk
     ts: r.ts, streams: keep === undefined ? r.streams : r.streams.filter((s) => keep.includes(s.stream)), forwardReturns: r.forwardReturns,
     ...(r.fundingOverHorizon === undefined ? {} : { fundingOverHorizon: r.fundingOverHorizon }),
   }));
-  const wf = walkForward(samples, { calibration: options.calibration ?? DEFAULT_CALIBRATION_PARAMS, ensemble: { ...engine.ensemble, profile: options.profile }, costs: DEFAULT_TRADING_COSTS });
-  const regimeAt = new Map(rows.map((r) => [r.ts, r.regime]));
-  const decisions = wf.months.flatMap((m) => m.outOfSample.trades.map((t): ReplayDecision => ({
-    ts: t.ts, side: t.direction, horizonHours: m.weightSet.horizonHours, regime: regimeAt.get(t.ts) === "high" ? "high" : "normal",
-  })));
-  return { walkForward: wf, decisions };
+  const ensemble: EnsembleParams = { ...engine.ensemble, profile: options.profile };
+  const wf = walkForward(samples, { calibration: options.calibration ?? DEFAULT_CALIBRATION_PARAMS, ensemble, costs: DEFAULT_TRADING_COSTS });
+  // Every decision time of each month, decided with that month's weights — as the live engine
+  // decides with the active weight set. Not the walk-forward's own out-of-sample trades: those
+  // skip the times whose horizon return is not known yet, so a run cut at a date would lose the
+  // decisions of the last hours before it (a decision must never depend on what comes after it).
+  const fired: FiredDecision[] = [];
+  const decisions: ReplayDecision[] = [];
+  let i = 0;
+  for (const month of wf.months) {
+    const { weightSet } = month;
+    const params: EnsembleParams = { ...ensemble, weights: weightSet.weights, horizonHours: weightSet.horizonHours, modelVersion: weightSet.version };
+    const next = addMonths(month.monthStart, 1);
+    while (i < rows.length && (rows[i]?.ts ?? Infinity) < month.monthStart) i++;
+    for (; i < rows.length && (rows[i]?.ts ?? Infinity) < next; i++) {
+      const row = rows[i] as DecisionRow;
+      const sample = samples[i] as WalkForwardSample;
+      const decision = decide(sample.streams, params);
+      if (!decision.fired || decision.direction === "neutral") continue;
+      fired.push({ ts: row.ts, side: decision.direction, score: decision.score, confidence: decision.confidence, confirming: decision.confirming, modelVersion: decision.modelVersion, horizonHours: weightSet.horizonHours });
+      decisions.push({ ts: row.ts, side: decision.direction, horizonHours: weightSet.horizonHours, regime: row.regime === "high" ? "high" : "normal" });
+    }
+  }
+  return { walkForward: wf, decisions, fired };
 }

@@ -14,15 +14,20 @@ import type { BacktestRun, RandomBaseline, TradedVariant } from "./backtest";
 export const PUBLISHED_BASELINE = { trades: 847, winRate: 0.58, rewardToRisk: 1.47, source: "the method's own published backtest (DESIGN.md §1); no data or code published with it" } as const;
 
 export const SLIPPAGE_MODEL =
-  `No order book history exists for the period (../shared/data holds about six minutes of Binance BTC books, 2024-08-08), so every fill pays a fixed ${BACKTEST_PARAMS.slippageBps} bp of slippage per side on top of the ${BACKTEST_PARAMS.takerFeeBps} bp taker fee: ` +
+  "Every order fills through the paper broker's own fill (paperOrderFill, src/core/trading/paper-fill.ts), as paper trading would have filled it. " +
+  "Where a book was recorded on the venue at most 5 s before the fill (../shared/data holds about six minutes of Binance BTC perp books, 2024-08-08 23:54 .. 2024-08-09 00:00 UTC), the order walks that book level by level. " +
+  `Everywhere else — nearly every fill — the model is the candle price the order meets, moved a fixed ${BACKTEST_PARAMS.slippageBps} bp against the order: ` +
   "entries at the open of the candle after the decision, exits at the stop or take-profit level when a candle passes through it (at the open when it gaps past), at the horizon candle's close otherwise. " +
+  `Then the ${BACKTEST_PARAMS.takerFeeBps} bp taker fee on the filled notional. A liquidation is the venue's, not an order: at the liquidation price, taker fee, no slippage. ` +
   "The same rate for every coin: an alt's real spread and impact are likely larger, so its figures are, if anything, flattering.";
 
 export interface Provenance {
   /** `git rev-parse HEAD`, or the package version when git is not there. */
   readonly codeVersion: string;
-  /** Files read, relative to the data folder, with their sha256. */
+  /** Files read, relative to the data folder, with their sha256 (or, from the database, each series read and a digest of its rows). */
   readonly dataFiles: readonly { readonly file: string; readonly bytes: number; readonly sha256: string }[];
+  /** What `dataFiles` lists, when not files of ../shared/data. */
+  readonly dataSource?: string;
   readonly command: string;
 }
 
@@ -114,7 +119,8 @@ export function metricsJson(run: BacktestRun, provenance: Provenance, options: {
     assumptions: {
       takerFeeBps: p.takerFeeBps, slippageBps: p.slippageBps, slippageModel: SLIPPAGE_MODEL, risk: p.risk, rewardToRisk: p.rewardToRisk,
       market: run.market, marketSpec: run.marketDerived ? "derived from the first price (no exchangeInfo in the data): see marketSpecFor in src/history/lifecycle-backtest.ts" : "Binance's published filters",
-      fundingVenues: run.venues, spotCandles: run.spot, orderBooks: false,
+      fundingVenues: run.venues, spotCandles: run.spot,
+      orderBooks: run.books === null ? false : { file: run.books.file, from: time(run.books.from), to: time(run.books.to), snapshots: run.books.snapshots, methodFillsOnRecordedBook: run.books.methodFillsOnBook },
     },
     provenance,
   };
@@ -170,10 +176,14 @@ export const EQUITY_IMAGE = "equity.png";
  * report.md. `image` is the chart's file name beside it, or null when no chart could be drawn
  * (then a placeholder line says so, and why).
  */
+/** How the report names the trading venue. */
+const VENUE_NAMES: Readonly<Record<string, string>> = { binanceusdm: "Binance", bybit: "Bybit", okx: "OKX", bitget: "Bitget" };
+
 export function reportMarkdown(run: BacktestRun, provenance: Provenance, image: { readonly file: string } | { readonly missing: string }): string {
   const p = BACKTEST_PARAMS;
   const risk = p.risk;
   const m = run.method;
+  const venueName = VENUE_NAMES[run.tradingVenue] ?? run.tradingVenue;
   const out: string[] = [];
   out.push(`# Backtest: ${run.symbol}, ${day(run.from)} .. ${day(run.to)}, ${run.profile} profile`, "");
   out.push(
@@ -200,13 +210,13 @@ export function reportMarkdown(run: BacktestRun, provenance: Provenance, image: 
   out.push("## Assumptions", "");
   out.push(`- Risk: margin ${pct(risk.positionFraction, 0)} of equity at ${risk.leverage}x (cap ${risk.maxLeverage}x, ${risk.maxLeverageHighVol}x in the high-volatility regime), stop ${pct(risk.stopLossFraction, 0)} from entry, take-profit at ${p.rewardToRisk} × the stop distance, exit at the horizon otherwise; one trade at a time; half size from ${pct(risk.halveSizeDrawdown, 0)} below the equity peak, ${risk.pauseHours} h pause at ${pct(risk.pauseDrawdown, 0)}.`);
   out.push(`- Costs: ${SLIPPAGE_MODEL}`);
-  out.push(`- Funding: the real Binance prints at their settlement stamps while a position is held (venues with funding in the period: ${run.venues.join(", ") || "none"}; the signal reads them all, the trade pays Binance's).`);
-  out.push(`- Market spec: ${run.marketDerived ? `**a default derived from the price** (no exchange filters for ${run.coin} in the data): ` : "Binance's published filters: "}tick ${run.market.tickSize}, lot ${run.market.lotSize}, minimum ${run.market.minNotional} USDT, maintenance margin ${pct(run.market.maintenanceMarginRate, 2)}.`);
-  out.push(`- Data: Binance hourly perp candles${run.spot ? " and spot candles" : " (no spot candles for this coin in the period: the volume-divergence stream is unavailable)"}; no order books (the book streams are unavailable); candles are read adverse extreme first, so a candle touching both stop and take-profit counts as a stop.`);
+  out.push(`- Funding: the real ${venueName} prints at their settlement stamps while a position is held (venues with funding in the period: ${run.venues.join(", ") || "none"}; the signal reads them all, the trade pays ${venueName}'s).`);
+  out.push(`- Market spec: ${run.marketDerived ? `**a default derived from the price** (no exchange filters for ${run.coin} in the data): ` : `${venueName}'s published filters: `}tick ${run.market.tickSize}, lot ${run.market.lotSize}, minimum ${run.market.minNotional} USDT, maintenance margin ${pct(run.market.maintenanceMarginRate, 2)}.`);
+  out.push(`- Data: ${venueName} hourly perp candles${run.spot ? " and spot candles" : " (no spot candles for this coin in the period: the volume-divergence stream is unavailable)"}; no order books (the book streams are unavailable); candles are read adverse extreme first, so a candle touching both stop and take-profit counts as a stop.`);
   out.push("- Buy and hold: all equity at 1x at the first open, sold at the last close, same fee and slippage, no funding (held like spot).", "");
   out.push("## Definitions", "", ...Object.entries(DEFINITIONS).map(([k, v]) => `- ${k}: ${v}`), "");
   out.push("## Provenance", "");
-  out.push(`- Code: ${provenance.codeVersion}`, `- Command: \`${provenance.command}\``, "- Data files (relative to ../shared/data):");
+  out.push(`- Code: ${provenance.codeVersion}`, `- Command: \`${provenance.command}\``, `- ${provenance.dataSource ?? "Data files (relative to ../shared/data)"}:`);
   for (const f of provenance.dataFiles) out.push(`  - ${f.file} (${f.bytes} bytes) sha256 ${f.sha256}`);
   out.push("", "Same inputs and seed give byte-identical trades.csv, metrics.json, report.md and chart; the time of the run is not written anywhere in them.", "");
   return out.join("\n");

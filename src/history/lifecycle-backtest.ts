@@ -5,9 +5,9 @@ import { DEFAULT_RISK_PARAMS, type RiskParams } from "../core/risk/sizing";
 import { applyAccountEvent, initialAccountState } from "../core/trading/account";
 import type { ExitReason } from "../core/trading/intents";
 import type { MarketSpec } from "../core/trading/proposal-terms";
-import { replayTrades, type ReplayDecision, type ReplayParams, type ReplayResult } from "../core/trading/replay";
+import { replayTrades, type ReplayDecision, type ReplayInput, type ReplayParams, type ReplayResult } from "../core/trading/replay";
 import type { Closed } from "../core/trading/types";
-import { HOUR_MS, TRADING_VENUE, type AssetHistory } from "./replay";
+import { HOUR_MS, TRADING_VENUE, tradingVenueOf, type AssetHistory } from "./replay";
 import type { Asset } from "./shared-data";
 
 /**
@@ -47,8 +47,9 @@ export const BINANCE_PERP_SPECS: Readonly<Record<Asset, MarketSpec>> = {
  * it). At 10% margin × 5x on 10,000 USDT the orders are ~5,000 USDT, so none of these bind; the
  * report says when a default was used.
  */
-export function marketSpecFor(asset: string, referencePrice: number): { spec: MarketSpec; derived: boolean } {
-  const known = (BINANCE_PERP_SPECS as Readonly<Record<string, MarketSpec>>)[asset];
+export function marketSpecFor(asset: string, referencePrice: number, venue: string = TRADING_VENUE): { spec: MarketSpec; derived: boolean } {
+  // Binance's filters say nothing about another venue's lots and ticks: there, always the derived default.
+  const known = venue === TRADING_VENUE ? (BINANCE_PERP_SPECS as Readonly<Record<string, MarketSpec>>)[asset] : undefined;
   if (known !== undefined) return { spec: known, derived: false };
   if (!(referencePrice > 0)) throw new Error(`No price to derive a market spec for ${asset} from.`);
   const power = (e: number): number => Number(`1e${e}`);
@@ -56,7 +57,13 @@ export function marketSpecFor(asset: string, referencePrice: number): { spec: Ma
   return { spec: { lotSize: lot, minQty: lot, minNotional: 5, tickSize: power(Math.floor(Math.log10(referencePrice)) - 4), maintenanceMarginRate: 0.01 }, derived: true };
 }
 
-/** The signal report's trading assumptions (fixed, never tuned on the results). */
+/**
+ * The signal report's trading assumptions (fixed, never tuned on the results). Fills are the
+ * paper broker's (`paperOrderFill`): with no recorded book at the fill time — every fill but
+ * those within seconds after a recorded snapshot — the model is the candle price the order meets
+ * (the next open for an entry; the stop or take-profit level, or the open past it on a gap, for
+ * an exit) moved 2 bp against the order, plus the 5.5 bp taker fee on the filled notional.
+ */
 export const BACKTEST_PARAMS: ReplayParams = {
   risk: DEFAULT_RISK_PARAMS,
   rewardToRisk: 1.5,
@@ -78,22 +85,26 @@ export interface LifecycleBacktestOptions {
   /** Defaults to the whole Binance perp series and all its funding prints. */
   readonly candles?: ReplayInputCandles;
   readonly fundingPrints?: readonly { readonly ts: number; readonly rate: number }[];
+  /** Books recorded on the venue (`loadRecordedBooks`): fills at those times walk them. Default none. */
+  readonly bookAt?: ReplayInput["bookAt"];
 }
 type ReplayInputCandles = Parameters<typeof replayTrades>[0]["candles"];
 
-/** Runs `decisions` on the asset's Binance perp through the lifecycle core. */
+/** Runs `decisions` on the asset's perp on its trading venue (Binance unless the history says) through the lifecycle core. */
 export function replayOnHistory(history: AssetHistory<string>, decisions: readonly ReplayDecision[], options: LifecycleBacktestOptions = {}): ReplayResult {
-  const funding = history.funding.find((f) => f.venue === TRADING_VENUE);
-  if (funding === undefined) throw new Error(`No ${TRADING_VENUE} funding for ${history.asset}.`);
+  const venue = tradingVenueOf(history);
+  const funding = history.funding.find((f) => f.venue === venue);
+  if (funding === undefined) throw new Error(`No ${venue} funding for ${history.asset}.`);
   return replayTrades({
     symbol: history.symbol,
-    venue: TRADING_VENUE,
+    venue,
     decisions,
     candles: options.candles ?? history.perp,
     fundingPrints: options.fundingPrints ?? funding.prints,
     startingEquity: options.startingEquity ?? BACKTEST_STARTING_EQUITY,
     params: options.params ?? BACKTEST_PARAMS,
     market: options.market ?? marketSpecFor(history.asset, history.perp[0]?.close ?? Number.NaN).spec,
+    ...(options.bookAt === undefined ? {} : { bookAt: options.bookAt }),
   });
 }
 
@@ -191,7 +202,8 @@ export function summarizeReplay(decisions: number, result: ReplayResult, startin
   const rs = trades.map((t) => t.realizedPnl.div(riskUnit(t)).toNumber());
   return {
     decisions,
-    taken: trades.length + (result.unfinished === null ? 0 : 1),
+    // An order still submitting when the candles end was proposed but never filled: not taken.
+    taken: trades.length + (result.unfinished !== null && "position" in result.unfinished ? 1 : 0),
     closed: trades.length,
     skipped: result.skipped.length,
     skippedBy,

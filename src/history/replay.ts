@@ -56,7 +56,11 @@ export interface AssetHistory<A extends string = Asset> {
   readonly spot: readonly Candle[];
   /** One series per venue; the trading venue's is first. */
   readonly funding: readonly VenueFundingSeries[];
+  /** Whose perp the candles are and whose funding a held trade pays: TRADING_VENUE unless said (recorded data of another venue). */
+  readonly tradingVenue?: string;
 }
+
+export const tradingVenueOf = (history: { readonly tradingVenue?: string }): string => history.tradingVenue ?? TRADING_VENUE;
 
 /**
  * Every file of one coin under `dir` that the replay reads, found by name pattern (the import's
@@ -211,7 +215,8 @@ export function* replay(history: AssetHistory<string>, options: ReplayOptions = 
   const fundingLookback = (options.fundingLookbackHours ?? 24 * 14) * HOUR_MS;
   const staleAfter = options.staleAfterIntervals ?? 2;
   const { perp, spot } = history;
-  const tradingIndex = history.funding.findIndex((f) => f.venue === TRADING_VENUE);
+  const tradingVenue = tradingVenueOf(history);
+  const tradingIndex = history.funding.findIndex((f) => f.venue === tradingVenue);
   const trading = history.funding[tradingIndex];
   let perpStart = 0, perpEnd = 0, spotStart = 0, spotEnd = 0;
   const fundingEnd = history.funding.map(() => 0);
@@ -237,7 +242,7 @@ export function* replay(history: AssetHistory<string>, options: ReplayOptions = 
       const current = series.prints[end - 1];
       if (current === undefined || ts - current.ts > staleAfter * series.intervalHours * HOUR_MS) return;
       const start = (fundingStart[k] = advanceBelow(series.prints, fundingStart[k] ?? 0, current.ts - fundingLookback));
-      const isTrading = series.venue === TRADING_VENUE;
+      const isTrading = series.venue === tradingVenue;
       const keeper = rolling[k];
       let baseline: FundingBaselineStats | undefined;
       if (keeper && rule) {

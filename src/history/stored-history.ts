@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { Candle, TimedRate } from "../core/signals/types";
 import type { Db } from "../store/database";
 import { TRADING_VENUE, type AssetHistory, type VenueFundingSeries } from "./replay";
@@ -49,7 +50,7 @@ export async function loadStoredHistory(db: Db, coin: string, tradingVenue: stri
   const spot = spotRows.map(toCandle);
   const stamps = [perp.at(-1)?.ts, spot.at(-1)?.ts, ...funding.map((f) => f.prints.at(-1)?.ts)].filter((t): t is number => t !== undefined);
   return {
-    history: { asset: coin, symbol, perp, spot, funding },
+    history: { asset: coin, symbol, perp, spot, funding, ...(tradingVenue === TRADING_VENUE ? {} : { tradingVenue }) },
     rows: { perp: perp.length, spot: spot.length, funding: Object.fromEntries(funding.map((f) => [f.venue, f.prints.length])) },
     newest: stamps.length === 0 ? null : Math.max(...stamps),
   };
@@ -78,4 +79,23 @@ export function commonGapHours(prints: readonly TimedRate[]): number {
     if (n > most) [best, most] = [interval, n];
   }
   return best;
+}
+
+/**
+ * What a report records of the data it read from the database: one line per series (table, venue,
+ * symbol, rows), the byte length of its rows as canonical JSON and their sha256 — the same rows give
+ * the same digest on any machine, so two reports say whether they saw the same data.
+ */
+export function storedHistoryDigests(stored: StoredHistory): { file: string; bytes: number; sha256: string }[] {
+  const { history } = stored;
+  const venue = history.tradingVenue ?? TRADING_VENUE;
+  const series: [string, unknown[]][] = [
+    [`Candle ${venue} ${history.symbol} (${history.perp.length} rows)`, [...history.perp]],
+    ...(history.spot.length === 0 ? [] : [[`SpotCandle ${venue} ${history.symbol} (${history.spot.length} rows)`, [...history.spot]] as [string, unknown[]]]),
+    ...history.funding.map((f): [string, unknown[]] => [`FundingPrint ${f.venue} ${history.symbol} (${f.prints.length} rows, every ${f.intervalHours} h)`, [...f.prints]]),
+  ];
+  return series.map(([file, rows]) => {
+    const text = JSON.stringify(rows);
+    return { file, bytes: Buffer.byteLength(text), sha256: createHash("sha256").update(text).digest("hex") };
+  });
 }

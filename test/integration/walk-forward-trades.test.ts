@@ -1,6 +1,7 @@
 import Decimal from "decimal.js";
 import { describe, expect, it } from "vitest";
 import type { Closed, ReplayDecision } from "../../src/core/trading";
+import { paperOrderFill } from "../../src/core/trading/paper-fill";
 import { BACKTEST_PARAMS, replayOnHistory, summarizeReplay } from "../../src/history/lifecycle-backtest";
 import { HOUR_MS, TRADING_VENUE, type AssetHistory } from "../../src/history/replay";
 import { loadBinanceCandles, loadBinanceFunding } from "../../src/history/shared-data";
@@ -68,12 +69,15 @@ describe("walk-forward decisions traded through the lifecycle (real BTC, May–J
       expect(t.exit.filledQty.eq(p.quantity)).toBe(true);
       const expected = exit.minus(p.entryPrice).times(p.quantity).times(sign(t)).minus(p.fees).plus(p.funding);
       expect(t.realizedPnl.eq(expected), `${t.terms.id}: ${t.realizedPnl.toString()} vs ${expected.toString()}`).toBe(true);
-      // Taker fee on both legs' fill prices (slippage already in them, except the venue's liquidation price).
-      const fees = p.entryPrice.plus(exit).times(p.quantity).times(takerFeeBps / 10_000);
-      expect(p.fees.eq(fees), t.terms.id).toBe(true);
-      // Entry at the open of the first candle at or after the decision, slipped against us.
+      // Entry at the open of the first candle at or after the decision, slipped against us by the
+      // paper broker's own fill (no book recorded then: the open plus the slippage, 1e-12 rounded).
       expect(p.entryTs).toBe(Math.ceil(t.terms.createdAt / HOUR_MS) * HOUR_MS);
-      expect(p.entryPrice.eq(new Decimal(openAt.get(p.entryTs) ?? NaN).times(1 + sign(t) * slippageBps / 10_000))).toBe(true);
+      const entry = paperOrderFill({ side: sign(t) > 0 ? "buy" : "sell", quantity: p.quantity, book: null, referencePrice: openAt.get(p.entryTs) ?? NaN, takerFeeBps, slippageBps });
+      expect(p.entryPrice.eq(entry.price)).toBe(true);
+      expect(p.entryPrice.minus(new Decimal(openAt.get(p.entryTs) ?? NaN).times(1 + sign(t) * slippageBps / 10_000)).abs().lte(1e-9)).toBe(true);
+      // Taker fee on both legs' fill prices (slippage already in them, except the venue's liquidation price).
+      const exitFee = exit.times(p.quantity).times(takerFeeBps).div(10_000);
+      expect(p.fees.eq(entry.fee.plus(t.reason === "liquidation" ? exitFee : exitFee.toDecimalPlaces(12))), t.terms.id).toBe(true);
       // Funding: every Binance print in (entry, exit] (stamps snapped to the minute), on the held
       // quantity at the close of the hour it settles.
       let funding = new Decimal(0);

@@ -73,9 +73,9 @@ describe("replayTrades", () => {
     expect(r.skipped).toEqual([
       { ts: T0 - 1, reason: "No candle had closed before this decision." },
       { ts: T0 + 2 * H, reason: "A MNT/USDT:USDT trade is already open." },
-      { ts: T0 + 6 * H, reason: "No later candle to fill the entry at." },
     ]);
-    expect([r.trades.length, r.unfinished]).toEqual([1, null]);
+    // The last decision is proposed and sent at its time; no later candle fills it: still submitting.
+    expect([r.trades.length, r.unfinished?.status, r.unfinished?.terms.createdAt]).toEqual([1, "submitting", T0 + 6 * H]);
     expect(replay([long(T0 + H, 20)], candles(6)).unfinished?.status).toBe("open");
   });
   it("sees only closed candles: terms at the last close, entry at the first open after the decision", () => {

@@ -4,14 +4,22 @@ import { applyAccountEvent, equityOf, initialAccountState, tradingGate } from ".
 import { checkApproval, type ApprovalParams } from "./approval-check";
 import { fundingDue, snapSettlement } from "./funding";
 import { describeStatus, exitReasonAt, step } from "./lifecycle";
+import { paperOrderFill, type FillBook } from "./paper-fill";
 import { buildProposalTerms, type MarketSpec, type TermsParams } from "./proposal-terms";
 import type { Closed, LifecycleParams, Side, TradeEvent, TradeState } from "./types";
 
 /**
  * Runs fired decisions through the same lifecycle the live shell drives, against candles:
  * terms at the decision's last closed candle, auto-approval (checked against that candle), entry
- * at the next candle's open with fee and slippage, exits from each later candle's range, funding
- * from the venue's prints, drawdown rules through the account. One trade at a time.
+ * at the next candle's open, exits from each later candle's range, funding from the venue's
+ * prints, drawdown rules through the account. One trade at a time.
+ *
+ * Every order (entry, and every exit we send: stop, take-profit, horizon) fills through
+ * `paperOrderFill`, the live paper broker's own fill: against the book recorded at the fill time
+ * when `bookAt` has one (walked level by level, then the slippage and the taker fee), else at
+ * the candle price the order meets (the next open for an entry, the stop or take-profit level or
+ * the gap price for an exit) plus `slippageBps` and the taker fee. A liquidation is the venue's,
+ * not an order: it closes at the liquidation price with the taker fee and no slippage.
  *
  * Within a candle the path is unknown, so it is read conservatively: the open first (gaps), then
  * the adverse extreme (liquidation before stop, as the lifecycle ranks them), then the favourable
@@ -45,6 +53,11 @@ export interface ReplayInput {
   readonly startingEquity: Decimal;
   readonly params: ReplayParams;
   readonly market: MarketSpec;
+  /**
+   * The book recorded at or just before `ts` (null when none was recorded then): fills walk it.
+   * Only books stamped at or before the fill may be returned — the caller's no-lookahead duty.
+   */
+  readonly bookAt?: (ts: number) => FillBook | null;
 }
 
 export interface ReplayResult {
@@ -70,6 +83,9 @@ export function replayTrades(input: ReplayInput): ReplayResult {
   // the same order, `equityOf` would fold from the list at every candle (which made a replay's
   // time grow with trades × candles: 11 s instead of 0.3 s on the BTC history).
   let realizedEquity = startingEquity;
+  // Its number, converted once per change: flat most of the time, the curve would otherwise pay
+  // a decimal-to-string-to-number conversion at every candle for the same value.
+  let realizedNumber = startingEquity.toNumber();
   const equityCurve: { ts: number; equity: number }[] = [];
   const skipped: { ts: number; reason: string }[] = [];
   let account = initialAccountState(startingEquity);
@@ -87,15 +103,15 @@ export function replayTrades(input: ReplayInput): ReplayResult {
     if (trade.status === "closed") {
       trades.push(trade);
       realizedEquity = realizedEquity.plus(trade.realizedPnl);
+      realizedNumber = realizedEquity.toNumber();
       trade = null;
     } else if (trade.status === "failed") {
       trade = null;
     }
   };
-  const withCosts = (orderSide: "buy" | "sell", price: number): { price: Decimal; feeRate: number } => ({
-    price: new Decimal(price).times(1 + (orderSide === "buy" ? 1 : -1) * params.slippageBps / 10_000),
-    feeRate: params.takerFeeBps / 10_000,
-  });
+  const bookAt = input.bookAt ?? ((): null => null);
+  const fillOrder = (side: "buy" | "sell", quantity: Decimal, referencePrice: number, now: number) =>
+    paperOrderFill({ side, quantity, book: bookAt(now), referencePrice, takerFeeBps: params.takerFeeBps, slippageBps: params.slippageBps });
   /** Settles an exit decided by a mark: liquidations by the venue, everything else by our order. */
   const settleExit = (price: number, now: number): void => {
     if (trade?.status !== "closing") return;
@@ -105,8 +121,8 @@ export function replayTrades(input: ReplayInput): ReplayResult {
       apply({ kind: "liquidated", price: px, fee: px.times(qty).times(params.takerFeeBps / 10_000) }, now);
       return;
     }
-    const fill = withCosts(trade.exit.side, price);
-    apply({ kind: "exit-filled", qty, price: fill.price, fee: fill.price.times(qty).times(fill.feeRate), final: true }, now);
+    const fill = fillOrder(trade.exit.side, qty, price, now);
+    apply({ kind: "exit-filled", qty, price: fill.price, fee: fill.fee, final: true }, now);
   };
   /**
    * Marks at `price`. An exit found at an extreme of the candle fills at its own level (the price
@@ -135,9 +151,9 @@ export function replayTrades(input: ReplayInput): ReplayResult {
     const end = t + candleMs;
 
     if (trade?.status === "submitting" && fillAt === i) {
-      const fill = withCosts(trade.entry.side, c.open);
       const qty = trade.terms.quantity;
-      apply({ kind: "entry-filled", qty, price: fill.price, fee: fill.price.times(qty).times(fill.feeRate), final: true }, t);
+      const fill = fillOrder(trade.entry.side, qty, c.open, t);
+      apply({ kind: "entry-filled", qty, price: fill.price, fee: fill.fee, final: true }, t);
     }
     if (trade?.status === "open") {
       const long = trade.terms.side === "long";
@@ -154,9 +170,9 @@ export function replayTrades(input: ReplayInput): ReplayResult {
     }
     markAt(c.close, end, false);
 
-    const openTrades: Parameters<typeof equityOf>[2] = trade?.status === "open" || trade?.status === "closing" ? [{ trade, mark: c.close }] : [];
-    const equity = equityOf(realizedEquity, [], openTrades);
-    equityCurve.push({ ts: end, equity: equity.toNumber() });
+    const held = trade?.status === "open" || trade?.status === "closing" ? trade : null;
+    const equity = held === null ? realizedEquity : equityOf(realizedEquity, [], [{ trade: held, mark: c.close }]);
+    equityCurve.push({ ts: end, equity: held === null ? realizedNumber : equity.toNumber() });
     const accountStep = applyAccountEvent(account, { kind: "equity", equity }, end, params.risk);
     if (accountStep.ok) account = accountStep.state;
 
@@ -166,11 +182,6 @@ export function replayTrades(input: ReplayInput): ReplayResult {
       const decision = decisions[d] as ReplayDecision;
       if (trade !== null) {
         skipped.push({ ts: decision.ts, reason: `A ${symbol} trade is already ${describeStatus(trade.status)}.` });
-        continue;
-      }
-      const j = candles.findIndex((k, idx) => idx > i && k.ts >= decision.ts);
-      if (j < 0) {
-        skipped.push({ ts: decision.ts, reason: "No later candle to fill the entry at." });
         continue;
       }
       while (rateIdx < prints.length && (prints[rateIdx]?.ts ?? Infinity) <= decision.ts) rateIdx += 1;
@@ -193,7 +204,16 @@ export function replayTrades(input: ReplayInput): ReplayResult {
       }
       trade = approved.state;
       apply({ kind: "submit" }, decision.ts);
-      fillAt = j;
+      // Filled at the open of the first later candle at or after the decision. The terms above
+      // never depend on it: where the candles end first, the order stays submitting (unfinished),
+      // as a live order sent just before the data stopped would.
+      fillAt = -1;
+      for (let j = i + 1; j < candles.length; j += 1) {
+        if ((candles[j] as Candle).ts >= decision.ts) {
+          fillAt = j;
+          break;
+        }
+      }
     }
   }
   return { trades, equityCurve, skipped, unfinished: trade };
