@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { LiveCredentials } from "./exchange/live/ccxt-client";
 import { VENUE_IDS } from "./exchange/venues/registry";
+import { DIGEST_TIME_PATTERN, isIanaZone } from "./core/digest-slots";
 
 /**
  * All configuration comes from the environment, parsed once at start. A bad value stops the
@@ -13,6 +14,17 @@ const chatIds = csv.pipe(z.array(z.string().regex(/^-?\d+$/, "must be numeric ch
 const bool = z.enum(["true", "false", "1", "0", "yes", "no"]).transform((v) => v === "true" || v === "1" || v === "yes");
 const positive = z.coerce.number().positive();
 const optionalText = z.string().trim().optional().transform((v) => (v === "" ? undefined : v));
+
+/** Times of day, each HH:MM, kept once each and in order. */
+const timesOfDay = csv.pipe(z.array(z.string().regex(DIGEST_TIME_PATTERN, "must be times of day like 08:00,20:00 (24-hour HH:MM, comma-separated)")).min(1, "needs at least one time like 08:00"))
+  .transform((times) => [...new Set(times)].sort());
+/** An IANA zone, stored under its canonical spelling so a slot's key does not change with the letter case. */
+const timeZone = z.string().trim().refine(isIanaZone, "must be an IANA time zone like Europe/London, America/New_York or UTC")
+  .transform((zone) => new Intl.DateTimeFormat("en-US", { timeZone: zone }).resolvedOptions().timeZone);
+/** Shares of a distance, each strictly between 0 and 1, kept once each and ascending. */
+const SHARES_HINT = "must be shares between 0 and 1 like 0.5,0.8 (comma-separated)";
+const shares = csv.pipe(z.array(z.coerce.number<string>({ error: SHARES_HINT }).gt(0, SHARES_HINT).lt(1, SHARES_HINT)).min(1, SHARES_HINT))
+  .transform((levels) => [...new Set(levels)].sort((a, b) => a - b));
 
 /** The venue registry decides which venues exist (src/exchange/venues/registry.ts). */
 const VENUES = VENUE_IDS;
@@ -40,6 +52,11 @@ const schema = z.object({
   TAKER_FEE_BPS: z.coerce.number().min(0).default(5.5),
   SLIPPAGE_BPS: z.coerce.number().min(0).default(2),
   FUNDING_ALERT_MINUTES: positive.default(30),
+  /** Local times of the digest (src/app/digest.ts), in DIGEST_TIME_ZONE. */
+  DIGEST_TIMES: timesOfDay.default(["08:00", "20:00"]),
+  DIGEST_TIME_ZONE: timeZone.default("UTC"),
+  /** A position is warned about when its mark has come this share of the way from entry to liquidation (once per level). */
+  LIQUIDATION_WARNING_AT: shares.default([0.5, 0.8]),
   /** Take-profit distance as a multiple of the stop distance. */
   REWARD_TO_RISK: positive.default(1.5),
   /** Risk profiles whose proposals execute without a press (opt-in): e.g. "aggressive". */
@@ -98,6 +115,16 @@ const schema = z.object({
   TELEGRAM_WEBHOOK_SECRET: optionalText,
   /** Turns on POST /signals/inbound on the web process (TradingView-style alerts), checked against this shared secret. */
   SIGNAL_WEBHOOK_SECRET: optionalText.pipe(z.string().min(16, "must be at least 16 characters (e.g. `openssl rand -hex 24`)").optional()),
+  /** When set, GET /metrics answers only `Authorization: Bearer <token>` (src/metrics). */
+  METRICS_TOKEN: optionalText.pipe(z.string().min(16, "must be at least 16 characters (e.g. `openssl rand -hex 24`)").optional()),
+  /** Both set: the BullMQ dashboard is served at /admin/queues behind HTTP Basic auth. Neither: it is off. */
+  QUEUE_DASHBOARD_USER: optionalText.pipe(z.string().regex(/^[^:\s]+$/, "may not contain a colon or spaces (HTTP Basic auth)").optional()),
+  QUEUE_DASHBOARD_PASSWORD: optionalText.pipe(z.string().min(12, "must be at least 12 characters").optional()),
+  /**
+   * Read-only unless set to false: retrying or removing a job by hand bypasses the outbox and the
+   * reconciler (an execution job retried by hand could send an order the journal does not expect).
+   */
+  QUEUE_DASHBOARD_READONLY: bool.default(true),
 
   DISCORD_BOT_TOKEN: optionalText,
   DISCORD_CHANNEL_IDS: numericIds("channel").default([]),
@@ -145,6 +172,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (config.TELEGRAM_BOT_TOKEN && config.TELEGRAM_CHAT_IDS.length === 0) problems.push("TELEGRAM_CHAT_IDS is empty: set the chat id(s) where alerts go (see README, 'Telegram').");
   if (config.DISCORD_BOT_TOKEN && config.DISCORD_CHANNEL_IDS.length === 0) problems.push("DISCORD_CHANNEL_IDS is empty: set the channel id(s) where alerts go (see README, 'Discord').");
   if (config.TELEGRAM_WEBHOOK_DOMAIN && !config.TELEGRAM_WEBHOOK_SECRET) problems.push("TELEGRAM_WEBHOOK_SECRET must be set with TELEGRAM_WEBHOOK_DOMAIN, so forged updates are refused.");
+  if ((config.QUEUE_DASHBOARD_USER === undefined) !== (config.QUEUE_DASHBOARD_PASSWORD === undefined)) {
+    problems.push("QUEUE_DASHBOARD_USER and QUEUE_DASHBOARD_PASSWORD must be set together (the dashboard is off when both are empty).");
+  }
   if (!config.VENUES.includes(config.TRADING_VENUE)) problems.push(`TRADING_VENUE ${config.TRADING_VENUE} must be one of VENUES (${config.VENUES.join(",")}).`);
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
@@ -164,6 +194,7 @@ function isSafeToEcho(name: string, value: string): boolean {
 export function secretsOf(config: Config): string[] {
   return [
     config.TELEGRAM_BOT_TOKEN, config.DISCORD_BOT_TOKEN, config.TELEGRAM_WEBHOOK_SECRET, config.SIGNAL_WEBHOOK_SECRET,
+    config.METRICS_TOKEN, config.QUEUE_DASHBOARD_PASSWORD,
     config.BYBIT_API_KEY, config.BYBIT_API_SECRET, config.BINANCE_API_KEY, config.BINANCE_API_SECRET,
     config.OKX_API_KEY, config.OKX_API_SECRET, config.OKX_API_PASSPHRASE, config.BITGET_API_KEY, config.BITGET_API_SECRET, config.BITGET_API_PASSPHRASE,
   ].filter((s): s is string => typeof s === "string");

@@ -9,6 +9,7 @@ import { ConfigError, loadConfig, secretsOf, tradingCredentials, type Config } f
 import type { LiveBroker } from "./exchange/broker";
 import type { MarketDataSource } from "./exchange/market-data";
 import { createLogger, type Logger } from "./log";
+import { metricsConfigOf } from "./metrics/metrics-config";
 import { ensureRedis, RedisUnavailableError } from "./queue/redis";
 import { ALL_ROLES, startRuntime, type Role } from "./runtime";
 import { openDatabase } from "./store/database";
@@ -82,6 +83,7 @@ async function main(): Promise<void> {
   // A .env file in the working directory is read if present; real environment variables win.
   if (existsSync(".env")) process.loadEnvFile(".env");
   const config = loadConfig();
+  const operator = metricsConfigOf(config);
   const logger = createLogger({ level: config.LOG_LEVEL, secrets: secretsOf(config), pretty: (config.LOG_FORMAT ?? (process.stdout.isTTY ? "pretty" : "json")) === "pretty" });
   const db = await openDatabase(config.DATABASE_URL);
   const broker = config.LIVE_TRADING ? await liveBroker(config, db, logger) : undefined;
@@ -128,7 +130,7 @@ async function main(): Promise<void> {
     settings: settingsFromConfig(config),
     queuePrefix: config.QUEUE_PREFIX,
     startWeb: ({ app, queues }) => startHttpServer({
-      app, queues, port: config.PORT, host: config.HOST, ...(webhook ? { telegramWebhook: webhook } : {}),
+      app, queues, operator, port: config.PORT, host: config.HOST, ...(webhook ? { telegramWebhook: webhook } : {}),
       ...(config.SIGNAL_WEBHOOK_SECRET ? { signalWebhook: createSignalWebhook(app, { secret: config.SIGNAL_WEBHOOK_SECRET }) } : {}),
     }),
   });

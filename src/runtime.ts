@@ -8,12 +8,15 @@ import { monitorPositionsJob } from "../jobs/monitor-positions";
 import { pollMarketJob } from "../jobs/poll-market";
 import { recalibrateModelJob } from "../jobs/recalibrate-model";
 import { sendNotificationJob } from "../jobs/send-notification";
+import { sendDigestJob } from "../jobs/send-digest";
 import type { App, AppSettings } from "./app/context";
+import { alertEventOf } from "./core/alert-events";
 import { createChatRouter } from "./chat/chat-router";
 import type { ChatHandlers, ChatTransport } from "./chat/transport";
 import type { MarketDataSource } from "./exchange/market-data";
 import type { Logger } from "./log";
-import { closeQueues, createQueues, QUEUE, upsertSchedulers, type Queues } from "./queue/queues";
+import { closeQueues, createQueues, QUEUE, upsertSchedulers, type Queues, type SchedulePlan } from "./queue/queues";
+import { createOutageLog } from "./queue/outage-log";
 import { startWorkers, type LockOptions, type RunningWorkers, type WorkerSpec } from "./queue/workers";
 import { dispatchByIds } from "./queue/dispatcher";
 import { startReconciler, type Reconciler } from "./queue/reconciler";
@@ -24,6 +27,7 @@ import { checkSymbols } from "./app/check-symbols";
 import { writeIntents } from "./store/outbox";
 import type { Db } from "./store/database";
 import { syncChatUsers } from "./store/chat-users";
+import { syncChats } from "./store/chat-settings";
 import { startBotRole, type Backoff, type BotRole } from "./chat/bot-role";
 
 export type Role = "web" | "worker" | "bot";
@@ -74,8 +78,11 @@ export interface Runtime {
 export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const { db, logger, roles } = options;
   const connection = options.redis;
-  const queues = createQueues(connection, options.queuePrefix, logger);
   const clock = options.clock ?? Date.now;
+  // Every queue and worker holds its own Redis connections; their errors during an outage go to one
+  // log that says when it started, that it lasts (once a minute) and when a PING got through again.
+  const redisOutage = createOutageLog({ what: "Redis", logger, clock: Date.now, probe: () => connection.ping().then(() => true) });
+  const queues = createQueues(connection, options.queuePrefix, logger, redisOutage);
   const dispatch = (ids: readonly string[]): Promise<void> => dispatchByIds({ db, queues, logger, clock }, ids);
   const app: App = {
     db,
@@ -85,7 +92,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     broker: options.broker ?? createPaperBroker({ db, takerFeeBps: options.settings.takerFeeBps, slippageBps: options.settings.slippageBps, clock }),
     dispatch,
     notify: async (notice) => {
-      if (notice.kind === "text") await sendText(app, `note-${randomUUID()}`, notice.text);
+      if (notice.kind === "text") await sendText(app, `note-${randomUUID()}`, notice.text, alertEventOf(notice));
       else await dispatch(await writeIntents(db, [{ kind: "card", proposalId: notice.proposalId }], clock(), Date.now()));
     },
   };
@@ -98,6 +105,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       { queue: QUEUE.execution, processor: executeTradeJob({ app }), maxStalledCount: 0 },
       { queue: QUEUE.monitor, processor: monitorPositionsJob({ app }) },
       { queue: QUEUE.calibration, processor: recalibrateModelJob({ app }) },
+      { queue: QUEUE.digest, processor: sendDigestJob({ app }) },
     );
   }
   let bot: BotRole | null = null;
@@ -111,6 +119,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     await bot?.stop();
     if (server) await new Promise<void>((resolve) => server?.close(() => resolve()));
     await closeQueues(queues);
+    redisOutage.stop();
   };
   try {
     if (roles.includes("bot") || roles.includes("web")) {
@@ -118,6 +127,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       // roles: a worker started with a narrower environment must not wipe them.
       const changes = await syncChatUsers(db, options.settings.chatRoles, clock());
       if (changes.added + changes.changed + changes.removed > 0) logger.info(changes, "chat roles stored from the environment");
+      // The alert chats of the platforms this process posts to, where their /settings are kept.
+      const chats = await syncChats(db, options.transports.flatMap((t) => (t.chatIds === undefined ? [] : [{ platform: t.platform, chatIds: t.chatIds }])), clock());
+      if (chats.added + chats.removed > 0) logger.info(chats, "alert chats stored from the environment");
     }
     if (roles.includes("bot")) {
       // In the background: a chat platform that is down must not stop the worker (stop-loss
@@ -125,7 +137,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       bot = startBotRole({
         transports: options.transports, router, commands: COMMANDS, logger,
         startNotify: (transports) => startWorkers([{ queue: QUEUE.notify, processor: sendNotificationJob({ app, transports }) }], {
-          connection, prefix: options.queuePrefix, logger, db, clock, ...(options.lock ? { lock: options.lock } : {}), onStalled: () => reconciler?.kick(),
+          connection, prefix: options.queuePrefix, logger, db, clock, ...(options.lock ? { lock: options.lock } : {}), onStalled: () => reconciler?.kick(), outage: redisOutage,
         }),
         ...(options.botRetry ? { backoff: options.botRetry } : {}),
       });
@@ -136,9 +148,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       await checkSymbols(app, options.sources);
     }
     workers = startWorkers(specs, {
-      connection, prefix: options.queuePrefix, logger, db, clock, ...(options.lock ? { lock: options.lock } : {}), onStalled: () => reconciler?.kick(),
+      connection, prefix: options.queuePrefix, logger, db, clock, ...(options.lock ? { lock: options.lock } : {}), onStalled: () => reconciler?.kick(), outage: redisOutage,
     });
-    const schedule = { pollEveryMs: options.settings.pollIntervalMinutes * 60_000, monitorEveryMs: 60_000 };
+    const digest = options.settings.digest;
+    const schedule: SchedulePlan = { pollEveryMs: options.settings.pollIntervalMinutes * 60_000, monitorEveryMs: 60_000, ...(digest ? { digest } : {}) };
     if (roles.includes("worker")) {
       // At start and every interval: finish what a crash or a lost queue left behind.
       reconciler = startReconciler({

@@ -6,6 +6,7 @@ import type { EngineParams } from "../core/signals/engine";
 import type { MarketSpec } from "../core/trading/proposal-terms";
 import type { Broker } from "../exchange/broker";
 import type { ChatRoles } from "../chat/roles";
+import type { DigestSchedule } from "../core/digest-slots";
 
 /** What the use cases need from the outside world; built once per process (src/main.ts). */
 export interface App {
@@ -53,6 +54,10 @@ export interface AppSettings {
   readonly chatRoles: ChatRoles;
   readonly live: LiveSettings;
   readonly marketData: MarketDataSettings;
+  /** When the digest goes out (src/app/digest.ts); absent: no digest is scheduled. */
+  readonly digest?: DigestSchedule;
+  /** Shares of the entry→liquidation distance that warn once each (src/app/liquidation-warnings.ts); absent or empty: no warnings. */
+  readonly liquidationWarningAt?: readonly number[];
 }
 
 /** What the poll reads and records, and how old data may be before no signal uses it. */

@@ -48,5 +48,7 @@ export function settingsFromConfig(config: Config): AppSettings {
       retentionDays: config.MARKET_RETENTION_DAYS,
       bookRetentionDays: config.MARKET_BOOK_RETENTION_DAYS,
     },
+    digest: { times: config.DIGEST_TIMES, zone: config.DIGEST_TIME_ZONE },
+    liquidationWarningAt: config.LIQUIDATION_WARNING_AT,
   };
 }

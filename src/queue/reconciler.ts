@@ -6,7 +6,7 @@ import { loadTrades } from "../store/trade-repo";
 import type { Intent } from "../core/trading/intents";
 import { pendingIntents, reopenIntent, type StoredIntent } from "../store/outbox";
 import { dispatchIntents, ensureJob } from "./dispatcher";
-import { schedulersPresent, upsertSchedulers, type Queues } from "./queues";
+import { schedulersPresent, upsertSchedulers, type Queues, type SchedulePlan } from "./queues";
 
 export interface ReconcileReport {
   /** Pending intents given a job again (none existed, or it had failed or finished unmarked). */
@@ -39,7 +39,7 @@ const CARD_WINDOW_MS = 7 * 86_400_000;
  * schedulers — and finishes it. Every step is idempotent, so several workers may run it at once.
  */
 export function startReconciler(deps: {
-  app: App; queues: Queues; intervalMs: number; schedule: { pollEveryMs: number; monitorEveryMs: number } | null;
+  app: App; queues: Queues; intervalMs: number; schedule: SchedulePlan | null;
   /** How long fresh work is left to the fast path before it counts as lost (chaos runs shorten it). */
   graceMs?: number;
 }): Reconciler {
@@ -52,11 +52,11 @@ export function startReconciler(deps: {
 
   async function restoreSchedulers(): Promise<boolean> {
     if (deps.schedule === null) return false;
-    const present = await schedulersPresent(queues);
+    const present = await schedulersPresent(queues, deps.schedule);
     await upsertSchedulers(queues, deps.schedule);
     if (present || first) return false;
     app.logger.warn("the job schedulers were gone from Redis (flushed or restarted without persistence); re-created them — polling and monitoring resume");
-    await sendText(app, `schedulers-restored-${app.clock()}`, "⚠️ Redis lost perpbot's queues (flushed or restarted). The schedules were re-created and unfinished work re-queued from the database; nothing was lost.");
+    await sendText(app, `schedulers-restored-${app.clock()}`, "⚠️ Redis lost perpbot's queues (flushed or restarted). The schedules were re-created and unfinished work re-queued from the database; nothing was lost.", "system");
     return true;
   }
 

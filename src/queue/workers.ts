@@ -1,5 +1,6 @@
 import { UnrecoverableError, Worker, type ConnectionOptions, type Job, type Processor, type WorkerOptions } from "bullmq";
 import type { Logger } from "../log";
+import type { OutageLog } from "./outage-log";
 import type { Db } from "../store/database";
 import { markIntentDone, markIntentFailed, noteIntentError } from "../store/outbox";
 import { QUEUE, retryAfterBackoff, type QueueName } from "./queues";
@@ -69,7 +70,7 @@ function withIntent(db: Db, clock: () => number, processor: Processor): Processo
 
 export function startWorkers(
   specs: readonly WorkerSpec[],
-  options: { connection: ConnectionOptions; prefix: string; logger: Logger; db: Db; clock: () => number; lock?: LockOptions; onStalled?: () => void },
+  options: { connection: ConnectionOptions; prefix: string; logger: Logger; db: Db; clock: () => number; lock?: LockOptions; onStalled?: () => void; outage?: OutageLog },
 ): RunningWorkers {
   const workers = specs.map((spec) => {
     const worker = new Worker(spec.queue, withIntent(options.db, options.clock, spec.processor), {
@@ -91,7 +92,8 @@ export function startWorkers(
       options.logger.warn({ queue: spec.queue, jobId }, "a job's worker stopped mid-way (crash or kill); recovering it");
       options.onStalled?.();
     });
-    worker.on("error", (error: Error) => options.logger.error({ queue: spec.queue, error: error.message }, "worker error"));
+    // Connection errors repeat several times a second while Redis is away: the outage log keeps it to a few lines.
+    worker.on("error", (error: Error) => (options.outage ? options.outage.failed(error) : options.logger.error({ queue: spec.queue, error: error.message }, "worker error")));
     return worker;
   });
   return {

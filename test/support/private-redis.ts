@@ -15,6 +15,10 @@ export interface PrivateRedis {
   flushAll(): Promise<void>;
   /** SIGKILL and start again on the same port: every key is lost and every connection dropped. */
   restart(): Promise<void>;
+  /** An outage: SIGKILL, and nothing listens on the port until `up()`. */
+  down(): Promise<void>;
+  /** Back on the same port, empty. */
+  up(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -69,22 +73,28 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     url,
     port,
     flushAll: async () => { await redisCommand(url, "FLUSHALL"); },
+    down: kill,
+    up: () => relaunch(),
     restart: async () => {
       await kill();
-      // The port is free again once the process is gone; retry briefly in case the kernel lags.
-      for (let attempt = 0; ; attempt += 1) {
-        try {
-          await launch();
-          return;
-        } catch (error) {
-          if (attempt >= 5) throw error;
-          await sleep(200);
-        }
-      }
+      await relaunch();
     },
     stop: async () => {
       await kill();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+
+  async function relaunch(): Promise<void> {
+    // The port is free again once the process is gone; retry briefly in case the kernel lags.
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await launch();
+        return;
+      } catch (error) {
+        if (attempt >= 5) throw error;
+        await sleep(200);
+      }
+    }
+  }
 }

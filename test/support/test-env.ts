@@ -98,7 +98,7 @@ export async function recordingApp(options: RecordingAppOptions = {}): Promise<R
     db, logger: silentLogger, clock, settings, dispatch,
     broker: createPaperBroker({ db, takerFeeBps: settings.takerFeeBps, slippageBps: settings.slippageBps, clock }),
     notify: async (n) => {
-      if (n.kind === "text") await sendText(app, `note-${randomBytes(6).toString("hex")}`, n.text);
+      if (n.kind === "text") await sendText(app, `note-${randomBytes(6).toString("hex")}`, n.text, n.event ?? "system");
       else notices.push(n);
     },
   };
