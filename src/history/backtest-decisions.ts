@@ -1,8 +1,8 @@
 import { addMonths, DEFAULT_CALIBRATION_PARAMS, type CalibrationParams } from "../core/calibration/calibrate";
 import { DEFAULT_TRADING_COSTS, walkForward, type WalkForwardResult, type WalkForwardSample } from "../core/calibration/walk-forward";
-import { volatilityRegime } from "../core/risk/volatility-regime";
+import { hourlyLogReturns, volatilityRegimeOver } from "../core/risk/volatility-regime";
 import { DEFAULT_ENGINE_PARAMS, streamsFor, type EngineParams } from "../core/signals/engine";
-import { decide, type EnsembleParams, type RiskProfile } from "../core/signals/ensemble";
+import { vote, voteConfidence, type EnsembleParams, type RiskProfile } from "../core/signals/ensemble";
 import type { StreamName, StreamResult } from "../core/signals/types";
 import type { ReplayDecision } from "../core/trading/replay";
 import { replay, tradingVenueOf, type AssetHistory, type ReplayOptions, type ReplayStep } from "./replay";
@@ -25,9 +25,12 @@ export function collectDecisionRows(
 ): DecisionRow[] {
   const rows: DecisionRow[] = [];
   const tradingVenue = tradingVenueOf(history);
+  // Every hourly return once, not ~700 logarithms per decision time; the regime is the same.
+  const returns = hourlyLogReturns(history.perp);
   for (const step of replay(history, options)) {
     const trading = step.view.venues.find((v) => v.venue === tradingVenue);
-    const regime = trading === undefined ? null : volatilityRegime(trading.perpCandles, step.ts);
+    // The trading venue's candles are history.perp[perpIndex.start, perpIndex.end).
+    const regime = trading === undefined ? null : volatilityRegimeOver(history.perp, step.perpIndex.start, step.perpIndex.end, returns, step.ts);
     rows.push({
       ts: step.ts, streams: streamsFor(step.view, engine), forwardReturns: step.forwardReturns, fundingOverHorizon: step.fundingOverHorizon,
       regime: regime === null || !regime.available ? "unknown" : regime.regime,
@@ -88,9 +91,13 @@ export function walkForwardDecisions(rows: readonly DecisionRow[], options: Walk
     for (; i < rows.length && (rows[i]?.ts ?? Infinity) < next; i++) {
       const row = rows[i] as DecisionRow;
       const sample = samples[i] as WalkForwardSample;
-      const decision = decide(sample.streams, params);
+      // `decide`'s vote without its explanation (not journaled here): the same score and confirmations.
+      const decision = vote(sample.streams, params);
       if (!decision.fired || decision.direction === "neutral") continue;
-      fired.push({ ts: row.ts, side: decision.direction, score: decision.score, confidence: decision.confidence, confirming: decision.confirming, modelVersion: decision.modelVersion, horizonHours: weightSet.horizonHours });
+      fired.push({
+        ts: row.ts, side: decision.direction, score: decision.score, confidence: voteConfidence(decision.fired, decision.score), confirming: decision.confirming,
+        modelVersion: params.modelVersion, horizonHours: weightSet.horizonHours,
+      });
       decisions.push({ ts: row.ts, side: decision.direction, horizonHours: weightSet.horizonHours, regime: row.regime === "high" ? "high" : "normal" });
     }
   }

@@ -166,7 +166,13 @@ export function drawdownActions(equityCurve: ReplayResult["equityCurve"], starti
   let sizeHalvings = 0;
   let pauses = 0;
   const halved: { ts: number; on: boolean }[] = [];
+  let seen = Number.NaN;
   for (const point of equityCurve) {
+    // The equity the account last saw, with no drawdown pause running: its step would be the
+    // identity (no new peak, the same drawdown: nothing halves, restores, pauses or ends), as in
+    // replayTrades. Flat stretches of the curve are most of it.
+    if (point.equity === seen && account.pausedUntil === null) continue;
+    seen = point.equity;
     const next = applyAccountEvent(account, { kind: "equity", equity: new Decimal(point.equity) }, point.ts, risk);
     if (!next.ok) continue;
     if (next.state.sizeHalved !== account.sizeHalved) halved.push({ ts: point.ts, on: next.state.sizeHalved });

@@ -160,6 +160,8 @@ export interface ReplayStep {
   readonly forwardReturns: ForwardReturns;
   /** Sum of the trading venue's funding prints settling in (ts, ts + h]: what a long pays per unit notional. */
   readonly fundingOverHorizon: Readonly<Record<HorizonKey, number>>;
+  /** The trading venue's `perpCandles` are `history.perp[start, end)`: index-based readers need not search. */
+  readonly perpIndex: { readonly start: number; readonly end: number };
 }
 
 /** Index of the first element with ts > limit, moving forward from `from` (never backward). */
@@ -266,25 +268,31 @@ export function* replay(history: AssetHistory<string>, options: ReplayOptions = 
       });
     });
 
-    const forward = (h: Horizon): number | null => {
-      if (entryPrice === null) return null;
-      const exit = perp[indexAt(perp, ts + (h - 1) * HOUR_MS, perpEnd - 1 + h)];
-      return exit === undefined ? null : exit.close / entryPrice - 1;
-    };
-    const paid = (h: Horizon): number => {
-      let sum = 0;
-      const prints = trading?.prints ?? [];
-      for (let i = fundingEnd[tradingIndex] ?? 0; i < prints.length && (prints[i]?.ts ?? Infinity) <= ts + h * HOUR_MS; i++) sum += prints[i]?.rate ?? 0;
-      return sum;
-    };
+    const prints = trading?.prints ?? [];
+    const paidFrom = fundingEnd[tradingIndex] ?? 0;
     yield {
       ts,
       view: { symbol: history.symbol, ts, venues },
       entryPrice,
-      forwardReturns: { h4: forward(4), h8: forward(8), h12: forward(12) },
-      fundingOverHorizon: { h4: paid(4), h8: paid(8), h12: paid(12) },
+      forwardReturns: { h4: forwardReturn(perp, ts, entryPrice, perpEnd, 4), h8: forwardReturn(perp, ts, entryPrice, perpEnd, 8), h12: forwardReturn(perp, ts, entryPrice, perpEnd, 12) },
+      fundingOverHorizon: { h4: fundingPaid(prints, paidFrom, ts, 4), h8: fundingPaid(prints, paidFrom, ts, 8), h12: fundingPaid(prints, paidFrom, ts, 12) },
+      perpIndex: { start: perpStart, end: perpEnd },
     };
   }
+}
+
+/** Perp close-to-close return from the decision's entry to the close of the bar ending at ts + h (module level: no closure per step). */
+function forwardReturn(perp: readonly Candle[], ts: number, entryPrice: number | null, perpEnd: number, h: Horizon): number | null {
+  if (entryPrice === null) return null;
+  const exit = perp[indexAt(perp, ts + (h - 1) * HOUR_MS, perpEnd - 1 + h)];
+  return exit === undefined ? null : exit.close / entryPrice - 1;
+}
+
+/** Sum of the prints from index `from` settling by ts + h, oldest first. */
+function fundingPaid(prints: readonly TimedRate[], from: number, ts: number, h: Horizon): number {
+  let sum = 0;
+  for (let i = from; i < prints.length && (prints[i]?.ts ?? Infinity) <= ts + h * HOUR_MS; i++) sum += prints[i]?.rate ?? 0;
+  return sum;
 }
 
 /** Volume of the last 24 closed bars, when all 24 are there (a partial day would understate it). */

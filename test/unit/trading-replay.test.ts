@@ -94,4 +94,16 @@ describe("replayTrades", () => {
     expect(r.trades[0]?.realizedPnl.toString()).toBe("-100");
     expect(r.skipped).toEqual([{ ts: T0 + 3 * H, reason: expect.stringMatching(/^Trading is paused by the drawdown rule until 2026-01-06T03:00:00\.000Z/) as unknown }]);
   });
+  it("ends the drawdown pause while flat, with the equity unchanged since it began", () => {
+    // The flat candles after the loss repeat the same equity: the account must still see time pass.
+    const r = replay([long(T0 + H, 20), long(T0 + 3 * H), long(T0 + 30 * H, 1)], candles(34, { 2: { low: 97.9 } }), {}, { positionFraction: 0.5, leverage: 10 });
+    expect(r.skipped.map((s) => s.ts)).toEqual([T0 + 3 * H]);
+    expect(r.trades.map((t) => t.terms.createdAt)).toEqual([T0 + H, T0 + 30 * H]);
+  });
+  it("restores full size after a marked drawdown that closed flat", () => {
+    // Marked 9.5% down while held (size halved), closed at the entry price: back to no drawdown.
+    const r = replay([long(T0 + H, 2), long(T0 + 4 * H, 1)], candles(8, { 1: { close: 98.1, low: 98.05 } }), {}, { positionFraction: 0.5, leverage: 10 });
+    expect(r.trades.map((t) => t.realizedPnl.toString())).toEqual(["0", "0"]);
+    expect(r.trades.map((t) => t.terms.quantity.toString())).toEqual(["50", "50"]);
+  });
 });

@@ -1,6 +1,7 @@
-import { decide, type EnsembleParams } from "../signals/ensemble";
+import { vote, type EnsembleParams } from "../signals/ensemble";
 import { sampleStd } from "../stats";
 import { addMonths, calibrate, horizonKey, isHit, monthStartOf, windowSamples, type CalibrationParams, type CalibrationSample, type HorizonKey, type WeightSet } from "./calibrate";
+import { firstAtOrAfter } from "../time-order";
 import { hitRate, Z95, type HitRate, type Interval } from "./hit-rate";
 
 /**
@@ -107,13 +108,19 @@ export function evaluateWeights(samples: readonly WalkForwardSample[], weightSet
     const gross = sample.forwardReturns[key];
     if (gross === null || !Number.isFinite(gross)) continue;
     decisions++;
-    const decision = decide(sample.streams, params);
+    // The vote alone: `decide` would also write an explanation nobody reads here.
+    const decision = vote(sample.streams, params);
     if (!decision.fired || decision.direction === "neutral") continue;
     const funding = sample.fundingOverHorizon?.[key] ?? 0;
     const direction = decision.direction;
     trades.push({ ts: sample.ts, direction, grossReturn: gross, funding: direction === "long" ? funding : -funding, netReturn: netTradeReturn(direction, gross, funding, costs), hit: isHit(direction, gross) });
   }
   return summarizeTrades(decisions, trades);
+}
+
+function isTimeOrdered(samples: readonly { readonly ts: number }[]): boolean {
+  for (let i = 1; i < samples.length; i++) if ((samples[i] as { ts: number }).ts < (samples[i - 1] as { ts: number }).ts) return false;
+  return true;
 }
 
 /**
@@ -133,11 +140,18 @@ export function walkForward(samples: readonly WalkForwardSample[], params: WalkF
   const months: WalkForwardMonth[] = [];
   const oosDecisions: number[] = [];
   const isDecisions: number[] = [];
+  // Time-ordered samples (the backtest's rows) are cut to each month's span by bisection rather
+  // than filtered whole per month; the filters below then see only samples they could keep, so
+  // the result is the same list. Unordered samples are filtered whole, as before.
+  const ordered = isTimeOrdered(samples);
+  const span = (from: number, to: number): readonly WalkForwardSample[] =>
+    ordered ? samples.slice(firstAtOrAfter(samples, from), firstAtOrAfter(samples, to)) : samples;
   while (month <= last) {
     const next = addMonths(month, 1);
-    const weightSet = calibrate(samples, month, params.calibration);
-    const inSample = evaluateWeights(windowSamples(samples, month, params.calibration), weightSet, params.ensemble, params.costs);
-    const outOfSample = evaluateWeights(samples.filter((s) => s.ts >= month && s.ts < next), weightSet, params.ensemble, params.costs);
+    const windowed = span(month - params.calibration.windowDays * 86_400_000, month);
+    const weightSet = calibrate(windowed, month, params.calibration);
+    const inSample = evaluateWeights(windowSamples(windowed, month, params.calibration), weightSet, params.ensemble, params.costs);
+    const outOfSample = evaluateWeights(span(month, next).filter((s) => s.ts >= month && s.ts < next), weightSet, params.ensemble, params.costs);
     months.push({ monthStart: month, weightSet, inSample, outOfSample });
     oosDecisions.push(outOfSample.decisions);
     isDecisions.push(inSample.decisions);

@@ -1,3 +1,4 @@
+import { countBelow, medianInPlace } from "../order-statistics";
 import { round } from "../stats";
 import type { Candle } from "../signals/types";
 import type { VolatilityRegime } from "./sizing";
@@ -65,6 +66,34 @@ export function volatilityRegime(
   decisionTs: number,
   params: VolatilityRegimeParams = DEFAULT_VOLATILITY_REGIME_PARAMS,
 ): VolatilityRegimeResult {
+  return volatilityRegimeOver(candles, 0, candles.length, null, decisionTs, params);
+}
+
+/**
+ * Each candle's hourly log return against the candle before it in `candles` (NaN for the first,
+ * across a gap or at a non-positive close): the very numbers `volatilityRegime` computes for
+ * consecutive candles, computed once for a whole history so that a backtest asking at thousands of
+ * decision times does not take ~700 logarithms at each (`volatilityRegimeOver`).
+ */
+export function hourlyLogReturns(candles: readonly Candle[]): Float64Array {
+  const out = new Float64Array(candles.length).fill(Number.NaN);
+  for (let k = 1; k < candles.length; k++) {
+    const before = candles[k - 1] as Candle;
+    const cur = candles[k] as Candle;
+    if (cur.ts - before.ts === HOUR_MS && before.close > 0 && cur.close > 0) out[k] = Math.log(cur.close / before.close);
+  }
+  return out;
+}
+
+/**
+ * `volatilityRegime` of `candles[from, to)` — the same result, number for number. With `returns`
+ * (`hourlyLogReturns(candles)`), a pair of candles adjacent in `candles` takes its return from
+ * there instead of recomputing the same logarithm; any other pair is computed as always.
+ */
+export function volatilityRegimeOver(
+  candles: readonly Candle[], from: number, to: number, returns: Float64Array | null, decisionTs: number,
+  params: VolatilityRegimeParams = DEFAULT_VOLATILITY_REGIME_PARAMS,
+): VolatilityRegimeResult {
   // Windows end on the hour: the last one at the latest full hour, the oldest baseline window
   // (baselineDays·24 + windowHours − 1) hours before it, reaching back windowHours more, plus one
   // candle for its first return.
@@ -72,20 +101,36 @@ export function volatilityRegime(
   const windowStart = lastEnd - (params.baselineDays * 24 + 2 * params.windowHours) * HOUR_MS;
   // Returns keyed by the close time of the later candle; only candles closed by decisionTs. Kept in
   // a dense array indexed by hours since windowStart (not a Map keyed by timestamps): this runs for
-  // every symbol in every cycle and is read 24 × 744 times, and the lookups dominated its cost.
-  const closed = candles.filter((c) => c.ts >= windowStart && c.ts + HOUR_MS <= decisionTs);
+  // every symbol in every cycle and at every decision time of a backtest, and the lookups
+  // dominated its cost. The arrays are module scratch, reused (nothing allocated per call).
   const slots = Math.floor((lastEnd - windowStart) / HOUR_MS) + 1;
-  const returnAt = new Float64Array(slots);
-  const hasReturn = new Uint8Array(slots);
-  for (let i = 1; i < closed.length; i++) {
-    const prev = closed[i - 1];
-    const cur = closed[i];
+  const { returnAt, hasReturn } = scratchFor(slots);
+  hasReturn.fill(0, 0, slots);
+  // The closed candles in the window, in the given order, each paired with the one before it
+  // among them (a filter written as a loop: no array per call).
+  let prev = -1;
+  for (let k = from; k < to; k++) {
+    const cur = candles[k] as Candle;
+    if (!(cur.ts >= windowStart && cur.ts + HOUR_MS <= decisionTs)) continue;
+    const adjacent = prev === k - 1;
+    if (returns !== null && adjacent) {
+      // The pair is (k − 1, k): its return, or NaN where the checks below would skip it.
+      prev = k;
+      const r = returns[k] as number;
+      const slot = (cur.ts + HOUR_MS - windowStart) / HOUR_MS;
+      if (Number.isNaN(r) || !Number.isInteger(slot) || slot < 0 || slot >= slots) continue;
+      returnAt[slot] = r;
+      hasReturn[slot] = 1;
+      continue;
+    }
+    const before = prev < 0 ? undefined : (candles[prev] as Candle);
+    prev = k;
     // A return across a gap would mix several hours into one: skip it.
-    if (prev === undefined || cur === undefined || cur.ts - prev.ts !== HOUR_MS || !(prev.close > 0) || !(cur.close > 0)) continue;
+    if (before === undefined || cur.ts - before.ts !== HOUR_MS || !(before.close > 0) || !(cur.close > 0)) continue;
     // Only whole-hour close times are ever read (windows end on the hour); others have no slot.
     const slot = (cur.ts + HOUR_MS - windowStart) / HOUR_MS;
     if (!Number.isInteger(slot) || slot < 0 || slot >= slots) continue;
-    returnAt[slot] = Math.log(cur.close / prev.close);
+    returnAt[slot] = Math.log(cur.close / before.close);
     hasReturn[slot] = 1;
   }
 
@@ -120,25 +165,23 @@ export function volatilityRegime(
   };
 
   const realizedVol = volEndingAt(lastEnd);
-  const baseline = baselineReadings(returnAt, hasReturn, (lastEnd - windowStart) / HOUR_MS, params);
+  const readings = baselineReadings(returnAt, hasReturn, slots, (lastEnd - windowStart) / HOUR_MS, params);
 
-  if (realizedVol === null || baseline.length < params.minBaselineReadings) {
+  if (realizedVol === null || readings < params.minBaselineReadings) {
     // Unknown volatility is treated as high: leverage then stays at the 5x cap, the safe side.
     return {
       available: false, regime: "high", realizedVol: realizedVol ?? Number.NaN, baselineVol: Number.NaN, ratio: Number.NaN, percentile: Number.NaN,
-      summary: `Volatility regime unknown (need ${params.windowHours}h of candles and ${params.minBaselineReadings} baseline readings, have ${baseline.length}): treated as high, leverage capped.`,
+      summary: `Volatility regime unknown (need ${params.windowHours}h of candles and ${params.minBaselineReadings} baseline readings, have ${readings}): treated as high, leverage capped.`,
     };
   }
 
-  // A typed array sorts numerically without a comparator call per step (the values are finite).
-  const sorted = Float64Array.from(baseline).sort();
-  const baselineVol = medianOfSorted(sorted);
+  // The median and the rank need no sorted copy: selection finds the same element of the
+  // readings (finite, never NaN) a sort would put in the middle, in linear time.
+  const below = countBelow(baselineScratch.values, readings, realizedVol);
+  const baselineVol = medianInPlace(baselineScratch.values, readings);
   const ratio = baselineVol > 0 ? realizedVol / baselineVol : Number.POSITIVE_INFINITY;
-  let below = 0;
-  for (const v of sorted) if (v < realizedVol) below += 1;
-  const percentile = below / sorted.length;
+  const percentile = below / readings;
   const high = ratio >= params.ratioAlwaysHigh || (percentile > params.highPercentile && ratio >= params.minRatio);
-  const annualPct = (v: number): string => `${round(v * Math.sqrt(HOURS_PER_YEAR) * 100, 1)}%`;
   return {
     available: true,
     regime: high ? "high" : "normal",
@@ -161,24 +204,25 @@ export function volatilityRegime(
  * re-summing 24 returns per window. Rounding then differs from the two-pass formula by a few units
  * in the 15th digit, far below anything the regime's thresholds or its summary can tell.
  */
-function baselineReadings(returnAt: Float64Array, hasReturn: Uint8Array, lastSlot: number, params: VolatilityRegimeParams): number[] {
+function baselineReadings(returnAt: Float64Array, hasReturn: Uint8Array, slots: number, lastSlot: number, params: VolatilityRegimeParams): number {
   const width = params.windowHours;
   const minReturns = Math.ceil(width * 0.9);
   const firstEnd = lastSlot - width - params.baselineDays * 24 + 1;
   const lastEnd = lastSlot - width;
   let pivot = 0;
-  for (let slot = 0; slot < returnAt.length; slot++) {
+  for (let slot = 0; slot < slots; slot++) {
     if (hasReturn[slot] === 1) {
       pivot = returnAt[slot] ?? 0;
       break;
     }
   }
-  const readings: number[] = [];
+  // At most one reading per end: the scratch holds them all.
+  const readings = readingScratch(Math.max(0, lastEnd - firstEnd + 1));
+  let n = 0;
   // Plain locals updated inline (no helper closure: numbers a closure updates live boxed on the heap).
   let count = 0;
   let sum = 0;
   let squares = 0;
-  const slots = returnAt.length;
   for (let slot = Math.max(0, firstEnd - width + 1); slot < Math.min(firstEnd, slots); slot++) {
     if (hasReturn[slot] !== 1) continue;
     const d = (returnAt[slot] ?? 0) - pivot;
@@ -200,13 +244,32 @@ function baselineReadings(returnAt: Float64Array, hasReturn: Uint8Array, lastSlo
       sum -= d;
       squares -= d * d;
     }
-    if (count >= minReturns && count >= 2) readings.push(Math.sqrt(Math.max(0, squares - (sum * sum) / count) / (count - 1)));
+    if (count >= minReturns && count >= 2) readings[n++] = Math.sqrt(Math.max(0, squares - (sum * sum) / count) / (count - 1));
   }
-  return readings;
+  return n;
 }
 
-function medianOfSorted(sorted: Float64Array): number {
-  const mid = Math.floor(sorted.length / 2);
-  const upper = sorted[mid] ?? Number.NaN;
-  return sorted.length % 2 === 1 ? upper : ((sorted[mid - 1] ?? upper) + upper) / 2;
+/**
+ * Module scratch for one call at a time (the core is synchronous: no call can interleave). Grown
+ * when a caller's parameters need more room, never shrunk.
+ */
+const windowScratch = { returnAt: new Float64Array(0), hasReturn: new Uint8Array(0) };
+const baselineScratch = { values: new Float64Array(0) };
+
+function scratchFor(slots: number): { returnAt: Float64Array; hasReturn: Uint8Array } {
+  if (windowScratch.returnAt.length < slots) {
+    windowScratch.returnAt = new Float64Array(slots);
+    windowScratch.hasReturn = new Uint8Array(slots);
+  }
+  return windowScratch;
+}
+
+function readingScratch(size: number): Float64Array {
+  if (baselineScratch.values.length < size) baselineScratch.values = new Float64Array(size);
+  return baselineScratch.values;
+}
+
+/** An hourly volatility annualised, as a percentage to 1 place (module level: no closure per call). */
+function annualPct(v: number): string {
+  return `${round(v * Math.sqrt(HOURS_PER_YEAR) * 100, 1)}%`;
 }

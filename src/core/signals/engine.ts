@@ -48,13 +48,17 @@ const unavailable = (stream: StreamName, reason: string): StreamResult => ({
  * result per stream (unavailable ones say why). Live jobs, the report and backtests call this.
  */
 export function streamsFor(view: SymbolMarketView, params: EngineParams): StreamResult[] {
-  return STREAMS.map(({ name, run }) => {
-    const perVenue = view.venues.flatMap((v) => {
+  // Plain loops (a backtest calls this at every decision time, for every venue and stream).
+  const results: StreamResult[] = [];
+  for (const { name, run } of STREAMS) {
+    const perVenue: StreamResult[] = [];
+    for (const v of view.venues) {
       const result = run(v, view.ts, params);
-      return result === null ? [] : [result];
-    });
-    return combineVenues(perVenue) ?? unavailable(name, `${name}: no venue has the data it needs.`);
-  });
+      if (result !== null) perVenue.push(result);
+    }
+    results.push(combineVenues(perVenue) ?? unavailable(name, `${name}: no venue has the data it needs.`));
+  }
+  return results;
 }
 
 export interface Signal extends Decision {

@@ -86,16 +86,7 @@ function venueKey(venue: string, key: string): string {
  * the engine can still fire (and the explanation says how many agreed out of how many).
  */
 export function decide(streams: readonly StreamResult[], params: EnsembleParams): Decision {
-  const available = streams.filter((s) => s.available);
-  const weightOf = (s: StreamResult): number => params.weights[s.stream] ?? 1;
-  const totalWeight = available.reduce((sum, s) => sum + weightOf(s), 0);
-  const score = totalWeight > 0 ? clamp(available.reduce((sum, s) => sum + weightOf(s) * s.score, 0) / totalWeight, -1, 1) : 0;
-  const leaning: Direction = score > 0 ? "long" : score < 0 ? "short" : "neutral";
-  // A stream calibrated to zero weight has shown no edge: its vote does not count as confirmation.
-  const confirming = available.filter((s) => s.confirms === leaning && leaning !== "neutral" && weightOf(s) > 0).map((s) => s.stream);
-  const required = Math.max(1, Math.min(REQUIRED_CONFIRMATIONS[params.profile], streams.length));
-  const fired = leaning !== "neutral" && confirming.length >= required && Math.abs(score) >= params.scoreThreshold;
-  const direction: Direction = fired ? leaning : "neutral";
+  const { direction, fired, score, confirming, required } = vote(streams, params);
   const verdict = fired
     ? `${direction.toUpperCase()} for the next ${params.horizonHours}h: ${confirming.length} of ${streams.length} streams confirm (the ${params.profile} profile needs ${required}); weighted score ${round(score, 2)}.`
     : `No trade: ${confirming.length} of ${streams.length} streams confirm a direction (need ${required}); weighted score ${round(score, 2)}, threshold ${params.scoreThreshold}.`;
@@ -103,7 +94,7 @@ export function decide(streams: readonly StreamResult[], params: EnsembleParams)
     direction,
     fired,
     score,
-    confidence: fired ? round(Math.abs(score), 4) : 0,
+    confidence: voteConfidence(fired, score),
     confirming,
     required,
     horizonHours: params.horizonHours,
@@ -111,4 +102,36 @@ export function decide(streams: readonly StreamResult[], params: EnsembleParams)
     streams,
     explanation: [verdict, ...streams.map((s) => s.summary)].join("\n"),
   };
+}
+
+/** The vote of `decide` without its words: what a walk-forward needs at each of thousands of decision times. */
+export interface Vote {
+  readonly direction: Direction;
+  readonly fired: boolean;
+  readonly score: number;
+  readonly confirming: readonly StreamName[];
+  readonly required: number;
+}
+
+/** A fired decision's confidence: |score| to 4 places; 0 when it did not fire. */
+export const voteConfidence = (fired: boolean, score: number): number => (fired ? round(Math.abs(score), 4) : 0);
+
+/**
+ * The weighted vote itself (`decide` wraps it with the explanation): the same sums in the same
+ * order, so a backtest that asks only for the vote gets the numbers `decide` would journal.
+ * Plain loops: the walk-forward calls it for every decision time of every month's windows.
+ */
+export function vote(streams: readonly StreamResult[], params: EnsembleParams): Vote {
+  let totalWeight = 0;
+  for (const s of streams) if (s.available) totalWeight += params.weights[s.stream] ?? 1;
+  let weighted = 0;
+  for (const s of streams) if (s.available) weighted += (params.weights[s.stream] ?? 1) * s.score;
+  const score = totalWeight > 0 ? clamp(weighted / totalWeight, -1, 1) : 0;
+  const leaning: Direction = score > 0 ? "long" : score < 0 ? "short" : "neutral";
+  // A stream calibrated to zero weight has shown no edge: its vote does not count as confirmation.
+  const confirming: StreamName[] = [];
+  if (leaning !== "neutral") for (const s of streams) if (s.available && s.confirms === leaning && (params.weights[s.stream] ?? 1) > 0) confirming.push(s.stream);
+  const required = Math.max(1, Math.min(REQUIRED_CONFIRMATIONS[params.profile], streams.length));
+  const fired = leaning !== "neutral" && confirming.length >= required && Math.abs(score) >= params.scoreThreshold;
+  return { direction: fired ? leaning : "neutral", fired, score, confirming, required };
 }

@@ -1,4 +1,5 @@
 import { formatSignificant, round } from "../stats";
+import { firstAtOrAfter } from "../time-order";
 import type { Candle, StreamResult, VenueBookView, VenueView } from "./types";
 
 /**
@@ -122,7 +123,13 @@ function readWalls(book: VenueBookView, params: LiquidationWallsParams): PartRea
 /** Cluster part: null without closed candles in the look-back. */
 function readClusters(venue: VenueView, decisionTs: number, params: LiquidationWallsParams): PartReading | null {
   const fromTs = decisionTs - params.lookbackHours * HOUR_MS;
-  const candles = venue.perpCandles.filter((c) => c.ts >= fromTs && c.ts + HOUR_MS <= decisionTs);
+  // Bars are oldest first (VenueView's contract): start at the look-back, not at the month's first bar.
+  const all = venue.perpCandles;
+  const candles: Candle[] = [];
+  for (let i = firstAtOrAfter(all, fromTs); i < all.length; i++) {
+    const c = all[i] as Candle;
+    if (c.ts >= fromTs && c.ts + HOUR_MS <= decisionTs) candles.push(c);
+  }
   const last = candles.at(-1);
   if (last === undefined || params.leverages.length === 0) return null;
   const price = venue.price > 0 ? venue.price : last.close;

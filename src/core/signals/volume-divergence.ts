@@ -1,4 +1,4 @@
-import { clamp, mean, round, sampleStd } from "../stats";
+import { clamp, round } from "../stats";
 import { firstAtOrAfter } from "../time-order";
 import type { Candle, StreamResult, VenueView } from "./types";
 
@@ -46,82 +46,111 @@ export function volumeDivergence(
   decisionTs: number,
   params: VolumeDivergenceParams = DEFAULT_VOLUME_DIVERGENCE_PARAMS,
 ): StreamResult {
+  // Without perp or spot candles every window has a hole: unavailable, with no window counted
+  // (what the loops below would find, without building two empty hour arrays per venue).
+  if (venue.perpCandles.length === 0 || venue.spotCandles.length === 0) {
+    return {
+      stream: "volume-divergence", venue: venue.venue, available: false, score: 0, confirms: "neutral",
+      numbers: { baselineWindows: 0, needed: params.minBaselineWindows },
+      summary: `Spot vs perp volume on ${venue.venue}: no complete perp and spot candles for the last ${params.recentHours}h.`,
+    };
+  }
   // Windows end at the last full hour: a candle counts only once closed (ts + 1 h ≤ decisionTs).
   const endTs = Math.floor(decisionTs / HOUR_MS) * HOUR_MS;
   const fromTs = endTs - (params.baselineHours + params.recentHours) * HOUR_MS;
-  const perp = byHour(venue.perpCandles, fromTs, endTs);
-  const spot = byHour(venue.spotCandles, fromTs, endTs);
-  const slotOf = (ts: number): number => (ts - fromTs) / HOUR_MS;
-
-  /** ln(Σ perp volume / Σ spot volume) over the hours [start, start + recentHours); NaN on any hole (a number, not null: no boxing). */
-  const logRatioFrom = (start: number): number => {
-    let perpVolume = 0;
-    let spotVolume = 0;
-    const first = slotOf(start);
-    for (let h = 0; h < params.recentHours; h++) {
-      const p = perp[first + h];
-      const s = spot[first + h];
-      if (p === undefined || s === undefined) return Number.NaN;
-      perpVolume += p.volume;
-      spotVolume += s.volume;
-    }
-    return perpVolume > 0 && spotVolume > 0 ? Math.log(perpVolume / spotVolume) : Number.NaN;
-  };
+  const slotCount = Math.max(0, Math.ceil((endTs - fromTs) / HOUR_MS));
+  const perp = byHour(venue.perpCandles, fromTs, endTs, scratch.perp);
+  const spot = byHour(venue.spotCandles, fromTs, endTs, scratch.spot);
 
   const recentStart = endTs - params.recentHours * HOUR_MS;
-  const recentRatio = logRatioFrom(recentStart);
+  const recentRatio = logRatioFrom(perp, spot, slotCount, (recentStart - fromTs) / HOUR_MS, params.recentHours);
   const recent = Number.isNaN(recentRatio) ? null : recentRatio;
-  const baseline: number[] = [];
   // Baseline windows end at or before the recent window starts: no overlap with what is judged.
+  // Kept in a reused scratch array (this runs at every decision time of a backtest).
+  const baseline = baselineScratch(slotCount);
+  let windows = 0;
   for (let start = fromTs; start + params.recentHours * HOUR_MS <= recentStart; start += HOUR_MS) {
-    const ratio = logRatioFrom(start);
-    if (!Number.isNaN(ratio)) baseline.push(ratio);
+    const ratio = logRatioFrom(perp, spot, slotCount, (start - fromTs) / HOUR_MS, params.recentHours);
+    if (!Number.isNaN(ratio)) baseline[windows++] = ratio;
   }
   const unavailable = (reason: string): StreamResult => ({
     stream: "volume-divergence", venue: venue.venue, available: false, score: 0, confirms: "neutral",
-    numbers: { baselineWindows: baseline.length, needed: params.minBaselineWindows },
+    numbers: { baselineWindows: windows, needed: params.minBaselineWindows },
     summary: `Spot vs perp volume on ${venue.venue}: ${reason}.`,
   });
   if (recent === null) return unavailable(`no complete perp and spot candles for the last ${params.recentHours}h`);
-  if (baseline.length < params.minBaselineWindows) {
-    return unavailable(`not enough history yet (${baseline.length} of ${params.minBaselineWindows} ${params.recentHours}h windows)`);
+  if (windows < params.minBaselineWindows) {
+    return unavailable(`not enough history yet (${windows} of ${params.minBaselineWindows} ${params.recentHours}h windows)`);
   }
 
-  const average = mean(baseline);
-  const std = Math.max(sampleStd(baseline), params.minStd);
+  // stats.ts's mean and sampleStd, the same sums in the same order, over the scratch array.
+  let total = 0;
+  for (let i = 0; i < windows; i++) total += baseline[i] as number;
+  const average = total / windows;
+  let squares = 0;
+  for (let i = 0; i < windows; i++) squares += ((baseline[i] as number) - average) * ((baseline[i] as number) - average);
+  const std = Math.max(windows < 2 ? Number.NaN : Math.sqrt(squares / (windows - 1)), params.minStd);
   const z = (recent - average) / std;
-  const first = perp[slotOf(recentStart)];
-  const last = perp[slotOf(endTs - HOUR_MS)];
+  const first = perp[(recentStart - fromTs) / HOUR_MS];
+  const last = perp[(endTs - HOUR_MS - fromTs) / HOUR_MS];
   const move = first !== undefined && last !== undefined && first.open > 0 && last.close > 0 ? Math.log(last.close / first.open) : 0;
   const moveMatters = Math.abs(move) >= params.minMove;
   const triggered = z >= params.zThreshold - 1e-9 && moveMatters;
   // Fade the move: at the trigger |score| = 0.5, at twice it 1; spot-led (z ≤ 0) scores 0.
   const score = moveMatters && z > 0 ? -Math.sign(move) * clamp(z / (2 * params.zThreshold), 0, 1) : 0;
   const confirms = !triggered ? "neutral" : move > 0 ? "short" : "long";
-  const pct = (x: number): string => `${round(x * 100, 2)}%`;
   const ratioText = `perp/spot volume ${round(Math.exp(recent), 2)}x over ${params.recentHours}h vs ${round(Math.exp(average), 2)}x typical (${round(z, 2)}σ)`;
   const summary = triggered
-    ? `On ${venue.venue} ${ratioText} while price moved ${pct(move)}: leverage, not spot demand, is driving it, leaning ${confirms}.`
+    ? `On ${venue.venue} ${ratioText} while price moved ${percent2(move)}: leverage, not spot demand, is driving it, leaning ${confirms}.`
     : z >= params.zThreshold - 1e-9
-      ? `On ${venue.venue} ${ratioText}, but price moved only ${pct(move)}: nothing to fade.`
+      ? `On ${venue.venue} ${ratioText}, but price moved only ${percent2(move)}: nothing to fade.`
       : `On ${venue.venue} ${ratioText}: no divergence.`;
   return {
     stream: "volume-divergence", venue: venue.venue, available: true, score, confirms,
     numbers: {
       recentLogRatio: round(recent, 6), baselineMean: round(average, 6), baselineStd: round(std, 6), z: round(z, 4),
-      recentMove: round(move, 6), baselineWindows: baseline.length,
+      recentMove: round(move, 6), baselineWindows: windows,
     },
     summary,
   };
 }
 
 /**
- * Closed candles with open time in [fromTs, endTs), by hours since fromTs (an array, not a Map
- * keyed by timestamps: the lookups dominated the cycle's cost). Later duplicates win; a bar not
- * stamped on a whole hour after fromTs is never looked up, so it gets no slot.
+ * ln(Σ perp volume / Σ spot volume) over the slots [first, first + hours); NaN on any hole (a
+ * number, not null: no boxing). Summed from the oldest hour, as the stream always has.
  */
-function byHour(candles: readonly Candle[], fromTs: number, endTs: number): (Candle | undefined)[] {
-  const out: (Candle | undefined)[] = new Array<Candle | undefined>(Math.max(0, Math.ceil((endTs - fromTs) / HOUR_MS))).fill(undefined);
+function logRatioFrom(perp: readonly (Candle | undefined)[], spot: readonly (Candle | undefined)[], slots: number, first: number, hours: number): number {
+  let perpVolume = 0;
+  let spotVolume = 0;
+  for (let h = 0; h < hours; h++) {
+    const slot = first + h;
+    // The scratch arrays may be longer than this call's slots: what lies past them is not this window's.
+    const p = slot < slots ? perp[slot] : undefined;
+    const s = slot < slots ? spot[slot] : undefined;
+    if (p === undefined || s === undefined) return Number.NaN;
+    perpVolume += p.volume;
+    spotVolume += s.volume;
+  }
+  return perpVolume > 0 && spotVolume > 0 ? Math.log(perpVolume / spotVolume) : Number.NaN;
+}
+
+/** Module scratch, one call at a time (the core is synchronous); grown when a call needs more. */
+const scratch = { perp: [] as (Candle | undefined)[], spot: [] as (Candle | undefined)[], baseline: new Float64Array(0) };
+
+function baselineScratch(size: number): Float64Array {
+  if (scratch.baseline.length < size) scratch.baseline = new Float64Array(size);
+  return scratch.baseline;
+}
+
+/**
+ * Closed candles with open time in [fromTs, endTs), by hours since fromTs, into `out` (an array,
+ * not a Map keyed by timestamps: the lookups dominated the cycle's cost; reused, not allocated per
+ * call). Later duplicates win; a bar not stamped on a whole hour after fromTs is never looked up,
+ * so it gets no slot.
+ */
+function byHour(candles: readonly Candle[], fromTs: number, endTs: number, out: (Candle | undefined)[]): (Candle | undefined)[] {
+  const slots = Math.max(0, Math.ceil((endTs - fromTs) / HOUR_MS));
+  for (let i = 0; i < slots; i++) out[i] = undefined;
   // Bars are oldest first (VenueView's contract): start at the window, not at the month's first bar.
   for (let i = firstAtOrAfter(candles, fromTs); i < candles.length; i++) {
     const c = candles[i];
@@ -131,4 +160,9 @@ function byHour(candles: readonly Candle[], fromTs: number, endTs: number): (Can
     if (Number.isInteger(slot)) out[slot] = c;
   }
   return out;
+}
+
+/** A fraction as a percentage to 2 places; module level (no closure per call). */
+function percent2(x: number): string {
+  return `${round(x * 100, 2)}%`;
 }

@@ -89,6 +89,8 @@ export function replayTrades(input: ReplayInput): ReplayResult {
   const equityCurve: { ts: number; equity: number }[] = [];
   const skipped: { ts: number; reason: string }[] = [];
   let account = initialAccountState(startingEquity);
+  /** The flat equity last applied to the account (NaN: none, or it was marked to an open trade). */
+  let accountSawEquity = Number.NaN;
   let trade: TradeState | null = null;
   let fillAt = -1;
   let seq = 0;
@@ -173,8 +175,15 @@ export function replayTrades(input: ReplayInput): ReplayResult {
     const held = trade?.status === "open" || trade?.status === "closing" ? trade : null;
     const equity = held === null ? realizedEquity : equityOf(realizedEquity, [], [{ trade: held, mark: c.close }]);
     equityCurve.push({ ts: end, equity: held === null ? realizedNumber : equity.toNumber() });
-    const accountStep = applyAccountEvent(account, { kind: "equity", equity }, end, params.risk);
-    if (accountStep.ok) account = accountStep.state;
+    // Flat, with the equity the account last saw and no drawdown pause running, the account's
+    // step is the identity (no new peak, the same drawdown, so no halving, restoring or pause, and
+    // no pause to end): it is skipped — most candles of a backtest are flat.
+    const unchanged = held === null && account.pausedUntil === null && realizedNumber === accountSawEquity;
+    if (!unchanged) {
+      const accountStep = applyAccountEvent(account, { kind: "equity", equity }, end, params.risk);
+      if (accountStep.ok) account = accountStep.state;
+      accountSawEquity = held === null ? realizedNumber : Number.NaN;
+    }
 
     // Decisions for which this candle is the last closed one.
     const nextEnd = candles[i + 1] ? (candles[i + 1] as Candle).ts + candleMs : Infinity;
