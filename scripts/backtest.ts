@@ -9,7 +9,7 @@ import { sharedDataDir } from "../src/history/shared-data";
 import { TRADING_VENUE } from "../src/history/replay";
 import { loadStoredHistory, storedHistoryDigests, type StoredHistory } from "../src/history/stored-history";
 import { VENUE_IDS } from "../src/exchange/venues/registry";
-import { openDatabase, sqlitePathFromUrl } from "../src/store/database";
+import { databaseProvider, openDatabase, sqlitePathFromUrl } from "../src/store/database";
 
 /**
  * `npm run backtest -- --symbol BTC --from 2022-01-01 --to 2024-01-01 --profile conservative
@@ -132,8 +132,10 @@ const DEFAULT_DATABASE_URL = "file:./data/perpbot.db";
  * is an error naming what the database does hold.
  */
 async function readStoredHistory(url: string, coin: string, venue: string): Promise<StoredHistory> {
-  const file = sqlitePathFromUrl(url);
-  if (!existsSync(file)) throw new Error(`No database at ${file} (DATABASE_URL ${url}). Record some history first (npm start), or import it: npm run data:import.`);
+  const sqlite = databaseProvider(url) === "sqlite";
+  // Named without its password: a PostgreSQL URL may carry one.
+  const file = sqlite ? sqlitePathFromUrl(url) : databaseWithoutCredentials(url);
+  if (sqlite && !existsSync(file)) throw new Error(`No database at ${file} (DATABASE_URL ${url}). Record some history first (npm start), or import it: npm run data:import.`);
   const db = await openDatabase(url);
   try {
     const stored = await loadStoredHistory(db, coin, venue);
@@ -212,3 +214,15 @@ main().then(
     process.exit(1);
   },
 );
+
+/** "postgresql://user:secret@host:5432/db?schema=s" → "postgresql://host:5432/db?schema=s". */
+function databaseWithoutCredentials(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.username = "";
+    parsed.password = "";
+    return parsed.toString();
+  } catch {
+    return "the PostgreSQL database in DATABASE_URL";
+  }
+}

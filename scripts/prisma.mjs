@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 // Runs the Prisma CLI fully offline. Prisma 6.19 with `engine: "js"` needs no native engine, but
 // the CLI still tries to download one unless told a (any) file is already there.
+// `generate` without --schema generates both clients: SQLite (prisma/schema.prisma) and
+// PostgreSQL (prisma/postgres/schema.prisma, first rewritten from the SQLite one).
 import { spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
+import { writePostgresSchema } from "../prisma/postgres/derive-schema.mjs";
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const env = {
@@ -20,5 +23,12 @@ const env = {
 const dbUrl = env.DATABASE_URL;
 if (dbUrl.startsWith("file:")) mkdirSync(path.dirname(path.resolve(root, dbUrl.slice("file:".length))), { recursive: true });
 const cli = path.join(root, "node_modules", "prisma", "build", "index.js");
-const result = spawnSync(process.execPath, [cli, ...process.argv.slice(2)], { cwd: root, env, stdio: "inherit" });
-process.exit(result.status ?? 1);
+const run = (args) => spawnSync(process.execPath, [cli, ...args], { cwd: root, env, stdio: "inherit" }).status ?? 1;
+
+const args = process.argv.slice(2);
+if (args[0] === "generate" && !args.some((a) => a.startsWith("--schema"))) {
+  writePostgresSchema();
+  const status = run(args);
+  process.exit(status !== 0 ? status : run([...args, "--schema", "prisma/postgres/schema.prisma"]));
+}
+process.exit(run(args));

@@ -90,7 +90,7 @@ const schema = z.object({
   BITGET_API_SECRET: optionalText,
   BITGET_API_PASSPHRASE: optionalText,
 
-  DATABASE_URL: z.string().startsWith("file:", "must be a SQLite file URL like file:./data/perpbot.db").default("file:./data/perpbot.db"),
+  DATABASE_URL: z.string().regex(/^(file:|postgres(ql)?:\/\/)/, "must be a SQLite file URL like file:./data/perpbot.db or a PostgreSQL URL like postgresql://user@host:5432/perpbot").default("file:./data/perpbot.db"),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, "must look like redis://127.0.0.1:6379").default("redis://127.0.0.1:6379"),
   /** Start a private redis-server under ./data when REDIS_URL does not answer. */
   REDIS_AUTOSTART: bool.default(true),

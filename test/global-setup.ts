@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import pino from "pino";
 import { ensureRedis, type RedisHandle } from "../src/queue/redis";
+import { dropRunSchemas, newRunKey, onPostgres, RUN_KEY_VARIABLE } from "./support/test-database";
 
 /**
  * Before any test: the Prisma client must be generated (npm install does it; this covers a
@@ -14,7 +15,9 @@ let redis: RedisHandle | null = null;
 
 export async function setup(): Promise<void> {
   const root = path.resolve(import.meta.dirname, "..");
-  if (!existsSync(path.join(root, "src/store/generated/client.ts"))) {
+  // PostgreSQL test databases are schemas named after the run, so the teardown can drop them all.
+  process.env[RUN_KEY_VARIABLE] ??= newRunKey();
+  if (!existsSync(path.join(root, "src/store/generated/client.ts")) || !existsSync(path.join(root, "src/store/generated-postgres/client.ts"))) {
     execFileSync(process.execPath, [path.join(root, "scripts/prisma.mjs"), "generate"], { cwd: root, stdio: "inherit" });
   }
   redis = await ensureRedis({
@@ -27,4 +30,5 @@ export async function setup(): Promise<void> {
 
 export async function teardown(): Promise<void> {
   await redis?.stop();
+  if (onPostgres) await dropRunSchemas(process.env[RUN_KEY_VARIABLE] ?? "");
 }

@@ -6,15 +6,31 @@ import Database from "better-sqlite3";
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaClient } from "./generated/client";
 
+/**
+ * The one database type the rest of the code uses. SQLite and PostgreSQL each need a client
+ * generated for their provider, but both are generated from the same models (prisma/schema.prisma;
+ * the PostgreSQL schema is derived from it), so their model APIs are the same. The PostgreSQL
+ * client (with its upsert extension, see postgres-database.ts) is cast to this type where it is
+ * opened (openDatabase), and nowhere else.
+ */
 export type Db = PrismaClient;
+
+export type DatabaseProvider = "sqlite" | "postgres";
+
+const ACCEPTED_URLS = "a SQLite file URL like file:./data/perpbot.db or a PostgreSQL URL like postgresql://user@host:5432/perpbot";
+
+/** Which database a DATABASE_URL names, by its scheme: file: → SQLite, postgres(ql):// → PostgreSQL. */
+export function databaseProvider(url: string): DatabaseProvider {
+  if (url.startsWith("file:")) return "sqlite";
+  if (/^postgres(ql)?:\/\//.test(url)) return "postgres";
+  throw new Error(`DATABASE_URL must be ${ACCEPTED_URLS} (got "${url.split(":")[0]}:…")`);
+}
 
 const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../prisma/migrations");
 
 /** "file:./data/perpbot.db" → absolute path; relative paths resolve against the working directory. */
 export function sqlitePathFromUrl(url: string): string {
-  if (!url.startsWith("file:")) {
-    throw new Error(`DATABASE_URL must be a SQLite file URL like file:./data/perpbot.db (got "${url.split(":")[0]}:…")`);
-  }
+  if (databaseProvider(url) !== "sqlite") throw new Error(`this needs a SQLite file URL like file:./data/perpbot.db, not a PostgreSQL URL (DATABASE_URL accepts ${ACCEPTED_URLS})`);
   return path.resolve(url.slice("file:".length));
 }
 
@@ -66,8 +82,22 @@ export function applyMigrations(dbFile: string, migrationsDir: string = MIGRATIO
   }
 }
 
-/** Creates the database file if needed, migrates it, and opens a Prisma client on it. */
+/** The clients openDatabase opened on PostgreSQL (transact runs them serializable). */
+const postgresClients = new WeakSet<Db>();
+
+/**
+ * Migrates the database DATABASE_URL names and opens a Prisma client on it: a SQLite file (created
+ * if needed) or a PostgreSQL database (the schema created if needed).
+ */
 export async function openDatabase(url: string): Promise<Db> {
+  if (databaseProvider(url) === "postgres") {
+    // Loaded only for a PostgreSQL URL: pg, its adapter and the second generated client cost a
+    // SQLite process ~15 MB it never uses.
+    const { openPostgresClient } = await import("./postgres-database");
+    const db = (await openPostgresClient(url)) as unknown as Db;
+    postgresClients.add(db);
+    return db;
+  }
   const file = sqlitePathFromUrl(url);
   applyMigrations(file);
   const db = new PrismaClient({ adapter: new PrismaBetterSQLite3({ url: `file:${file}` }) });
@@ -77,10 +107,23 @@ export async function openDatabase(url: string): Promise<Db> {
   return db;
 }
 
-/** SQLite refused a write because another connection holds the lock (two processes on one file). */
+/**
+ * The database refused a transaction because of another connection, and running it again is the
+ * answer: SQLite's lock (two processes on one file); PostgreSQL's serialization failure or deadlock
+ * (Prisma's P2034, or the server's codes 40001 / 40P01 in the message).
+ */
 export function isBusyError(error: unknown): boolean {
-  return error instanceof Error && /database is locked|SQLITE_BUSY/i.test(error.message);
+  if (!(error instanceof Error)) return false;
+  if ((error as { code?: unknown }).code === "P2034") return true;
+  // The SQLite adapter reports SQLITE_BUSY as P1008 "Operation has timed out"; the driver's own code
+  // is kept beside it.
+  const driver = (error as { meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } } }).meta?.driverAdapterError?.cause?.originalCode;
+  if (typeof driver === "string" && driver.startsWith("SQLITE_BUSY")) return true;
+  return /database is locked|SQLITE_BUSY|could not serialize access|deadlock detected|40001|40P01/i.test(error.message);
 }
+
+/** An attempt refused only after waiting this long met a lock held for long (an outage), not a brief conflict. */
+const LONG_LOCK_WAIT_MS = 2_000;
 
 type TxClient = Parameters<Parameters<Db["$transaction"]>[0]>[0];
 
@@ -89,13 +132,22 @@ type TxClient = Parameters<Parameters<Db["$transaction"]>[0]>[0];
  * it deferred; when two processes both read and then write, one is refused at once with "database
  * is locked" (waiting would deadlock, so busy_timeout does not apply). Nothing was written, so the
  * whole transaction — reads included — is simply run again after a short random pause.
+ * On PostgreSQL it runs serializable, so callers get what SQLite's single writer gives them (a
+ * read-then-insert cannot interleave with another's); the server refuses the loser with a
+ * serialization failure, and the transaction is run again the same way.
  */
 export async function transact<T>(db: Db, body: (tx: TxClient) => Promise<T>, attempts = 12): Promise<T> {
+  const isolation = postgresClients.has(db) ? { isolationLevel: "Serializable" as const } : {};
   for (let attempt = 1; ; attempt += 1) {
+    const startedAt = Date.now();
     try {
-      return await db.$transaction(body, { timeout: 15_000, maxWait: 10_000 });
+      return await db.$transaction(body, { timeout: 15_000, maxWait: 10_000, ...isolation });
     } catch (error) {
       if (!isBusyError(error) || attempt >= attempts) throw error;
+      // Refused after waiting out busy_timeout: another process holds the file for long. One more
+      // try, then the caller's job fails and is retried later, instead of this process stalling
+      // (better-sqlite3 waits synchronously) for a dozen busy timeouts.
+      if (Date.now() - startedAt >= LONG_LOCK_WAIT_MS && attempt >= 2) throw error;
       await new Promise((resolve) => setTimeout(resolve, Math.min(500, 10 * 2 ** attempt) * (0.5 + Math.random())));
     }
   }

@@ -4,6 +4,7 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { freshDatabaseUrl } from "../support/test-database";
 import { REDIS_URL } from "../support/test-env";
 
 /**
@@ -56,7 +57,7 @@ describe("npm start (src/main.ts)", () => {
 
   it("refuses LIVE_TRADING=true without keys or paper journal, naming each missing condition, and exits non-zero", async () => {
     const result = await run("src/main.ts", {
-      DATABASE_URL: `file:${path.join(scratch, "live.db")}`, REDIS_URL, QUEUE_PREFIX: `proc${Date.now()}`, PORT: "0", LIVE_TRADING: "true",
+      DATABASE_URL: freshDatabaseUrl(path.join(scratch, "live.db")), REDIS_URL, QUEUE_PREFIX: `proc${Date.now()}`, PORT: "0", LIVE_TRADING: "true",
       VENUES: "okx", TRADING_VENUE: "okx", OKX_API_KEY: "key-value-123456",
     });
     expect(result.code).toBe(1);
@@ -69,7 +70,7 @@ describe("npm start (src/main.ts)", () => {
     const { port, server } = await deadPort();
     try {
       const result = await run("src/main.ts", {
-        DATABASE_URL: `file:${path.join(scratch, "main.db")}`, REDIS_URL, QUEUE_PREFIX: `proc${Date.now()}`, PORT: "0",
+        DATABASE_URL: freshDatabaseUrl(path.join(scratch, "main.db")), REDIS_URL, QUEUE_PREFIX: `proc${Date.now()}`, PORT: "0",
         EXCHANGE_HOST_OVERRIDE: `http://127.0.0.1:${port}`, EXCHANGE_TIMEOUT_MS: "1000", VENUES: "bybit,binanceusdm", TRADING_VENUE: "bybit",
       }, { stopWhen: /npm run demo/ });
       expect(result.output).toMatch(/No market data this round/);

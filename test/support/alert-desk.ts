@@ -69,7 +69,7 @@ export async function startAlertDesk(): Promise<AlertDesk> {
     async restart() {
       await desk.runtime.stop();
       const old = db;
-      db = await openDatabase(`file:${temp.file}`);
+      db = await openDatabase(temp.url);
       await old.$disconnect();
       desk.runtime = await start();
     },

@@ -12,15 +12,23 @@ import { openDatabase, type Db } from "../../src/store/database";
 import { readIntents } from "../../src/store/outbox";
 import { createPaperBroker } from "../../src/exchange/paper-broker";
 import { sendText } from "../../src/app/send-text";
+import { dropTestDatabase, freshDatabaseUrl } from "./test-database";
 
 export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 
-/** A fresh SQLite file, migrated the way the program does it, deleted by `cleanup`. */
-export async function tempDatabase(): Promise<{ db: Db; file: string; cleanup: () => Promise<void> }> {
+/**
+ * A fresh database, migrated the way the program does it, deleted by `cleanup`: a SQLite file, or
+ * with PERPBOT_TEST_DATABASE=postgres a PostgreSQL schema (`file` is then only the name it derives from).
+ */
+export async function tempDatabase(): Promise<{ db: Db; file: string; url: string; cleanup: () => Promise<void> }> {
   const dir = mkdtempSync(path.join(tmpdir(), "perpbot-test-"));
   const file = path.join(dir, "test.db");
-  const db = await openDatabase(`file:${file}`);
-  return { db, file, cleanup: async () => { await db.$disconnect(); rmSync(dir, { recursive: true, force: true }); } };
+  const url = freshDatabaseUrl(file);
+  const db = await openDatabase(url);
+  return {
+    db, file, url,
+    cleanup: async () => { await db.$disconnect(); await dropTestDatabase(url); rmSync(dir, { recursive: true, force: true }); },
+  };
 }
 
 /** A queue prefix no other test uses, so tests share one Redis without seeing each other's jobs. */

@@ -69,7 +69,7 @@ describe("loadConfig", () => {
     ["TELEGRAM_ALLOWED_USER_IDS", "abc", /^TELEGRAM_ALLOWED_USER_IDS must be numeric user ids/],
     ["TELEGRAM_CHAT_IDS", "@mychannel", /^TELEGRAM_CHAT_IDS must be numeric chat ids/],
     ["REDIS_URL", "localhost", /^REDIS_URL must look like redis:\/\/127\.0\.0\.1:6379 \(got "localhost"\)/],
-    ["DATABASE_URL", "postgres://x", /^DATABASE_URL must be a SQLite file URL/],
+    ["DATABASE_URL", "mysql://x", /^DATABASE_URL must be a SQLite file URL like file:\.\/data\/perpbot\.db or a PostgreSQL URL like postgresql:\/\//],
     ["HOST", "example.com", /^HOST must be an IP address like 127\.0\.0\.1 or 0\.0\.0\.0/],
     ["VENUES", "bybit,ftx", /^VENUES /],
     ["TRADING_VENUE", "ftx", /^TRADING_VENUE /],
