@@ -2,6 +2,7 @@ import { checkApproval, type ApprovalQuote } from "../core/trading/approval-chec
 import type { TradeState } from "../core/trading/types";
 import type { Actor } from "../chat/transport";
 import type { Tx } from "../store/outbox";
+import { readCommitted } from "../store/guard-rows";
 import { loadTrades } from "../store/trade-repo";
 import { UserError, type App } from "./context";
 import { latestSnapshot } from "./market-view";
@@ -78,7 +79,7 @@ export async function expireProposal(app: App, proposalId: string): Promise<bool
 /** Expires every pending proposal past its deadline. */
 export async function expireStaleProposals(app: App): Promise<number> {
   const now = app.clock();
-  const pending = await loadTrades(app.db, ["pending"]);
+  const pending = await readCommitted(app.db, (tx) => loadTrades(tx, ["pending"]));
   let count = 0;
   for (const { state } of pending) if (now >= state.terms.expiresAt && (await expireProposal(app, state.terms.id))) count += 1;
   return count;

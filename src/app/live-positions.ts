@@ -7,6 +7,8 @@ import { adoptionTerms } from "../core/trading/adoption";
 import { isLive, type LiveBroker, type ProtectionState, type VenueFill, type VenuePosition } from "../exchange/broker";
 import { transact } from "../store/database";
 import { insertProposal } from "../store/trade-repo";
+import { retryOnConflict } from "../store/guard-rows";
+import { claimSymbol, readSymbolClaims } from "../store/symbol-claims";
 import { newProposalId } from "./compute-signals";
 import { recordProtection } from "../store/protection-repo";
 import type { App } from "./context";
@@ -170,7 +172,16 @@ async function adoptPosition(app: App, venue: string, position: VenuePosition): 
     risk: app.settings.risk, rewardToRisk: app.settings.rewardToRisk, maintenanceMarginRate: app.settings.market.maintenanceMarginRate,
     horizonHours: app.settings.engine.ensemble.horizonHours, now,
   });
-  await transact(app.db, (tx) => insertProposal(tx, terms, [], now));
+  // The adopted trade takes the symbol's claim like any proposal (src/store/symbol-claims.ts), so a
+  // proposal another process is writing for the same symbol is refused, not made beside it.
+  await retryOnConflict(`the claim on ${position.symbol}`, async () => {
+    const claim = (await readSymbolClaims(app.db, [position.symbol], [])).get(position.symbol);
+    if (claim === undefined) throw new Error(`no claim row for ${position.symbol}`);
+    await transact(app.db, async (tx) => {
+      await claimSymbol(tx, claim, terms.id);
+      await insertProposal(tx, terms, [], now);
+    });
+  });
   const outcome = await applyTradeEvent(app, terms.id, (s) => (s.status === "pending" ? { kind: "adopt", by: "reconciler (adopted from the venue)" } : null));
   if (!outcome.ok || outcome.state.status !== "open") throw new Error(`could not adopt the ${position.symbol} position: ${outcome.ok ? outcome.state.status : outcome.reason}`);
   app.logger.warn({ venue, symbol: position.symbol, proposalId: terms.id }, "adopted a venue position the journal did not know");

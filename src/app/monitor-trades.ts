@@ -1,6 +1,7 @@
 import { fundingDue } from "../core/trading/funding";
 import type { AccountState } from "../core/trading/account";
 import type { Closing, Open } from "../core/trading/types";
+import { readCommitted } from "../store/guard-rows";
 import { loadTrades } from "../store/trade-repo";
 import type { App } from "./context";
 import { warnNearLiquidation } from "./liquidation-warnings";
@@ -32,7 +33,8 @@ export async function monitorTrades(app: App): Promise<MonitorOutcome> {
   let fundingBooked = 0;
   const exiting: { proposalId: string; reason: Closing["reason"] }[] = [];
   let liquidationWarnings = 0;
-  for (const { state } of await loadTrades(app.db, ["open", "closing"])) {
+  // Committed rows only: on SQLite a bare read would run inside whatever transaction this process has open.
+  for (const { state } of await readCommitted(app.db, (tx) => loadTrades(tx, ["open", "closing"]))) {
     const trade = state as Open | Closing;
     const { terms, position } = trade;
     // Live funding is booked from the venue's own payments (the reconciler), not computed from prints.

@@ -9,11 +9,13 @@ import { isLive } from "../exchange/broker";
 import { ExchangeError, venueName } from "../exchange/errors";
 import { transact } from "../store/database";
 import { insertProposalsWithCards } from "../store/trade-repo";
+import { retryOnConflict } from "../store/guard-rows";
+import { claimSymbol, readSymbolClaims, type SymbolClaim } from "../store/symbol-claims";
 import type { App } from "./context";
 import { activeRiskProfile } from "./risk-profile";
 import { approveProposal } from "./decide-proposal";
 import { currentEquity } from "./portfolio";
-import { readAccount } from "./trading-state";
+import { confirmAccountUnchanged, readAccountRow } from "./trading-state";
 
 const ALL_STATUSES: readonly TradeStatus[] = ["pending", "approved", "rejected", "expired", "submitting", "unknown", "failed", "open", "closing", "closed"];
 /** A symbol with a trade in one of these states gets no second proposal. */
@@ -35,8 +37,9 @@ export interface ProposalRequest {
  * Turns a fired signal into a pending proposal with everything a desk needs (size, leverage,
  * stop, take-profit, liquidation estimate, expected costs, expiry) — unless trading is paused,
  * the symbol already has a trade in flight, or the venue's minimums refuse it; the reason is
- * returned in plain words. The gate and the busy check are read in the transaction that writes
- * the proposal. With auto-execute on for the profile, it is approved at once through the same
+ * returned in plain words. The gate and the busy check are read first; the transaction that writes
+ * the proposal begins with writes conditional on them (the account row unchanged, the symbol's
+ * claim still with the holder read), so two processes proposing at once never both take a symbol. With auto-execute on for the profile, it is approved at once through the same
  * path a person's press takes, re-checks included. Live, the lot, minimums and tick are the
  * venue's own for the symbol, asked before the transaction; a venue that cannot be asked means
  * no proposal this time (never configured guesses), and the next poll asks again.
@@ -72,23 +75,28 @@ export async function proposeTrades(app: App, now: number, requests: readonly Pr
     const [equity, active] = await Promise.all([currentEquity(app, now), activeRiskProfile(app)]);
     // The profile in force (stored by /risk, else configured): auto-execute follows the one the signal fired under.
     const profile = active.profile;
-    const written = await transact(app.db, async (tx) => {
-      const account = await readAccount(app, tx);
+    // Read, decide, then write conditional on what was read (src/store/guard-rows.ts): the account
+    // row unchanged (no pause slipped in) and each symbol's claim still with the holder read.
+    const written = await retryOnConflict("the proposals' guards", async () => {
+      const [{ state: account, raw }, claims] = await Promise.all([
+        readAccountRow(app), readSymbolClaims(app.db, ready.map((r) => r.request.symbol), ACTIVE_STATUSES),
+      ]);
       const gate = tradingGate(account, now);
-      const busyRows = await tx.proposal.findMany({ where: { symbol: { in: ready.map((r) => r.request.symbol) }, status: { in: ACTIVE_STATUSES } }, select: { id: true, symbol: true, status: true } });
-      const busy = new Map<string, { id: string; status: string }>(busyRows.map((p) => [p.symbol, p]));
+      const busy = new Map<string, { id: string; status: string }>();
+      for (const claim of claims.values()) if (claim.busy !== null) busy.set(claim.symbol, claim.busy);
       const outcomes: { index: number; skipped: string | null; ids: string[]; auto: boolean }[] = [];
-      const accepted: { index: number; terms: ProposalTerms }[] = [];
+      const accepted: { index: number; terms: ProposalTerms; claim: SymbolClaim }[] = [];
       for (const { index, request, price, spec } of ready) {
         const { id, symbol, side, horizonHours, signalId, regime, venueView } = request;
         const taken = busy.get(symbol);
+        const claim = claims.get(symbol);
         if (!gate.open) {
           outcomes.push({ index, skipped: gate.reason, ids: [], auto: false });
           continue;
         }
-        if (taken !== undefined) {
-          const what = taken.status === "pending" ? "an unanswered proposal" : `a trade that is ${describeStatus(taken.status as TradeStatus)}`;
-          outcomes.push({ index, skipped: `${symbol} already has ${what} (${taken.id}).`, ids: [], auto: false });
+        if (taken !== undefined || claim === undefined) {
+          const what = taken === undefined ? "a trade in flight" : taken.status === "pending" ? "an unanswered proposal" : `a trade that is ${describeStatus(taken.status as TradeStatus)}`;
+          outcomes.push({ index, skipped: `${symbol} already has ${what}${taken === undefined ? "" : ` (${taken.id})`}.`, ids: [], auto: false });
           continue;
         }
         const terms = buildProposalTerms({
@@ -103,11 +111,16 @@ export async function proposeTrades(app: App, now: number, requests: readonly Pr
           outcomes.push({ index, skipped: terms.reason, ids: [], auto: false });
           continue;
         }
-        accepted.push({ index, terms: terms.terms });
+        accepted.push({ index, terms: terms.terms, claim });
         // Two signals for one symbol in one batch: the second finds the first's proposal.
         busy.set(symbol, { id, status: "pending" });
       }
-      const cardIds = await insertProposalsWithCards(tx, accepted.map((a) => a.terms), now);
+      if (accepted.length === 0) return outcomes;
+      const cardIds = await transact(app.db, async (tx) => {
+        await confirmAccountUnchanged(tx, raw);
+        for (const { terms, claim } of accepted) await claimSymbol(tx, claim, terms.id);
+        return insertProposalsWithCards(tx, accepted.map((a) => a.terms), now);
+      });
       accepted.forEach(({ index, terms }, k) => outcomes.push({ index, skipped: null, ids: cardIds[k] ?? [], auto: terms.autoExecute }));
       return outcomes;
     });

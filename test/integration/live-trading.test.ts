@@ -8,6 +8,7 @@ import type { Actor } from "../../src/chat/transport";
 import type { Closing, Open } from "../../src/core/trading/types";
 import { createLiveBroker } from "../../src/exchange/live/live-broker";
 import type { LiveVenue } from "../../src/exchange/live/venue-dialect";
+import { claimKey } from "../../src/store/symbol-claims";
 import { loadTrades } from "../../src/store/trade-repo";
 import { ExchangeServer } from "../stand-ins/exchange-server";
 import { seedProposal } from "../support/fixtures";
@@ -248,6 +249,9 @@ describe.each(VENUES)("live trading on %s (real ccxt, stand-in venue)", (venue) 
     expect(adopted.position.stopPrice).toBeCloseTo(entry * 1.02, 3);
     expect(adopted.position.stopPrice).toBeLessThanOrEqual(entry * 1.02);
     expect(texts().some((t) => t.includes(`Adopted as ${adopted.terms.id}`))).toBe(true);
+    // It holds the symbol's claim, as a proposal would: another process's proposal for the symbol,
+    // read before the adoption, fails its compare-and-set instead of being written beside it.
+    expect((await app.db.setting.findUnique({ where: { key: claimKey(SYMBOL) } }))?.value).toBe(adopted.terms.id);
     await protectPosition(app, adopted.terms.id);
     expect(account.openOrders(SYMBOL).filter((o) => o.reduceOnly && o.triggerPrice !== null && o.side === "buy")).toHaveLength(2);
     // Known from now on: the next pass neither reports nor adopts it again.
