@@ -7,12 +7,12 @@ import { Redis } from "ioredis";
 import pino from "pino";
 import { Telegraf } from "telegraf";
 import { encodeButton } from "../src/chat/callback-codec";
-import { ACK_BUDGET_MS, TelegramTransport } from "../src/chat/telegram/telegram-transport";
+import { TelegramTransport } from "../src/chat/telegram/telegram-transport";
 import { redisAnswers } from "../src/queue/redis";
 import { startRuntime, type Runtime } from "../src/runtime";
 import { openDatabase, type Db } from "../src/store/database";
 import { writeIntents } from "../src/store/outbox";
-import { TelegramServer, type RecordedMessage } from "../test/stand-ins/telegram-server";
+import { TelegramServer, type RecordedEdit, type RecordedMessage } from "../test/stand-ins/telegram-server";
 import { distribution, removePrefix, seedProposal, settings, type Distribution } from "./approve-fill";
 
 /**
@@ -22,8 +22,12 @@ import { distribution, removePrefix, seedProposal, settings, type Distribution }
  *   stored by the stand-in, in each of 5 chats; one card at a time on an idle bot, then bursts of
  *   100 alerts (a card first, 99 text alerts behind it: the texts are merged per chat, not dropped);
  * - button acknowledgement: from the press (the update created at the stand-in) to the answer
- *   arriving there, with the default budget (the real toast when decided within ACK_BUDGET_MS)
- *   and with an immediate acknowledgement (budget 0: "Working on it…", the result as a reply);
+ *   arriving there ("Approving…", given from memory before the decision starts), and from the press
+ *   to the pressed card showing the outcome ("Approved by …", the decision's card intent). Each
+ *   press is made on the proposal's own card, posted to the 5 chats beforehand as in production, so
+ *   the decision's work behind it is what a real press causes (the approval, 5 card edits);
+ *   presses come 20 ms after the previous answer, so that work overlaps the next press; and, as
+ *   the acknowledgement alone, presses made once the previous press's card shows its outcome;
  * - baseline from the same run: telegraf's sendMessage straight to the stand-in, no queue, no db.
  */
 
@@ -39,7 +43,8 @@ export interface ChatDeliveryResult {
   readonly lost: number;
   readonly duplicated: number;
   readonly ack: Distribution;
-  readonly ackFirst: Distribution;
+  readonly ackAlone: Distribution;
+  readonly outcomeOnCard: Distribution;
   readonly presses: number;
 }
 
@@ -89,8 +94,8 @@ async function rawSends(server: TelegramServer, count: number): Promise<number[]
   return samples.slice(Math.min(10, count / 10));
 }
 
-async function startBot(db: Db, server: TelegramServer, redis: Redis, prefix: string, ackBudgetMs: number): Promise<Runtime> {
-  const transport = new TelegramTransport({ token: server.token, apiRoot: server.apiRoot, chatIds: CHATS.map(String), logger: silent, ackBudgetMs });
+async function startBot(db: Db, server: TelegramServer, redis: Redis, prefix: string): Promise<Runtime> {
+  const transport = new TelegramTransport({ token: server.token, apiRoot: server.apiRoot, chatIds: CHATS.map(String), logger: silent });
   const runtime = await startRuntime({
     roles: ["bot"], db, logger: silent, settings: { ...settings(), chatRoles: { telegram: { [String(ADMIN.id)]: "admin" }, discord: {} } },
     redis, queuePrefix: prefix, sources: [], transports: [transport], schedule: false,
@@ -99,17 +104,59 @@ async function startBot(db: Db, server: TelegramServer, redis: Redis, prefix: st
   return runtime;
 }
 
-async function presses(runtime: Runtime, db: Db, server: TelegramServer, carrier: RecordedMessage, count: number): Promise<number[]> {
-  const samples: number[] = [];
+/** `count` proposals with their cards in every chat (at Telegram's pacing: about a second per card). */
+async function postedCards(runtime: Runtime, db: Db, server: TelegramServer, arrivals: Arrivals, count: number): Promise<{ id: string; card: RecordedMessage }[]> {
+  const app = runtime.app;
+  const ids: string[] = [];
+  // One a second, as signals come: all at once, the last would wait a minute in each chat's lane
+  // and its job be retried with backoff meanwhile.
   for (let i = 0; i < count; i += 1) {
-    const id = await seedProposal(db, runtime.app.clock(), `K${i}${randomBytes(2).toString("hex")}/USDT:USDT`);
-    const before = server.callbackAnswers.length;
-    server.pressButton(ADMIN, carrier.chatId, carrier.messageId, encodeButton({ kind: "approve", proposalId: id }));
-    const answer = await server.waitFor(() => server.callbackAnswers[before], 5_000);
-    samples.push(answer.latencyMs);
-    await sleep(20); // let the decision's own writes finish before the next press
+    const id = await seedProposal(db, app.clock(), `K${i}${randomBytes(2).toString("hex")}/USDT:USDT`);
+    await app.dispatch(await writeIntents(app.db, [{ kind: "card", proposalId: id }], app.clock()));
+    ids.push(id);
+    await sleep(1_050);
   }
-  return samples.slice(Math.min(5, count / 10));
+  await arrivals.all(ids, 30_000);
+  const chat = CHATS[0] ?? 0;
+  return ids.map((id) => {
+    const card = server.sentMessages.find((m) => m.chatId === chat && m.text.includes(`proposal ${id}`));
+    if (card === undefined) throw new Error(`the card of ${id} did not reach chat ${chat}`);
+    return { id, card };
+  });
+}
+
+/**
+ * Approve presses, each on its proposal's own card: press → answer, and press → that card showing
+ * who approved. `overlapping`: the next press 20 ms after the answer, while this one's decision and
+ * card edits still run; else once its card shows the outcome and the edits to the other chats are
+ * done (the acknowledgement alone, nothing else running).
+ */
+async function presses(server: TelegramServer, cards: readonly { id: string; card: RecordedMessage }[], overlapping: boolean): Promise<{ ack: number[]; outcome: number[] }> {
+  const pressedAt = new Map<string, number>();
+  const outcomeAt = new Map<string, number>();
+  server.onEdit = (edit: RecordedEdit): void => {
+    const key = `${edit.chatId}:${edit.messageId}`;
+    if (pressedAt.has(key) && !outcomeAt.has(key) && edit.text.includes("Approved by")) outcomeAt.set(key, performance.now());
+  };
+  const ack: number[] = [];
+  for (const { id, card } of cards) {
+    const before = server.callbackAnswers.length;
+    pressedAt.set(`${card.chatId}:${card.messageId}`, performance.now());
+    server.pressButton(ADMIN, card.chatId, card.messageId, encodeButton({ kind: "approve", proposalId: id }));
+    const answer = await server.waitFor(() => server.callbackAnswers[before], 5_000);
+    ack.push(answer.latencyMs);
+    if (!overlapping) {
+      const edited = (): number => server.edits.filter((e) => e.text.includes(`proposal ${id}`) && e.text.includes("Approved by")).length;
+      await server.waitFor(() => edited() >= CHATS.length, 10_000).catch(() => undefined);
+      await sleep(100);
+    }
+    await sleep(20); // overlapping: the next press comes while this one's decision and card edits are still under way
+  }
+  await server.waitFor(() => outcomeAt.size === cards.length, 10_000).catch(() => undefined);
+  server.onEdit = undefined;
+  const outcome = cards.map(({ card }) => (outcomeAt.get(`${card.chatId}:${card.messageId}`) ?? Number.NaN) - (pressedAt.get(`${card.chatId}:${card.messageId}`) ?? Number.NaN));
+  const warm = Math.min(5, cards.length / 10);
+  return { ack: ack.slice(warm), outcome: outcome.slice(warm) };
 }
 
 export async function benchChatDelivery(options: { quick: boolean; redisUrl: string }): Promise<ChatDeliveryResult | { skipped: string }> {
@@ -124,7 +171,7 @@ export async function benchChatDelivery(options: { quick: boolean; redisUrl: str
     await server.start();
     db = await openDatabase(`file:${path.join(dir, "bench.db")}`);
     const rawSend = await rawSends(server, options.quick ? 50 : 300);
-    runtime = await startBot(db, server, redis, prefix, ACK_BUDGET_MS);
+    runtime = await startBot(db, server, redis, prefix);
     const app = runtime.app;
     const arrivals = new Arrivals(server);
     const dispatchCard = async (id: string): Promise<number> => {
@@ -175,21 +222,19 @@ export async function benchChatDelivery(options: { quick: boolean; redisUrl: str
     }
     const messagesPerChatPerBurst = (server.sentMessages.length - messagesBefore) / CHATS.length / bursts;
 
-    // Button acknowledgement, pressed on a card the bot sent (the data names a fresh proposal each time).
-    const carrier = server.sentMessages.find((m) => m.replyMarkup !== undefined);
-    if (carrier === undefined) throw new Error("no card reached the stand-in");
-    const pressCount = options.quick ? 20 : 60;
-    const ack = await presses(runtime, db, server, carrier, pressCount);
-    await runtime.stop();
-    runtime = await startBot(db, server, redis, prefix, 0);
-    const ackFirst = await presses(runtime, db, server, carrier, pressCount);
+    // Button acknowledgement: each press on its proposal's own card, posted beforehand.
+    const pressCount = options.quick ? 20 : 40;
+    const cards = await postedCards(runtime, db, server, arrivals, pressCount * 2);
+    await sleep(1_100);
+    const pressed = await presses(server, cards.slice(0, pressCount), true);
+    const alone = await presses(server, cards.slice(pressCount), false);
     await runtime.stop();
     runtime = null;
 
     return {
       chats: CHATS.length, rawSend: distribution(rawSend), idleCard: distribution(idle), idleCards: idleCards - 1,
       burstFirstCard: distribution(firstCard), burstAll: distribution(all), bursts, messagesPerChatPerBurst, lost, duplicated,
-      ack: distribution(ack), ackFirst: distribution(ackFirst), presses: ack.length,
+      ack: distribution(pressed.ack), ackAlone: distribution(alone.ack), outcomeOnCard: distribution(pressed.outcome), presses: pressed.ack.length,
     };
   } finally {
     await runtime?.stop().catch(() => undefined);

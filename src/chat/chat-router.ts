@@ -1,14 +1,16 @@
 import { argumentsFit, UsageError, type Command } from "../../commands/command";
 import { approveProposal, rejectProposal } from "../app/decide-proposal";
 import { UserError, type App } from "../app/context";
+import type { TradeState } from "../core/trading/types";
 import { audit, type AuditOutcome } from "../store/audit";
+import { tradingGate } from "../app/trading-state";
 import { loadTrade } from "../store/trade-repo";
 import { buttonRole, decodeButton, type ButtonAction } from "./callback-codec";
 import { pressCloseButton } from "./close-buttons";
 import { roleAtLeast, roleOf, roleVariable, type Role } from "./roles";
 import { fitToast } from "./render/fit-text";
 import { renderProposal } from "./render/proposal-card";
-import type { Actor, ButtonOutcome, ChatHandlers, MessageRef, OutgoingMessage, Reply } from "./transport";
+import type { Acknowledge, Acknowledgement, Actor, ButtonOutcome, ChatHandlers, MessageRef, OutgoingMessage, Reply } from "./transport";
 
 /**
  * The role check, in one place for every command and every button on every platform: the role of
@@ -44,6 +46,30 @@ const BUTTON_DEEDS: Record<ButtonAction["kind"], string> = {
 function roleTooLow(what: string, needed: Role, has: Role): string {
   return `${what} needs the ${needed} role; you are ${has === "viewer" ? "a" : "an"} ${has}.`;
 }
+
+/** Said at once to an allowed presser, while the decision runs; the card then shows the outcome and who decided. */
+const PRESS_ACKS: Record<ButtonAction["kind"], string> = {
+  approve: "Approving…", reject: "Rejecting…", "close-confirm": "Closing…", "close-cancel": "Cancelling the close…",
+};
+
+const INVALID_BUTTON = "This button is no longer valid. Send /status for the current state.";
+
+/**
+ * Resolves after the I/O already waiting (the acknowledgement leaving, the next press arriving):
+ * the decision's database work is synchronous (better-sqlite3) and would otherwise run first.
+ */
+const afterWaitingIo = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+type AuditEntry = Parameters<typeof audit>[1];
+
+/** A press screened from memory: what to say at once, and what to do after it has been said. */
+interface ScreenedPress {
+  readonly ack: Acknowledgement;
+  /** The refusal's audit, or the decision; `acted` false: the platform refused the acknowledgement. */
+  readonly settle: (acted: boolean) => Promise<ButtonOutcome>;
+}
+
+const notAnswered = (detail: string): string => `${detail}; not answered (one answer to a stranger per minute)`;
 
 const GENERIC_FAILURE = "Something went wrong on our side; nothing was changed. The details are in the bot's log.";
 
@@ -126,33 +152,75 @@ export function createChatRouter(app: App, commands: readonly Command[]): ChatHa
     return { text: `Usage: ${command.usage}`, private: true };
   }
 
-  async function onButton(data: string, actor: Actor, message: MessageRef): Promise<ButtonOutcome> {
-    const outcome = await pressButton(data, actor, message);
-    return { ...outcome, toast: fitToast(outcome.toast) };
+  /**
+   * A press: screened from memory (the data, the presser's role), acknowledged with that at once,
+   * decided only after the acknowledgement has left (issue 9: acknowledge first, p99 ≤ 20 ms).
+   * Everything written — the refusal's audit too — is written after it.
+   */
+  async function onButton(data: string, actor: Actor, message: MessageRef, acknowledge?: Acknowledge): Promise<ButtonOutcome> {
+    const press = screenButton(data, actor, message);
+    const ack = { ...press.ack, text: fitToast(press.ack.text) };
+    let acted = true;
+    if (acknowledge !== undefined) {
+      acted = await acknowledge(ack).catch((error: unknown) => {
+        app.logger.error({ err: error }, "acknowledging a button press failed; deciding it anyway");
+        return true;
+      });
+      await afterWaitingIo();
+    }
+    const outcome = await press.settle(acted);
+    // A refusal's acknowledgement already said everything to the presser.
+    const said = acknowledge !== undefined && ack.final;
+    return { ...outcome, toast: said ? "" : fitToast(outcome.toast) };
   }
 
-  async function pressButton(data: string, actor: Actor, message: MessageRef): Promise<ButtonOutcome> {
+  function screenButton(data: string, actor: Actor, message: MessageRef): ScreenedPress {
+    const now = app.clock();
     const action = decodeButton(data);
-    if (action === null) {
-      await audit(app.db, { actor, action: "button", target: data.slice(0, 64), outcome: "refused", detail: "unknown button data", now: app.clock() });
-      return { toast: "This button is no longer valid. Send /status for the current state." };
-    }
+    if (action === null) return refusedPress(INVALID_BUTTON, { actor, action: "button", target: data.slice(0, 64), outcome: "refused", detail: "unknown button data", now });
     const role = actorRole(app, actor);
     const needed = buttonRole(action);
+    const entry = { actor, action: action.kind, target: action.proposalId, outcome: "refused" as const, now };
     if (role === null) {
-      // The toast is seen by the presser only, and an empty one just stops the button's spinner.
+      // The answer is seen by the presser only, and an empty one just stops the button's spinner.
       const detail = `user not allowed (${message.platform} ${message.chatId})`;
-      return { toast: await answerStranger({ actor, action: action.kind, target: action.proposalId, outcome: "refused", detail }, refusal(actor, BUTTON_DEEDS[action.kind], needed)) };
+      const answer = mayAnswerStranger(actor, now);
+      return refusedPress(answer ? refusal(actor, BUTTON_DEEDS[action.kind], needed) : "", { ...entry, detail: answer ? detail : notAnswered(detail) });
     }
     if (!roleAtLeast(role, needed)) {
-      await audit(app.db, { actor, action: action.kind, target: action.proposalId, outcome: "refused", detail: `needs ${needed}, has ${role} (${message.platform} ${message.chatId})`, now: app.clock() });
-      return { toast: roleTooLow("This button", needed, role) };
+      return refusedPress(roleTooLow("This button", needed, role), { ...entry, detail: `needs ${needed}, has ${role} (${message.platform} ${message.chatId})` });
     }
-    if (action.kind === "close-confirm" || action.kind === "close-cancel") return await pressCloseButton(app, action, actor);
-    await adoptMessage(action.proposalId, message);
+    return {
+      ack: { text: PRESS_ACKS[action.kind], final: false },
+      settle: async (acted) => {
+        if (!acted) {
+          await audit(app.db, { ...entry, detail: "not acknowledged in time (the app told the presser it failed); not acted on", now: app.clock() });
+          return { toast: "" };
+        }
+        if (action.kind === "close-confirm" || action.kind === "close-cancel") return await pressCloseButton(app, action, actor);
+        return await decideProposal(action, actor, message, role);
+      },
+    };
+  }
+
+  function refusedPress(text: string, entry: AuditEntry): ScreenedPress {
+    return {
+      ack: { text, final: true },
+      settle: async () => {
+        await audit(app.db, entry).catch((error: unknown) => app.logger.error({ err: error, action: entry.action }, "could not audit a refused button press"));
+        return { toast: text };
+      },
+    };
+  }
+
+  async function decideProposal(action: Extract<ButtonAction, { kind: "approve" | "reject" }>, actor: Actor, message: MessageRef, role: Role): Promise<ButtonOutcome> {
     try {
+      // Each step is one synchronous run of database work; between them the next press can be answered.
+      await adoptMessage(action.proposalId, message);
+      await afterWaitingIo();
       if (action.kind === "approve") await approveProposal(app, action.proposalId, actor);
       else await rejectProposal(app, action.proposalId, actor);
+      await afterWaitingIo();
       await audit(app.db, { actor, action: action.kind, target: action.proposalId, outcome: "ok", detail: `as ${role}`, now: app.clock() });
       // No edit here: the decision's card intent (committed with it, dispatched at once) updates
       // every copy through the versioned path. An edit rendered now could land after the fill's
@@ -160,9 +228,25 @@ export function createChatRouter(app: App, commands: readonly Command[]): ChatHa
       return { toast: action.kind === "approve" ? `Approved. Executing the ${app.broker.mode} order…` : "Rejected. Nothing will be traded." };
     } catch (error) {
       const toast = await failure(error, actor, action.kind, action.proposalId);
-      const edit = await currentCard(action.proposalId);
-      return { toast, ...(edit ? { edit } : {}) };
+      await afterWaitingIo();
+      const stored = await loadTrade(app.db, action.proposalId).catch(() => null);
+      const edit = stored === null ? null : await renderCard(stored.state).catch(() => null);
+      // Decided or expired meanwhile: the card says so, and who decided. Still pending: it cannot.
+      const pending = stored !== null && stored.state.status === "pending" && app.clock() < stored.state.terms.expiresAt;
+      const notice = stored === null ? "Nothing done: this button's proposal is not known to this bot." : pending ? await pendingNotice(error, toast) : null;
+      return { toast, ...(edit ? { edit } : {}), ...(notice === null ? {} : { notice }) };
     }
+  }
+
+  /**
+   * The public line for a refusal the card cannot show. The approval checks' reasons name no one
+   * (prices, spreads, ages); a manual pause names who paused and their free text, so it is only
+   * said to be a pause (/status tells the rest).
+   */
+  async function pendingNotice(error: unknown, toast: string): Promise<string> {
+    if (!(error instanceof UserError)) return toast;
+    const gate = await tradingGate(app).catch(() => null);
+    return gate === null || gate.open ? toast : "Not approved: trading is paused. /status says since when and why.";
   }
 
   /**
@@ -173,7 +257,14 @@ export function createChatRouter(app: App, commands: readonly Command[]): ChatHa
   /** `lane`: an open command (/whoami) has its own minute, so the refusal that points to it does not use it up. */
   async function answerStranger(entry: { actor: Actor; action: string; target: string; outcome: AuditOutcome; detail: string }, text: string, lane = ""): Promise<string> {
     const now = app.clock();
-    const key = `${entry.actor.platform}:${entry.actor.userId}${lane === "" ? "" : `:${lane}`}`;
+    const answer = mayAnswerStranger(entry.actor, now, lane);
+    await audit(app.db, { ...entry, detail: answer ? entry.detail : notAnswered(entry.detail), now });
+    return answer ? text : "";
+  }
+
+  /** From memory only (a press asks it before its acknowledgement): may this stranger be answered now? Counts the answer. */
+  function mayAnswerStranger(actor: Actor, now: number, lane = ""): boolean {
+    const key = `${actor.platform}:${actor.userId}${lane === "" ? "" : `:${lane}`}`;
     const last = lastStrangerAnswer.get(key);
     const answer = last === undefined || now - last >= REFUSAL_ANSWER_INTERVAL_MS || now < last;
     if (answer) {
@@ -181,8 +272,7 @@ export function createChatRouter(app: App, commands: readonly Command[]): ChatHa
       for (const [k, t] of lastStrangerAnswer) if (now - t >= REFUSAL_ANSWER_INTERVAL_MS) lastStrangerAnswer.delete(k);
       lastStrangerAnswer.set(key, now);
     }
-    await audit(app.db, { ...entry, detail: answer ? entry.detail : `${entry.detail}; not answered (one answer to a stranger per minute)`, now });
-    return answer ? text : "";
+    return answer;
   }
 
   /**
@@ -196,12 +286,10 @@ export function createChatRouter(app: App, commands: readonly Command[]): ChatHa
     app.logger.warn({ proposalId, platform: message.platform, chatId: message.chatId }, "a card copy nobody had recorded was pressed; it is tracked from now on");
   }
 
-  async function currentCard(proposalId: string): Promise<OutgoingMessage | null> {
-    const stored = await loadTrade(app.db, proposalId).catch(() => null);
-    if (stored === null) return null;
-    const signalId = stored.state.terms.signalId;
+  async function renderCard(state: TradeState): Promise<OutgoingMessage> {
+    const signalId = state.terms.signalId;
     const signal = signalId === null ? null : await app.db.signal.findUnique({ where: { id: signalId } });
-    return renderProposal({ trade: stored.state, signal, now: app.clock(), mode: app.broker.mode });
+    return renderProposal({ trade: state, signal, now: app.clock(), mode: app.broker.mode });
   }
 
   async function failure(error: unknown, actor: Actor, action: string, target: string): Promise<string> {

@@ -33,8 +33,11 @@ export function renderCloseConfirmation(request: CloseRequest, now: number): Out
 
 function outcomeOf(answer: CloseAnswer, now: number): ButtonOutcome & { detail: string } {
   switch (answer.kind) {
-    case "unknown":
-      return { toast: "This close confirmation is no longer known. Send /close again.", detail: "unknown confirmation" };
+    case "unknown": {
+      // The message cannot show this (nothing changed), so everyone may read it; it names no one.
+      const text = "This close confirmation is no longer known. Send /close again.";
+      return { toast: text, notice: text, detail: "unknown confirmation" };
+    }
     case "expired": {
       const text = `Close request expired at ${utcTime(answer.expiresAt, now)}; nothing was closed. Send /close again.`;
       return { toast: text, edit: { text }, detail: "expired" };
@@ -75,6 +78,7 @@ export async function pressCloseButton(app: App, action: CloseButton, actor: Act
     const known = error instanceof UserError;
     if (!known) app.logger.error({ err: error, action: action.kind, target: action.proposalId, user: actor.userId }, "close button failed");
     await audit(app.db, { actor, action: action.kind, target: action.proposalId, outcome: known ? "refused" : "error", detail: known ? error.message : "error", now: app.clock() }).catch(() => undefined);
-    return { toast: known ? error.message : "Something went wrong on our side; the details are in the bot's log. Check /positions before pressing again." };
+    const toast = known ? error.message : "Something went wrong on our side; the details are in the bot's log. Check /positions before pressing again.";
+    return { toast, notice: toast };
   }
 }

@@ -69,11 +69,40 @@ export interface CommandInfo {
   readonly args: readonly CommandArgInfo[];
 }
 
+/**
+ * What a press is told the moment it arrives, from memory only (the button's data, the presser's
+ * role): never after a database read, so no decision, lock or slow disk can delay it.
+ */
+export interface Acknowledgement {
+  /** For the presser only ("Approving…", or a refusal). "" stops the button's spinner without a word. */
+  readonly text: string;
+  /** The text is the whole answer (a refusal, a button no longer valid): nothing is decided after it. */
+  readonly final: boolean;
+}
+
+/**
+ * Sends the acknowledgement (Telegram: the press's one answerCallbackQuery; Discord: the initial
+ * response; console: a line). Resolves once it is sent: true when the press may be acted on, false
+ * when the platform already told the presser it failed (Discord, past its 3 s), so nothing is done.
+ */
+export type Acknowledge = (ack: Acknowledgement) => Promise<boolean>;
+
+/** The result of a press, once decided (after its acknowledgement). */
 export interface ButtonOutcome {
-  /** Short text shown to the presser only (Telegram answerCallbackQuery, Discord ephemeral reply). */
+  /**
+   * For the presser only (Discord: an ephemeral message; console: a line). When the press was
+   * acknowledged through `Acknowledge`, only what the acknowledgement did not already say ("" for
+   * a refusal); Telegram has no private channel left then and shows `notice` instead.
+   */
   readonly toast: string;
   /** New content for the message that carried the button, when it changes. */
   readonly edit?: OutgoingMessage;
+  /**
+   * The result for everyone, for a platform that cannot tell the presser privately after the
+   * acknowledgement (Telegram: a short reply to the card), given only when the card itself cannot
+   * show it (a refusal that leaves the proposal pending: paused, the price moved). Never names anyone.
+   */
+  readonly notice?: string;
 }
 
 /** Implemented once (src/chat/chat-router.ts); every transport calls it. Never throws. */
@@ -83,7 +112,12 @@ export interface ChatHandlers {
    * that chat (/settings); the transport gives it whenever it knows it.
    */
   onCommand(name: string, args: readonly string[], actor: Actor, chatId?: string): Promise<Reply>;
-  onButton(data: string, actor: Actor, message: MessageRef): Promise<ButtonOutcome>;
+  /**
+   * A press: acknowledged through `acknowledge` first (at once, from memory), decided after it.
+   * Without `acknowledge` (tests, the demo) the outcome's toast carries the whole answer; a
+   * handler that never calls it leaves the transport to answer with the outcome's toast.
+   */
+  onButton(data: string, actor: Actor, message: MessageRef, acknowledge?: Acknowledge): Promise<ButtonOutcome>;
 }
 
 export interface ChatTransport {

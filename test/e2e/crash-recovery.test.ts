@@ -135,6 +135,8 @@ describe.sequential("crash recovery with real processes (worker and bot apart, o
       expect(exit.code, `worker should stop cleanly on SIGTERM, it ended with ${describeExit(exit)}`).toBe(0);
       const press = s.pressApprove(card);
       await s.waitForCallbackAnswer(press);
+      // The press is acknowledged before it is decided: wait for the decision's commit, then flush.
+      await waitFor(() => proposalStatuses(s).join() === "approved", 15_000, "the approval committed");
       expect(proposalStatuses(s)).toEqual(["approved"]);
       await s.redis.flushAll();
       await s.start("worker");

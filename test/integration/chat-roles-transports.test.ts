@@ -3,7 +3,7 @@
  * against the stand-ins, on a real database. A viewer may read, not pause and not approve; the
  * refusal is for them only and names the role, and nothing changes.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { COMMANDS } from "../../commands";
 import { encodeButton } from "../../src/chat/callback-codec";
 import { createChatRouter } from "../../src/chat/chat-router";
@@ -82,8 +82,8 @@ describe("roles through Telegram", () => {
     expect(server.edits).toEqual([]);
 
     server.pressButton(ADA, DESK, Number(card?.messageId), data);
-    expect((await server.waitFor(() => server.callbackAnswers[1], 5_000)).text).toMatch(/^Approved\./);
-    expect((await env.app.db.proposal.findUniqueOrThrow({ where: { id } })).status).toBe("approved");
+    expect((await server.waitFor(() => server.callbackAnswers[1], 5_000)).text).toBe("Approving…"); // at once; the card shows the outcome
+    await vi.waitFor(async () => expect((await env.app.db.proposal.findUniqueOrThrow({ where: { id } })).status).toBe("approved"), { timeout: 5_000 });
     expect(env.executions).toEqual([id]);
   });
 });
@@ -103,11 +103,11 @@ describe("roles through Discord", () => {
     return { server, env, transport };
   }
 
-  /** What the user sees after an interaction: the edited deferral (public) or an ephemeral follow-up. */
+  /** What the user sees after an interaction: the edited deferral (public), a reply (a press's refusal) or an ephemeral follow-up. */
   async function answerTo(server: DiscordStandIn, id: string): Promise<{ content: string; ephemeral: boolean }> {
-    const response = await server.waitFor(() => server.interactionResponses.find((r) => r.interactionId === id && (r.type === "edit-original" || r.type === "follow-up")), 5_000);
+    const response = await server.waitFor(() => server.interactionResponses.find((r) => r.interactionId === id && (r.type === "edit-original" || r.type === "follow-up" || r.type === 4)), 5_000);
     const data: Json = response.data;
-    return { content: String(data.content), ephemeral: response.type === "follow-up" && (Number(data.flags) & 64) === 64 };
+    return { content: String(data.content), ephemeral: response.type !== "edit-original" && (Number(data.flags) & 64) === 64 };
   }
 
   it("a viewer's /pause slash command is refused ephemerally, naming the role; an approver's too", async () => {

@@ -184,6 +184,79 @@ describe("chat router: names, usage, refusals, toasts, audit", () => {
   });
 });
 
+describe("chat router: acknowledge first, decide after", () => {
+  /** Records each acknowledgement with what the database held at that moment. */
+  function recorder(app: Awaited<ReturnType<typeof setup>>["app"], id: string | null) {
+    const acks: { text: string; final: boolean; audits: number; status: string | null }[] = [];
+    const acknowledge = async (ack: { text: string; final: boolean }): Promise<boolean> => {
+      const audits = await app.db.auditLog.count();
+      const status = id === null ? null : (await app.db.proposal.findUniqueOrThrow({ where: { id } })).status;
+      acks.push({ ...ack, audits, status });
+      return true;
+    };
+    return { acks, acknowledge };
+  }
+
+  it("acknowledges an allowed press before anything is decided or written; the outcome follows, the card intent shows who decided", async () => {
+    const { app, router, notices } = await setup();
+    const id = await seedProposal(app);
+    const { acks, acknowledge } = recorder(app, id);
+    const outcome = await router.onButton(encodeButton({ kind: "approve", proposalId: id }), allowed, ref, acknowledge);
+    expect(acks).toEqual([{ text: "Approving…", final: false, audits: 0, status: "pending" }]);
+    expect(outcome.toast).toMatch(/^Approved\./); // for the presser, where the app can still say it privately (Discord)
+    expect(outcome.notice).toBeUndefined(); // the card shows it: nothing said in public
+    expect(notices).toContainEqual({ kind: "card", proposalId: id });
+    expect((await app.db.proposal.findUniqueOrThrow({ where: { id } })).status).toBe("approved");
+  });
+
+  it("a refusal is the whole acknowledgement (final), audited after it; a stranger within their minute gets an empty one", async () => {
+    const { app, router } = await setup();
+    const id = await seedProposal(app);
+    const { acks, acknowledge } = recorder(app, id);
+    const data = encodeButton({ kind: "approve", proposalId: id });
+    expect(await router.onButton(data, stranger, ref, acknowledge)).toEqual({ toast: "" });
+    expect(await router.onButton(data, stranger, ref, acknowledge)).toEqual({ toast: "" });
+    expect(await router.onButton("v1:a:../x", allowed, ref, acknowledge)).toEqual({ toast: "" });
+    expect(acks.map((a) => [a.text.slice(0, 32), a.final, a.audits])).toEqual([
+      ["You are not allowed to approve p", true, 0], ["", true, 1], ["This button is no longer valid. ", true, 2],
+    ]);
+    const audits = await app.db.auditLog.findMany({ orderBy: { id: "asc" } });
+    expect(audits.map((a) => [a.userId, a.action, a.outcome, a.detail?.includes("not answered") ?? false])).toEqual([
+      ["999", "approve", "refused", false], ["999", "approve", "refused", true], ["111", "button", "refused", false],
+    ]);
+    expect((await app.db.proposal.findUniqueOrThrow({ where: { id } })).status).toBe("pending");
+  });
+
+  it("a refusal after the decision that the card cannot show (paused) comes with a public notice naming no one", async () => {
+    const { app, router } = await setup();
+    const id = await seedProposal(app);
+    await router.onCommand("pause", ["Mallory's", "maintenance"], allowed);
+    const { acks, acknowledge } = recorder(app, id);
+    const outcome = await router.onButton(encodeButton({ kind: "approve", proposalId: id }), allowed, ref, acknowledge);
+    expect(acks.map((a) => a.text)).toEqual(["Approving…"]);
+    expect(outcome.toast).toMatch(/^Not approved\. Trading is paused by alice/); // private (Discord): the whole reason
+    expect(outcome.notice).toBe("Not approved: trading is paused. /status says since when and why.");
+    expect(outcome.notice).not.toMatch(/alice|Mallory|maintenance/);
+    // Decided meanwhile by someone else: the card shows it (and who), so no notice.
+    await router.onCommand("resume", [], allowed);
+    await router.onButton(encodeButton({ kind: "reject", proposalId: id }), allowed, ref);
+    const late = await router.onButton(encodeButton({ kind: "approve", proposalId: id }), allowed, ref, acknowledge);
+    expect(late.notice).toBeUndefined();
+    expect(late.edit?.text).toMatch(/Rejected by alice/);
+    expect(late.edit?.buttons ?? []).toEqual([]);
+  });
+
+  it("a press the app could not acknowledge in time is not acted on, and that is audited", async () => {
+    const { app, router, executions } = await setup();
+    const id = await seedProposal(app);
+    const outcome = await router.onButton(encodeButton({ kind: "approve", proposalId: id }), allowed, ref, () => Promise.resolve(false));
+    expect(outcome).toEqual({ toast: "" });
+    expect((await app.db.proposal.findUniqueOrThrow({ where: { id } })).status).toBe("pending");
+    expect(executions).toEqual([]);
+    expect((await app.db.auditLog.findFirstOrThrow()).detail).toMatch(/not acted on/);
+  });
+});
+
 describe("toast fitting", () => {
   it("keeps short texts, cuts long ones at a word with an ellipsis, never splits an emoji", () => {
     expect(fitToast("Approved.")).toBe("Approved.");

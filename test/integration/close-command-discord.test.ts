@@ -49,8 +49,8 @@ async function desk(options: { tokenLifetimeMs?: number; slowAfterDecisionMs?: n
   let slow = options.slowAfterDecisionMs ?? 0;
   const handlers: ChatHandlers = {
     onCommand: (name, args, actor, chatId) => router.onCommand(name, args, actor, chatId),
-    onButton: async (data, actor, message) => {
-      const outcome = await router.onButton(data, actor, message);
+    onButton: async (data, actor, message, acknowledge) => {
+      const outcome = await router.onButton(data, actor, message, acknowledge);
       const wait = slow;
       slow = 0;
       if (wait > 0) await sleep(wait);
@@ -93,7 +93,8 @@ function laterEdits(server: DiscordStandIn, messageId: string) {
 
 /** The ephemeral answer to a press (its follow-up), once it arrived. */
 async function toastOf(server: DiscordStandIn, interactionId: string): Promise<{ content: string; ephemeral: boolean }> {
-  const followUp = await server.waitFor(() => server.interactionResponses.find((r) => r.interactionId === interactionId && r.type === "follow-up"), 5_000);
+  // A refusal is the press's one ephemeral reply (type 4); a decision's result follows the deferral.
+  const followUp = await server.waitFor(() => server.interactionResponses.find((r) => r.interactionId === interactionId && (r.type === "follow-up" || r.type === 4)), 5_000);
   return { content: String(followUp.data.content), ephemeral: (Number(followUp.data.flags) & 64) === 64 };
 }
 
@@ -115,7 +116,7 @@ it("an admin's /close gets a public Confirm close / Cancel card; a viewer's or s
     const toast = await toastOf(server, pressed);
     expect(toast).toEqual({ content: expect.stringMatching(refusal) as unknown, ephemeral: true });
     expect(toast.content).not.toMatch(/dora|victor|mallory|evilname|2841019567230152|2841019567230153|2841019567230159/i);
-    expect(typesOf(server, pressed)).toEqual([6, "follow-up"]); // acknowledged, the card left as it was
+    expect(typesOf(server, pressed)).toEqual([4]); // refused in the one reply, the card left as it was
   }
   expect(laterEdits(server, card.messageId)).toEqual([]);
   expect(await statusOf(env.app, id)).toBe("open");

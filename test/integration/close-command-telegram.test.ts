@@ -53,10 +53,12 @@ it("a Telegram admin's /close shows Confirm close and Cancel; a viewer's press i
   expect((await env.app.db.proposal.findUniqueOrThrow({ where: { id } })).status).toBe("open");
 
   server.pressButton(ALICE, DESK, question.messageId, confirm);
-  expect((await server.waitFor(() => server.callbackAnswers[1], 5_000)).text).toBe("Closing 1 position: exit order queued.");
+  // Acknowledged at once; the outcome, and who decided, is on the confirmation itself, which loses its buttons.
+  expect((await server.waitFor(() => server.callbackAnswers[1], 5_000)).text).toBe("Closing…");
   const edit = await server.waitFor(() => server.edits[0], 5_000);
   expect(edit.text).toMatch(/^Close confirmed by Alice \(telegram\)\./);
   expect(edit.replyMarkup).toBeUndefined();
+  expect(server.sentMessages).toHaveLength(1); // no reply in the group: the edit says it
   expect((await env.app.db.proposal.findUniqueOrThrow({ where: { id } })).status).toBe("closing");
   expect(env.dispatched.filter((d) => d === `close-${id}`)).toHaveLength(1);
 });

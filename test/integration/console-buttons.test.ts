@@ -62,7 +62,8 @@ it("/close lists Confirm close and Cancel with codes; typing the code closes onc
   expect(card.split("\n").at(-1)).toBe("[1a] Confirm close   [1b] Cancel   (type a code to press it)");
 
   type("1a");
-  expect(await waitFor(/^→ /)).toBe("→ Closing 1 position: exit order queued.");
+  expect(await waitFor(/^→ /)).toBe("→ Closing…"); // acknowledged first, decided after
+  expect(await waitFor(/^→ Closing 1/)).toBe("→ Closing 1 position: exit order queued.");
   const updated = await waitFor(/#1 \(updated\)/);
   expect(updated).toMatch(/^\n── perpbot #1 \(updated\) ──\nClose confirmed by console operator \(console\)\./);
   expect(updated).not.toMatch(/\[1a\]/);
@@ -73,7 +74,7 @@ it("/close lists Confirm close and Cancel with codes; typing the code closes onc
   type("7c");
   expect(await waitFor(/^No button 7c/)).toBe("No button 7c here: no message here has buttons to press right now.");
   expect(closeIntents(env)).toEqual([`close-${id}`]);
-  expect(output.filter((line) => line.startsWith("→ "))).toHaveLength(1);
+  expect(output.filter((line) => line.startsWith("→ "))).toHaveLength(2); // one press: its acknowledgement and its result
 });
 
 it("Cancel typed as its code leaves the position open", async () => {
@@ -82,7 +83,8 @@ it("Cancel typed as its code leaves the position open", async () => {
   type(`/close ${id}`);
   await waitFor(/\[1b\] Cancel/);
   type("1b");
-  expect(await waitFor(/^→ /)).toBe("→ Cancelled: nothing will be closed.");
+  expect(await waitFor(/^→ /)).toBe("→ Cancelling the close…");
+  expect(await waitFor(/^→ Cancelled/)).toBe("→ Cancelled: nothing will be closed.");
   expect(await waitFor(/#1 \(updated\)/)).toMatch(/Close cancelled by console operator \(console\); nothing was closed\.$/);
   expect(await statusOf(env.app, id)).toBe("open");
   expect(closeIntents(env)).toEqual([]);

@@ -15,6 +15,8 @@ export interface RecordedEdit { messageId: string; channelId: string; content?: 
 /** `type` is the callback type (4, 5, 6, 7 …) or what the interaction webhook was used for later. */
 export interface RecordedInteractionResponse {
   interactionId: string; type: number | "edit-original" | "follow-up"; data: Json; messageId?: string;
+  /** The initial response only: from the press (the interaction created) to this response arriving. */
+  latencyMs?: number;
 }
 export interface RecordedRequest { method: string; path: string; status: number }
 /** A file uploaded with a message (multipart `files[n]`), byte for byte, and where it went. */

@@ -246,7 +246,7 @@ export class DiscordStandIn {
       const stored = this.#stored.get(messageId ?? "");
       if (type === 7 && stored) this.#editMessage(stored, data, "interaction", files);
     }
-    this.interactionResponses.push({ interactionId: id, type, data, ...(messageId ? { messageId } : {}) });
+    this.interactionResponses.push({ interactionId: id, type, data, ...(messageId ? { messageId } : {}), latencyMs: Date.now() - interaction.createdAt });
     if (query.get("with_response") !== "true") return [204, undefined];
     const resource = messageId ? { type, message: this.#stored.get(messageId)?.api } : { type };
     return [200, { interaction: { id, type: isComponent ? 3 : 2, response_message_id: messageId, response_message_loading: type === 5, response_message_ephemeral: false }, resource }];

@@ -47,6 +47,8 @@ export class TelegramServer {
   commands: { command: string; description: string }[] = [];
   /** Called the moment a message is stored (benchmarks time delivery with it, without polling). */
   onMessage: ((message: RecordedMessage) => void) | undefined;
+  /** Called the moment an edit is stored (benchmarks time "the card shows the outcome" with it). */
+  onEdit: ((edit: RecordedEdit) => void) | undefined;
   webhook: { url: string; secretToken: string | undefined } | undefined;
 
   private readonly server: Server = createServer((req, res) => void this.handle(req, res));
@@ -352,6 +354,7 @@ export class TelegramServer {
     const edited: BotMessage = { ...rest, text, edit_date: now(), ...(replyMarkup === undefined ? {} : { reply_markup: replyMarkup }) };
     this.messages.set(`${chatId}:${messageId}`, edited);
     this.edits.push({ chatId, messageId, text, replyMarkup });
+    this.onEdit?.({ chatId, messageId, text, replyMarkup });
     return edited;
   }
 

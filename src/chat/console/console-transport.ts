@@ -96,7 +96,11 @@ export class ConsoleTransport implements ChatTransport {
       return;
     }
     const ref: MessageRef = { platform: "console", chatId: CONSOLE_CHAT, messageId: found.messageId };
-    const outcome = await handlers.onButton(found.button.data, CONSOLE_OPERATOR, ref);
+    // Acknowledged at once ("Approving…"), decided after; the result and any new card text follow.
+    const outcome = await handlers.onButton(found.button.data, CONSOLE_OPERATOR, ref, (ack) => {
+      if (ack.text.trim() !== "") this.write(`→ ${ack.text}`);
+      return Promise.resolve(true);
+    });
     if (outcome.toast.trim() !== "") this.write(`→ ${outcome.toast}`);
     if (outcome.edit) await this.edit(ref, outcome.edit);
   }

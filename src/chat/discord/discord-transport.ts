@@ -3,7 +3,7 @@ import {
   type ButtonInteraction, type ChatInputCommandInteraction, type Interaction,
 } from "discord.js";
 import type { Logger } from "../../log";
-import { DeliveryError, type Actor, type ButtonOutcome, type ChatHandlers, type ChatTransport, type CommandInfo, type MessageRef, type OutgoingMessage, type Reply } from "../transport";
+import { DeliveryError, type Acknowledge, type Acknowledgement, type Actor, type ButtonOutcome, type ChatHandlers, type ChatTransport, type CommandInfo, type MessageRef, type OutgoingMessage, type Reply } from "../transport";
 import { attachmentsOf, buttonRows, MAX_CONTENT, splitContent, toPayload, truncate } from "./discord-payloads";
 import { describeScope, registeredSlashCommands, slashCommandDrift, slashCommandsOf } from "./slash-commands";
 
@@ -217,27 +217,31 @@ export class DiscordTransport implements ChatTransport {
     }
   }
 
+  /**
+   * A press, acknowledged first: the router screens it from memory and calls back at once, before
+   * anything is read or written. A refusal (or a button no longer valid) is the whole answer, as an
+   * ephemeral reply; an allowed press is deferred (deferUpdate: the carrying message becomes the
+   * interaction's "original", so editReply edits the card) and decided after it, the result
+   * following as an ephemeral follow-up (the token stays valid for 15 minutes). Discord drops a
+   * press not answered within 3 s ("This interaction failed"); one it already dropped is not acted on.
+   */
   async #onButton(interaction: ButtonInteraction, handlers: ChatHandlers): Promise<void> {
-    // Acknowledge first, before anything is decided or written: Discord drops a press not answered
-    // within 3 s ("This interaction failed"), and a slow database must not cause that. deferUpdate
-    // also makes the carrying message the interaction's "original", so editReply edits it; the
-    // result follows as an ephemeral follow-up (the token stays valid for 15 minutes).
-    try {
-      await interaction.deferUpdate();
-    } catch (error) {
-      // Too late (10062) or answered already (40060): Discord has told the presser it failed, so
-      // nothing is decided on their behalf; they can press again.
-      this.#log.warn({ err: error, customId: interaction.customId }, "a button press could not be acknowledged; not acted on");
-      return;
-    }
     const ref: MessageRef = { platform: "discord", chatId: interaction.channelId ?? interaction.message.channelId, messageId: interaction.message.id };
+    let acknowledged = false;
+    const acknowledge: Acknowledge = async (ack) => {
+      if (acknowledged) return true;
+      acknowledged = true;
+      return await this.#acknowledge(interaction, ack);
+    };
     let outcome: ButtonOutcome;
     try {
-      outcome = await handlers.onButton(interaction.customId, actorOf(interaction), ref);
+      outcome = await handlers.onButton(interaction.customId, actorOf(interaction), ref, acknowledge);
     } catch (error) {
       this.#log.error({ err: error, customId: interaction.customId }, "button handler threw");
       outcome = { toast: APOLOGY };
     }
+    // A handler that decided without acknowledging: defer now, and its toast follows privately.
+    if (!acknowledged && !(await acknowledge({ text: "", final: false }))) return;
     if (outcome.edit) {
       try {
         await interaction.editReply(toPayload(outcome.edit));
@@ -247,6 +251,19 @@ export class DiscordTransport implements ChatTransport {
     }
     if (outcome.toast.trim() !== "") {
       await interaction.followUp({ content: truncate(outcome.toast, MAX_CONTENT), flags: MessageFlags.Ephemeral });
+    }
+  }
+
+  /** The press's initial response; false when Discord no longer takes one (too late, 10062; answered, 40060). */
+  async #acknowledge(interaction: ButtonInteraction, ack: Acknowledgement): Promise<boolean> {
+    try {
+      if (ack.final && ack.text !== "") await interaction.reply({ content: truncate(ack.text, MAX_CONTENT), flags: MessageFlags.Ephemeral });
+      else await interaction.deferUpdate();
+      return true;
+    } catch (error) {
+      // Discord has told the presser it failed, so nothing is decided on their behalf; they can press again.
+      this.#log.warn({ err: error, customId: interaction.customId }, "a button press could not be acknowledged; not acted on");
+      return false;
     }
   }
 

@@ -1,17 +1,12 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Context, Telegram } from "telegraf";
 import type { Logger } from "../../log";
-import type { ButtonOutcome, ChatHandlers, MessageRef, OutgoingMessage } from "../transport";
+import type { Acknowledge, ButtonOutcome, ChatHandlers, MessageRef, OutgoingMessage } from "../transport";
 import { actorOf } from "./telegram-wire";
-
-/** A press waits this long for its decision before it is answered anyway (TelegramPresses says why). */
-export const ACK_BUDGET_MS = 250;
-const WORKING = "Working on it…";
 
 export interface PressDeps {
   readonly log: Logger;
   readonly describe: (error: unknown) => string;
-  readonly ackBudgetMs: number;
   readonly apology: string;
   /** answerCallbackQuery, with the transport's 429 handling. */
   readonly answer: (telegram: Telegram, queryId: string, toast: string) => Promise<void>;
@@ -21,20 +16,20 @@ export interface PressDeps {
 }
 
 /**
- * Button presses on Telegram. Acknowledge first, within ackBudgetMs, whatever the decision costs.
- * Telegram takes ONE answer per press, and only that answer can show the presser a toast (a bot
- * cannot whisper in a group). So the decision starts at once and races the budget: decided in time
- * (the usual case, tens of ms), the one answer carries the real toast; not in time (a slow or
- * locked database), the press is answered "Working…" at the budget — before the decision is
- * written — and the result follows as a reply to the card. An answer Telegram refuses as too old
- * (the bot was down when the press was made) also gets the result as a reply. Everyone sees the
- * outcome through the card's own edit. A budget of 0 answers before the decision starts.
+ * Button presses on Telegram: acknowledged first, decided after (issue 9: p99 ≤ 20 ms). Telegram
+ * takes ONE answer per press, and only that answer can show the presser a toast (a bot cannot
+ * whisper in a group). The router screens the press from memory and gives that answer at once —
+ * "Approving…", or the refusal — and decides only once it has been sent. Everyone then sees the
+ * outcome and who decided on the card, through the decision's card intent (and the edit the
+ * outcome may carry); only a result the card cannot show (the proposal is still pending: paused,
+ * the price moved) follows as a short reply to the card, naming no one.
  *
- * Why not always answer at once: the result would then always be a reply in the chat, in a group a
- * public line per press repeating what the card's edit already shows (issue 9 complains of noise).
+ * Why not wait briefly for the decision so the answer could carry the real result: the answer then
+ * waits behind the database, and behind whatever else the process does (measured: p99 134 ms).
  *
- * Once answered, handle() returns: the rest runs on its own, so the update loop reads (and
- * acknowledges) the next press meanwhile; settle() lets those finish at shutdown.
+ * Once answered, handle() returns: the decision runs on its own, so the update loop reads (and
+ * acknowledges) the next press meanwhile and a webhook's HTTP response, which may carry the answer,
+ * is not held; settle() lets the decisions finish at shutdown.
  */
 export class TelegramPresses {
   private readonly inFlight = new Set<Promise<void>>();
@@ -51,32 +46,37 @@ export class TelegramPresses {
       return;
     }
     const ref: MessageRef = { platform: "telegram", chatId: String(message.chat.id), messageId: String(message.message_id) };
-    const decide = (): Promise<ButtonOutcome> => handlers.onButton(query.data, actorOf(query.from), ref).catch((error: unknown): ButtonOutcome => {
+    let acknowledged = false;
+    let answered: () => void = () => undefined;
+    const answer = new Promise<void>((resolve) => { answered = resolve; });
+    const acknowledge: Acknowledge = async (ack) => {
+      if (acknowledged) return true; // one answer per press, whatever a handler does
+      acknowledged = true;
+      await this.answer(ctx.telegram, query.id, ack.text);
+      answered();
+      // Even when Telegram refused the answer as too old (the bot was down), the press was made by
+      // someone allowed to: it is decided, and the card shows the outcome.
+      return true;
+    };
+    const decision = handlers.onButton(query.data, actorOf(query.from), ref, acknowledge).catch((error: unknown): ButtonOutcome => {
       this.deps.log.error({ error: this.deps.describe(error) }, "Button handler threw");
-      return { toast: this.deps.apology };
+      return { toast: this.deps.apology, notice: this.deps.apology };
     });
-    let early: ButtonOutcome | null = null;
-    let decision: Promise<ButtonOutcome>;
-    let toastAnswered: boolean;
-    if (this.deps.ackBudgetMs <= 0) {
-      toastAnswered = await this.answer(ctx.telegram, query.id, WORKING);
-      decision = decide();
-    } else {
-      decision = decide();
-      let timer: NodeJS.Timeout | undefined;
-      const budget = new Promise<null>((resolve) => { timer = setTimeout(() => resolve(null), this.deps.ackBudgetMs); });
-      early = await Promise.race([decision, budget]);
-      clearTimeout(timer);
-      toastAnswered = await this.answer(ctx.telegram, query.id, early === null ? WORKING : early.toast);
+    await Promise.race([answer, decision]);
+    let result = decision;
+    if (!acknowledged) {
+      // A handler that decided without acknowledging: its toast is the answer, and says it all.
+      acknowledged = true;
+      const { notice: _said, ...outcome } = await decision;
+      await this.answer(ctx.telegram, query.id, outcome.toast);
+      result = Promise.resolve(outcome);
     }
-    const replyNeeded = early === null || !toastAnswered;
-    if (!replyNeeded && early?.edit === undefined) return;
-    const rest = this.afterAnswer(ctx.telegram, message.chat.id, message.message_id, decision, replyNeeded);
+    const rest = this.afterAnswer(ctx.telegram, message.chat.id, message.message_id, result);
     this.inFlight.add(rest);
     void rest.finally(() => this.inFlight.delete(rest));
   }
 
-  /** Waits (at most graceMs) for the results of presses already answered. */
+  /** Waits (at most graceMs) for the decisions of presses already answered. */
   async settle(graceMs: number): Promise<void> {
     if (this.inFlight.size === 0) return;
     await Promise.race([Promise.allSettled([...this.inFlight]), sleep(graceMs, undefined, { ref: false })]);
@@ -94,21 +94,21 @@ export class TelegramPresses {
     }
   }
 
-  /** What follows the answer: the result as a reply when the answer could not carry it, then the edit. */
-  private async afterAnswer(telegram: Telegram, chatId: number, messageId: number, decision: Promise<ButtonOutcome>, replyNeeded: boolean): Promise<void> {
+  /** What follows the answer: the edit the outcome carries, then the public notice the card cannot show. */
+  private async afterAnswer(telegram: Telegram, chatId: number, messageId: number, decision: Promise<ButtonOutcome>): Promise<void> {
     const outcome = await decision;
-    if (replyNeeded && outcome.toast.trim() !== "") {
+    if (outcome.edit !== undefined) {
       try {
-        await this.deps.reply(telegram, chatId, outcome.toast, messageId);
+        await this.deps.edit(telegram, chatId, messageId, outcome.edit);
       } catch (error) {
-        this.deps.log.warn({ chatId, messageId, error: this.deps.describe(error) }, "Could not send a button's result as a reply");
+        this.deps.log.warn({ chatId, messageId, error: this.deps.describe(error) }, "Could not edit the message after a button press");
       }
     }
-    if (outcome.edit === undefined) return;
+    if (outcome.notice === undefined || outcome.notice.trim() === "") return;
     try {
-      await this.deps.edit(telegram, chatId, messageId, outcome.edit);
+      await this.deps.reply(telegram, chatId, outcome.notice, messageId);
     } catch (error) {
-      this.deps.log.warn({ chatId, messageId, error: this.deps.describe(error) }, "Could not edit the message after a button press");
+      this.deps.log.warn({ chatId, messageId, error: this.deps.describe(error) }, "Could not send a button's result as a reply");
     }
   }
 }

@@ -8,9 +8,7 @@ import { actorOf, fitTelegram, isTransient, keyboard, retryAfterMsOf, splitCapti
 import type { Backoff } from "../bot-role";
 import { TelegramLanes, TELEGRAM_PACING, type Pacing } from "./telegram-lanes";
 import { TelegramPoller } from "./telegram-polling";
-import { ACK_BUDGET_MS, TelegramPresses } from "./telegram-press";
-
-export { ACK_BUDGET_MS } from "./telegram-press";
+import { TelegramPresses } from "./telegram-press";
 
 export interface TelegramTransportOptions {
   readonly token: string;
@@ -34,8 +32,6 @@ export interface TelegramTransportOptions {
   readonly pollBackoff?: Backoff;
   /** Broadcast pacing per chat (telegram-lanes.ts, TELEGRAM_PACING); tests shrink it. */
   readonly pacing?: Partial<Pacing>;
-  /** How long a button press waits for its decision before it is acknowledged anyway (ACK_BUDGET_MS). */
-  readonly ackBudgetMs?: number;
 }
 
 type WebhookHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -68,7 +64,7 @@ export class TelegramTransport implements ChatTransport {
     this.maxWaitMs = options.rateLimit?.maxWaitMs ?? 3_000;
     this.secondMs = options.rateLimit?.secondMs ?? 1_000;
     this.presses = new TelegramPresses({
-      log: this.log, describe: (e) => this.describe(e), ackBudgetMs: options.ackBudgetMs ?? ACK_BUDGET_MS, apology: APOLOGY,
+      log: this.log, describe: (e) => this.describe(e), apology: APOLOGY,
       answer: (telegram, queryId, toast) => this.retry("answerCallbackQuery", () => telegram.answerCbQuery(queryId, toast)).then(() => undefined),
       reply: (telegram, chatId, text, replyTo) => this.send(telegram, chatId, { text }, replyTo).then(() => undefined),
       edit: (telegram, chatId, messageId, message) => this.editMessage(telegram, chatId, messageId, message),
