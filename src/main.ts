@@ -13,6 +13,7 @@ import { metricsConfigOf } from "./metrics/metrics-config";
 import { ensureRedis, RedisUnavailableError } from "./queue/redis";
 import { ALL_ROLES, startRuntime, type Role } from "./runtime";
 import { openDatabase } from "./store/database";
+import { databaseProbeFor } from "./store/database-probe";
 import { startHttpServer } from "./web/http-server";
 import { createSignalWebhook } from "./web/signal-webhook";
 
@@ -129,8 +130,9 @@ async function main(): Promise<void> {
     ...(broker === undefined ? {} : { broker }),
     settings: settingsFromConfig(config),
     queuePrefix: config.QUEUE_PREFIX,
-    startWeb: ({ app, queues }) => startHttpServer({
-      app, queues, operator, port: config.PORT, host: config.HOST, ...(webhook ? { telegramWebhook: webhook } : {}),
+    databaseProbe: databaseProbeFor(db, config.DATABASE_URL),
+    startWeb: ({ app, queues, health }) => startHttpServer({
+      app, queues, operator, health, port: config.PORT, host: config.HOST, ...(webhook ? { telegramWebhook: webhook } : {}),
       ...(config.SIGNAL_WEBHOOK_SECRET ? { signalWebhook: createSignalWebhook(app, { secret: config.SIGNAL_WEBHOOK_SECRET }) } : {}),
     }),
   });

@@ -17,6 +17,9 @@ import type { MarketDataSource } from "./exchange/market-data";
 import type { Logger } from "./log";
 import { closeQueues, createQueues, QUEUE, upsertSchedulers, type Queues, type SchedulePlan } from "./queue/queues";
 import { createOutageLog } from "./queue/outage-log";
+import { foldDatabaseOutage } from "./queue/outage-lines";
+import { databaseAnswers } from "./store/database-probe";
+import { createHealth, trackChat, type Health } from "./web/health";
 import { startWorkers, type LockOptions, type RunningWorkers, type WorkerSpec } from "./queue/workers";
 import { dispatchByIds } from "./queue/dispatcher";
 import { startReconciler, type Reconciler } from "./queue/reconciler";
@@ -56,8 +59,13 @@ export interface RuntimeOptions {
   readonly lock?: LockOptions;
   /** Bot role: backoff between attempts to connect a chat platform (tests shorten it). */
   readonly botRetry?: Backoff;
-  /** Web role: given the router and queues, returns a started HTTP server. */
-  readonly startWeb?: (deps: { app: App; queues: Queues; router: ChatHandlers }) => Promise<Server>;
+  /**
+   * Whether the database can do work again, asked every few seconds during a database outage and by
+   * /health (src/store/database-probe.ts). Default: a trivial query and a no-op write through Prisma.
+   */
+  readonly databaseProbe?: () => Promise<boolean>;
+  /** Web role: given the router, queues and health report, returns a started HTTP server. */
+  readonly startWeb?: (deps: { app: App; queues: Queues; router: ChatHandlers; health: Health }) => Promise<Server>;
 }
 
 export interface Runtime {
@@ -68,6 +76,8 @@ export interface Runtime {
   readonly reconciler: () => Reconciler | null;
   /** Resolves once every chat transport is connected and notices are being sent (bot role). */
   readonly botReady: () => Promise<void>;
+  /** What GET /health reports for this process. */
+  readonly health: Health;
   stop(): Promise<void>;
 }
 
@@ -76,12 +86,16 @@ export interface Runtime {
  * shares one Redis (BullMQ) and one database, so roles may run in one process or many.
  */
 export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
-  const { db, logger, roles } = options;
+  const { db, roles } = options;
   const connection = options.redis;
   const clock = options.clock ?? Date.now;
   // Every queue and worker holds its own Redis connections; their errors during an outage go to one
   // log that says when it started, that it lasts (once a minute) and when a PING got through again.
-  const redisOutage = createOutageLog({ what: "Redis", logger, clock: Date.now, probe: () => connection.ping().then(() => true) });
+  const redisOutage = createOutageLog({ what: "Redis", logger: options.logger, clock: Date.now, probe: () => connection.ping().then(() => true) });
+  // The same for the database: every job, retry and reconciler pass that hits the outage would log
+  // its own error; the application's logger hands those lines to this log instead (outage-lines.ts).
+  const databaseOutage = createOutageLog({ what: "database", logger: options.logger, clock: Date.now, probe: options.databaseProbe ?? databaseAnswers(db) });
+  const logger = foldDatabaseOutage(options.logger, databaseOutage);
   const queues = createQueues(connection, options.queuePrefix, logger, redisOutage);
   const dispatch = (ids: readonly string[]): Promise<void> => dispatchByIds({ db, queues, logger, clock }, ids);
   const app: App = {
@@ -97,6 +111,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     },
   };
   const router = createChatRouter(app, COMMANDS);
+  // Each chat app's connection as the bot role sees it, for /health.
+  const chatApps = options.transports.map((transport) => trackChat(transport, Date.now));
+  const health = createHealth({
+    app, roles, redis: redisOutage, database: databaseOutage,
+    ...(roles.includes("bot") ? { chats: () => chatApps.map((c) => c.health()) } : {}),
+  });
   const specs: WorkerSpec[] = [];
   if (roles.includes("worker")) {
     specs.push(
@@ -120,6 +140,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     if (server) await new Promise<void>((resolve) => server?.close(() => resolve()));
     await closeQueues(queues);
     redisOutage.stop();
+    databaseOutage.stop();
   };
   try {
     if (roles.includes("bot") || roles.includes("web")) {
@@ -135,9 +156,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       // In the background: a chat platform that is down must not stop the worker (stop-loss
       // checks) or the web role in the same process; each transport is retried until it connects.
       bot = startBotRole({
-        transports: options.transports, router, commands: COMMANDS, logger,
+        transports: chatApps.map((c) => c.transport), router, commands: COMMANDS, logger,
         startNotify: (transports) => startWorkers([{ queue: QUEUE.notify, processor: sendNotificationJob({ app, transports }) }], {
-          connection, prefix: options.queuePrefix, logger, db, clock, ...(options.lock ? { lock: options.lock } : {}), onStalled: () => reconciler?.kick(), outage: redisOutage,
+          connection, prefix: options.queuePrefix, logger, db, clock, ...(options.lock ? { lock: options.lock } : {}), onStalled: () => reconciler?.kick(), outage: redisOutage, databaseOutage,
         }),
         ...(options.botRetry ? { backoff: options.botRetry } : {}),
       });
@@ -148,7 +169,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       await checkSymbols(app, options.sources);
     }
     workers = startWorkers(specs, {
-      connection, prefix: options.queuePrefix, logger, db, clock, ...(options.lock ? { lock: options.lock } : {}), onStalled: () => reconciler?.kick(), outage: redisOutage,
+      connection, prefix: options.queuePrefix, logger, db, clock, ...(options.lock ? { lock: options.lock } : {}), onStalled: () => reconciler?.kick(), outage: redisOutage, databaseOutage,
     });
     const digest = options.settings.digest;
     const schedule: SchedulePlan = { pollEveryMs: options.settings.pollIntervalMinutes * 60_000, monitorEveryMs: 60_000, ...(digest ? { digest } : {}) };
@@ -167,10 +188,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         ...(await poll.getJobs(["delayed"])).filter((job) => job.timestamp + (job.opts.delay ?? 0) - Date.now() < 60_000)];
       if (due.length === 0) await poll.add("poll", { reason: "startup" }, { jobId: `startup-${Date.now()}` });
     }
-    if (roles.includes("web") && options.startWeb) server = await options.startWeb({ app, queues, router });
+    if (roles.includes("web") && options.startWeb) server = await options.startWeb({ app, queues, router, health });
   } catch (error) {
     await stop();
     throw error;
   }
-  return { app, queues, router, stop, reconciler: () => reconciler, botReady: () => bot?.ready ?? Promise.resolve() };
+  return { app, queues, router, stop, reconciler: () => reconciler, botReady: () => bot?.ready ?? Promise.resolve(), health };
 }

@@ -1,4 +1,5 @@
 import { UnrecoverableError, Worker, type ConnectionOptions, type Job, type Processor, type WorkerOptions } from "bullmq";
+import { isDatabaseUnavailable } from "../core/database-errors";
 import type { Logger } from "../log";
 import type { OutageLog } from "./outage-log";
 import type { Db } from "../store/database";
@@ -70,7 +71,13 @@ function withIntent(db: Db, clock: () => number, processor: Processor): Processo
 
 export function startWorkers(
   specs: readonly WorkerSpec[],
-  options: { connection: ConnectionOptions; prefix: string; logger: Logger; db: Db; clock: () => number; lock?: LockOptions; onStalled?: () => void; outage?: OutageLog },
+  options: {
+    connection: ConnectionOptions; prefix: string; logger: Logger; db: Db; clock: () => number; lock?: LockOptions; onStalled?: () => void;
+    /** Redis connection errors go here. */
+    outage?: OutageLog;
+    /** Jobs that failed because the database is unavailable go here, not one line each (they are retried as usual). */
+    databaseOutage?: OutageLog;
+  },
 ): RunningWorkers {
   const workers = specs.map((spec) => {
     const worker = new Worker(spec.queue, withIntent(options.db, options.clock, spec.processor), {
@@ -84,6 +91,10 @@ export function startWorkers(
       ...(spec.maxStalledCount !== undefined ? { maxStalledCount: spec.maxStalledCount } : {}),
     });
     worker.on("failed", (job: Job | undefined, error: Error) => {
+      if (options.databaseOutage && isDatabaseUnavailable(error)) {
+        options.databaseOutage.failed(error);
+        return;
+      }
       // The processor already explained the failure in plain words; this line only tracks the job.
       options.logger.warn({ queue: spec.queue, jobId: job?.id, attempt: job?.attemptsMade, error: error.message.slice(0, 160) }, "job failed");
       if (/stalled/i.test(error.message)) options.onStalled?.();

@@ -1,9 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { App } from "../app/context";
-import { tradingGate } from "../app/trading-state";
 import { createMetricsEndpoint, METRICS_PATH } from "../metrics/metrics-endpoint";
 import type { MetricsConfig } from "../metrics/metrics-config";
-import type { Queues } from "../queue/queues";
+import { createOutageLog } from "../queue/outage-log";
+import { QUEUE, type Queues } from "../queue/queues";
+import { databaseAnswers } from "../store/database-probe";
+import { createHealth, type Health } from "./health";
 import { isDashboardPath, queueDashboardGate } from "./queue-dashboard-access";
 import { SIGNAL_WEBHOOK_PATH } from "./signal-webhook";
 
@@ -17,12 +19,15 @@ interface WebDeps {
   signalWebhook?: RequestHandler;
   /** METRICS_TOKEN and the queue dashboard (src/metrics/metrics-config.ts); absent: /metrics without a token, no dashboard. */
   operator?: MetricsConfig;
+  /** GET /health's report (src/web/health.ts), from the runtime's outage logs; absent: one of its own. */
+  health?: Health;
 }
 
 interface Routes {
   metrics: RequestHandler;
   /** Null when the dashboard is not configured: /admin/queues is then 404. */
   queueDashboard: RequestHandler | null;
+  health: Health;
 }
 
 /**
@@ -37,6 +42,7 @@ export function startHttpServer(deps: WebDeps & { port: number; host?: string })
   const routes: Routes = {
     metrics: createMetricsEndpoint({ app: deps.app, queues: deps.queues, token: operator.metricsToken }),
     queueDashboard: operator.queueDashboard === null ? null : queueDashboardGate(deps.queues, operator.queueDashboard, deps.app.logger),
+    health: deps.health ?? standaloneHealth(deps.app, deps.queues),
   };
   const host = deps.host ?? "127.0.0.1";
   if (operator.metricsToken === null && !isLoopback(host)) {
@@ -69,9 +75,8 @@ async function route(deps: WebDeps, routes: Routes, req: IncomingMessage, res: S
     return;
   }
   if (req.method === "GET" && (path === "/health" || path === "/")) {
-    const gate = await tradingGate(deps.app);
-    await deps.app.db.setting.count();
-    json(res, 200, { ok: true, trading: gate.open ? "active" : "paused", now: new Date(deps.app.clock()).toISOString() });
+    const { httpStatus, body } = await routes.health.report();
+    json(res, httpStatus, body);
     return;
   }
   if (req.method === "GET" && path === "/queues") {
@@ -89,6 +94,16 @@ async function route(deps: WebDeps, routes: Routes, req: IncomingMessage, res: S
     return;
   }
   json(res, 404, { ok: false, error: "not found" });
+}
+
+/**
+ * A server started without the runtime (tests, tools): its own outage logs, probed through a queue
+ * (one Redis round trip) and the app's database client.
+ */
+function standaloneHealth(app: WebDeps["app"], queues: Queues): Health {
+  const redis = createOutageLog({ what: "Redis", logger: app.logger, clock: Date.now, probe: async () => { await queues[QUEUE.notify].getJobCounts("waiting"); return true; } });
+  const database = createOutageLog({ what: "database", logger: app.logger, clock: Date.now, probe: databaseAnswers(app.db) });
+  return createHealth({ app, roles: ["web"], redis, database });
 }
 
 const isLoopback = (host: string): boolean => host === "localhost" || host === "::1" || host.startsWith("127.");
