@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -59,6 +59,8 @@ export interface CycleResult {
   /** The whole computeSignals call (the quiet decisions journaled after the cards). */
   readonly whole: Distribution;
   readonly cold: number;
+  /** Resident memory before the cold cycle and its peak during it (VmHWM, reset first; null where /proc does not allow it). */
+  readonly coldRss: { readonly before: number; readonly peak: number | null; readonly after: number };
   readonly engine: Distribution;
   /** The read phase alone; null when not measured (QUICK). */
   readonly reads: Distribution | null;
@@ -184,6 +186,25 @@ async function clearCycle(db: Db): Promise<void> {
   await db.proposal.deleteMany({});
 }
 
+/** Resets this process's peak resident set (Linux: "5" into /proc/self/clear_refs); false where not allowed. */
+function resetPeakRss(): boolean {
+  try {
+    writeFileSync("/proc/self/clear_refs", "5");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function peakRss(): number | null {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync("/proc/self/status", "utf8"));
+    return m?.[1] === undefined ? null : Number(m[1]) * 1024;
+  } catch {
+    return null;
+  }
+}
+
 export async function benchMarketCycle(options: { runs: number; readRuns: number }): Promise<CycleResult> {
   const dir = mkdtempSync(path.join(tmpdir(), "perpbot-bench-cycle-"));
   const file = path.join(dir, "cycle.db");
@@ -205,8 +226,14 @@ export async function benchMarketCycle(options: { runs: number; readRuns: number
     let fired = 0;
     let proposals = 0;
     let cards = 0;
+    let coldRss: CycleResult["coldRss"] = { before: 0, peak: null, after: 0 };
     for (let run = 0; run <= options.runs; run++) {
       await clearCycle(db);
+      let peakReset = false;
+      if (run === 0) {
+        coldRss = { ...coldRss, before: process.memoryUsage().rss };
+        peakReset = resetPeakRss();
+      }
       recorder.cards = 0;
       recorder.lastCardAt = 0;
       const start = performance.now();
@@ -215,7 +242,10 @@ export async function benchMarketCycle(options: { runs: number; readRuns: number
       // The goal's span: from the data being there to the last card handed to the queue. The
       // cycle then journals its quiet decisions; the whole call is reported beside it.
       const ms = (recorder.lastCardAt > 0 ? recorder.lastCardAt : end) - start;
-      if (run === 0) cold = ms;
+      if (run === 0) {
+        cold = ms;
+        coldRss = { ...coldRss, peak: peakReset ? peakRss() : null, after: process.memoryUsage().rss };
+      }
       else {
         timed.push(ms);
         whole.push(end - start);
@@ -247,7 +277,7 @@ export async function benchMarketCycle(options: { runs: number; readRuns: number
     const { size } = statSync(file);
     return {
       symbols: CYCLE_SYMBOLS, venues: CYCLE_VENUES.length, rows, seedMs, dbBytes: size, runs: options.runs,
-      cycle: distribution(timed), whole: distribution(whole), cold, engine: distribution(engineRuns), reads: reads.length === 0 ? null : distribution(reads), fired, proposals, cards,
+      cycle: distribution(timed), whole: distribution(whole), cold, coldRss, engine: distribution(engineRuns), reads: reads.length === 0 ? null : distribution(reads), fired, proposals, cards,
     };
   } finally {
     await db.$disconnect();

@@ -1,6 +1,9 @@
 import type { Candle, TimedRate } from "../core/signals/types";
-import { firstAtOrAfter, firstStampAtOrAfter } from "../core/time-order";
+import { firstAtOrAfter } from "../core/time-order";
 import type { Db } from "../store/database";
+import { parseBook, SnapshotColumns, type ParsedBook } from "./snapshot-columns";
+
+export { parseBook, type Levels, type ParsedBook, type SnapshotFacts } from "./snapshot-columns";
 
 /**
  * The recorded market history the signals cycle reads, held in this process's memory and brought
@@ -32,89 +35,12 @@ export interface MemoryPlan {
   readonly spotBarsMs: number;
 }
 
-export type Levels = [number, number][];
-export interface ParsedBook { readonly bids: Levels; readonly asks: Levels }
-
-/** One stored snapshot, the fields the view reads of the latest and the one before it. */
-export interface SnapshotFacts {
-  readonly id: number;
-  readonly ts: number;
-  readonly fundingRate: number | null;
-  readonly fundingIntervalHours: number | null;
-  readonly markPrice: number | null;
-  readonly lastPrice: number | null;
-  readonly baseVolume24h: number | null;
-  readonly hasBook: boolean;
-  /** The parsed levels; null when there were none or they were unreadable. */
-  readonly book: ParsedBook | null;
-}
-
-/** Full facts (book parsed) are kept for this many of a pair's newest snapshots: a view reads the latest and the book before it. */
-const HEADS_KEPT = 8;
 /** Slack kept beyond the plan, so a decision time a little earlier than the newest still reads from memory. */
 const SLACK_MS = 6 * 3_600_000;
 /** Old rows are let go at most this often (each pass walks every pair). */
 const EVICT_EVERY_MS = 3_600_000;
 const TABLES = ["snapshots", "prints", "perp", "spot"] as const;
 type Table = (typeof TABLES)[number];
-
-/**
- * A pair's snapshots as columns, oldest first: a week of polls is ~700 snapshots per pair and the
- * view reads of most of them only the stamp, the rate and whether a book came. Columns of plain
- * numbers cost 8 bytes a value; an object per snapshot cost ~150 bytes and ~10 heap objects to
- * the garbage collector. The newest few keep their full facts.
- */
-export class SnapshotColumns {
-  readonly ts: number[] = [];
-  readonly id: number[] = [];
-  /** NaN where the snapshot had no rate. */
-  readonly rate: number[] = [];
-  readonly hasBook: boolean[] = [];
-  /** Full facts of the HEADS_KEPT newest, by id. */
-  readonly heads = new Map<number, SnapshotFacts>();
-
-  insert(facts: SnapshotFacts): void {
-    // After any equal stamp: equal stamps keep the database's id order.
-    const at = firstStampAtOrAfter(this.ts, facts.ts + 1e-3);
-    if (at === this.ts.length) {
-      this.ts.push(facts.ts);
-      this.id.push(facts.id);
-      this.rate.push(facts.fundingRate ?? Number.NaN);
-      this.hasBook.push(facts.hasBook);
-    } else {
-      this.ts.splice(at, 0, facts.ts);
-      this.id.splice(at, 0, facts.id);
-      this.rate.splice(at, 0, facts.fundingRate ?? Number.NaN);
-      this.hasBook.splice(at, 0, facts.hasBook);
-    }
-    this.heads.set(facts.id, facts);
-    if (this.heads.size > HEADS_KEPT) {
-      let oldest: SnapshotFacts | null = null;
-      for (const head of this.heads.values()) if (oldest === null || head.ts < oldest.ts || (head.ts === oldest.ts && head.id < oldest.id)) oldest = head;
-      if (oldest !== null) this.heads.delete(oldest.id);
-    }
-  }
-
-  /** The polled readings with a rate stamped in [from, before), oldest first, as the view hands them on. */
-  polledBetween(from: number, before: number): TimedRate[] {
-    const out: TimedRate[] = [];
-    for (let i = firstStampAtOrAfter(this.ts, from), end = firstStampAtOrAfter(this.ts, before); i < end; i++) {
-      const rate = this.rate[i] ?? Number.NaN;
-      if (!Number.isNaN(rate)) out.push({ ts: this.ts[i] ?? 0, rate });
-    }
-    return out;
-  }
-
-  dropBefore(ts: number): void {
-    const cut = firstStampAtOrAfter(this.ts, ts);
-    if (cut === 0) return;
-    for (const id of this.id.slice(0, cut)) this.heads.delete(id);
-    this.ts.splice(0, cut);
-    this.id.splice(0, cut);
-    this.rate.splice(0, cut);
-    this.hasBook.splice(0, cut);
-  }
-}
 
 class PairMemory {
   constructor(readonly venue: string) {}
@@ -193,37 +119,76 @@ export class MarketMemory {
    * Rows stamped at or after `from`: on the first load those with ids up to `upTo`; afterwards
    * every row with an id after the last seen, whatever its stamp (an import of old history is
    * read once and mostly let go: only the stamp tells whether it is inside what is held).
+   *
+   * Page by page (PAGE rows, by id), one table after the other: a 100-symbol week is ~650k rows,
+   * and Prisma materialising each table at once peaked the process above 1 GB. The first load
+   * reads the snapshots without their book JSON (a week of books is hundreds of MB of text, of
+   * which the view reads only each pair's newest few); those are read last, for the heads only.
    */
   private async read(from: Record<Table, number>, upTo: Record<Table, number> | null): Promise<void> {
-    const where = (table: Table): { id: { gt: number; lte?: number }; ts?: { gte: Date } } =>
-      upTo === null ? { id: { gt: this.lastId[table] } } : { id: { gt: 0, lte: upTo[table] }, ts: { gte: new Date(from[table]) } };
-    const [snapshots, prints, perp, spot] = await Promise.all([
-      this.db.marketSnapshot.findMany({
-        where: where("snapshots"),
-        select: { id: true, venue: true, symbol: true, ts: true, fundingRate: true, fundingIntervalHours: true, markPrice: true, lastPrice: true, baseVolume24h: true, bookJson: true },
-        orderBy: { id: "asc" },
-      }),
-      this.db.fundingPrint.findMany({ where: where("prints"), orderBy: { id: "asc" } }),
-      this.db.candle.findMany({ where: where("perp"), orderBy: { id: "asc" } }),
-      this.db.spotCandle.findMany({ where: where("spot"), orderBy: { id: "asc" } }),
-    ]);
-    const inside = (table: Table, ts: Date): boolean => ts.getTime() >= from[table];
-    for (const row of snapshots) if (inside("snapshots", row.ts)) this.addSnapshot(row);
-    for (const row of prints) if (inside("prints", row.ts)) insertByTs(this.pairFor(row.venue, row.symbol).prints, { ts: row.ts.getTime(), rate: row.rate });
-    for (const row of perp) if (inside("perp", row.ts)) insertByTs(this.pairFor(row.venue, row.symbol).perp, candleOf(row));
-    for (const row of spot) if (inside("spot", row.ts)) insertByTs(this.pairFor(row.venue, row.symbol).spot, candleOf(row));
-    if (upTo === null) {
-      this.lastId.snapshots = Math.max(this.lastId.snapshots, lastIdOf(snapshots));
-      this.lastId.prints = Math.max(this.lastId.prints, lastIdOf(prints));
-      this.lastId.perp = Math.max(this.lastId.perp, lastIdOf(perp));
-      this.lastId.spot = Math.max(this.lastId.spot, lastIdOf(spot));
+    for (const table of TABLES) {
+      let after = upTo === null ? this.lastId[table] : 0;
+      for (;;) {
+        const where = upTo === null ? { id: { gt: after } } : { id: { gt: after, lte: upTo[table] }, ts: { gte: new Date(from[table]) } };
+        const { last, full } = await this.readPage(table, where, from[table], upTo === null);
+        if (upTo === null) this.lastId[table] = Math.max(this.lastId[table], last);
+        if (!full) break;
+        after = last;
+      }
+    }
+    if (upTo !== null) await this.readHeadBooks();
+  }
+
+  /** One page of a table into memory: the last id read (0: none), and whether more may follow. */
+  private async readPage(table: Table, where: { id: { gt: number; lte?: number }; ts?: { gte: Date } }, from: number, withBooks: boolean): Promise<{ last: number; full: boolean }> {
+    const page = { where, orderBy: { id: "asc" as const }, take: PAGE };
+    const inside = (ts: Date): boolean => ts.getTime() >= from;
+    let rows: readonly { id: number }[];
+    if (table === "snapshots") {
+      const snapshots = await this.db.marketSnapshot.findMany({ ...page, select: { ...SNAPSHOT_FIELDS, bookJson: withBooks } });
+      // Without the JSON, which rows had a book is asked separately (ids only).
+      const booked = withBooks ? null : await this.bookedIds(snapshots);
+      for (const row of snapshots) {
+        if (!inside(row.ts)) continue;
+        const hasBook = booked === null ? row.bookJson !== null && row.bookJson !== undefined : booked.has(row.id);
+        this.addSnapshot(row, hasBook, withBooks ? parseBook(row.bookJson ?? null) : null);
+      }
+      rows = snapshots;
+    } else if (table === "prints") {
+      const prints = await this.db.fundingPrint.findMany(page);
+      for (const row of prints) if (inside(row.ts)) insertByTs(this.pairFor(row.venue, row.symbol).prints, { ts: row.ts.getTime(), rate: row.rate });
+      rows = prints;
+    } else {
+      const bars = table === "perp" ? await this.db.candle.findMany(page) : await this.db.spotCandle.findMany(page);
+      for (const row of bars) if (inside(row.ts)) insertByTs(this.pairFor(row.venue, row.symbol)[table], candleOf(row));
+      rows = bars;
+    }
+    return { last: lastIdOf(rows), full: rows.length === PAGE };
+  }
+
+  private async bookedIds(rows: readonly { id: number }[]): Promise<Set<number>> {
+    const first = rows[0]?.id;
+    const last = rows.at(-1)?.id;
+    if (first === undefined || last === undefined) return new Set();
+    const booked = await this.db.marketSnapshot.findMany({ where: { id: { gte: first, lte: last }, bookJson: { not: null } }, select: { id: true } });
+    return new Set(booked.map((r) => r.id));
+  }
+
+  /** The book levels of every pair's held heads (the first load read the snapshots without them). */
+  private async readHeadBooks(): Promise<void> {
+    const owners = new Map<number, SnapshotColumns>();
+    for (const pair of this.pairs.values()) for (const id of pair.snapshots.headsWithoutLevels()) owners.set(id, pair.snapshots);
+    const ids = [...owners.keys()];
+    for (let i = 0; i < ids.length; i += BOOK_PAGE) {
+      const rows = await this.db.marketSnapshot.findMany({ where: { id: { in: ids.slice(i, i + BOOK_PAGE) } }, select: { id: true, bookJson: true } });
+      for (const row of rows) owners.get(row.id)?.setBook(row.id, parseBook(row.bookJson));
     }
   }
 
-  private addSnapshot(row: { id: number; venue: string; symbol: string; ts: Date; fundingRate: number | null; fundingIntervalHours: number | null; markPrice: number | null; lastPrice: number | null; baseVolume24h: number | null; bookJson: string | null }): void {
+  private addSnapshot(row: SnapshotRow, hasBook: boolean, book: ParsedBook | null): void {
     this.pairFor(row.venue, row.symbol).snapshots.insert({
       id: row.id, ts: row.ts.getTime(), fundingRate: row.fundingRate, fundingIntervalHours: row.fundingIntervalHours, markPrice: row.markPrice,
-      lastPrice: row.lastPrice, baseVolume24h: row.baseVolume24h, hasBook: row.bookJson !== null, book: parseBook(row.bookJson),
+      lastPrice: row.lastPrice, baseVolume24h: row.baseVolume24h, hasBook, book,
     });
   }
 
@@ -253,23 +218,24 @@ export class MarketMemory {
   }
 }
 
+/** Rows per read: bounds what one query materialises (a row is ~1 kB on its way through Prisma). */
+const PAGE = 5_000;
+/** Ids per look-up of the heads' books. */
+const BOOK_PAGE = 500;
+const SNAPSHOT_FIELDS = {
+  id: true, venue: true, symbol: true, ts: true, fundingRate: true, fundingIntervalHours: true, markPrice: true, lastPrice: true, baseVolume24h: true,
+} as const;
+interface SnapshotRow {
+  readonly id: number; readonly venue: string; readonly symbol: string; readonly ts: Date; readonly fundingRate: number | null; readonly fundingIntervalHours: number | null;
+  readonly markPrice: number | null; readonly lastPrice: number | null; readonly baseVolume24h: number | null;
+}
+
 const EMPTY = new PairMemory("");
 const key = (venue: string, symbol: string): string => `${venue}\u0000${symbol}`;
 const lastIdOf = (rows: readonly { id: number }[]): number => rows.at(-1)?.id ?? 0;
 const candleOf = (r: { ts: Date; open: number; high: number; low: number; close: number; volume: number }): Candle => ({
   ts: r.ts.getTime(), open: r.open, high: r.high, low: r.low, close: r.close, volume: r.volume,
 });
-
-/** The stored top of book; null when absent or unreadable. */
-export function parseBook(json: string | null): ParsedBook | null {
-  if (json === null) return null;
-  try {
-    const parsed = JSON.parse(json) as { bids?: Levels; asks?: Levels };
-    return { bids: parsed.bids ?? [], asks: parsed.asks ?? [] };
-  } catch {
-    return null;
-  }
-}
 
 /** Keeps time order; equal stamps keep arrival order (the database's id order). Appending is the usual case. */
 function insertByTs<T extends { readonly ts: number }>(items: T[], item: T): void {

@@ -23,14 +23,29 @@ const SPOT_CANDLE_BACKFILL_DAYS = 8;
  * `npm run data:import` stores them, so one settlement is one row whichever wrote it first.
  */
 export async function backfillFunding(app: App, source: MarketDataSource, symbol: string): Promise<void> {
-  const latest = await app.db.fundingPrint.findFirst({ where: { venue: source.venue, symbol }, orderBy: { ts: "desc" } });
+  const latest = await app.db.fundingPrint.findFirst({ where: { venue: source.venue, symbol }, orderBy: { ts: "desc" }, select: { ts: true } });
   const since = latest ? latest.ts.getTime() + 1 : app.clock() - FUNDING_BACKFILL_DAYS * DAY_MS;
   const prints = await source.fetchFundingHistory(symbol, since);
   const now = app.clock();
-  const rows = prints.filter((p) => p.ts <= now).map((p) => ({ venue: source.venue, symbol, ts: new Date(snapSettlement(p.ts)), rate: p.rate }));
-  for (const row of rows) {
-    // One by one with upsert: SQLite has no createMany skipDuplicates, and a retried poll must not fail.
-    await app.db.fundingPrint.upsert({ where: { venue_symbol_ts: { venue: row.venue, symbol: row.symbol, ts: row.ts } }, create: row, update: {} });
+  // One row per settlement: a venue that printed one settlement twice, or a print a few ms after
+  // the stored one, snaps onto a settlement already in hand.
+  const bySettlement = new Map<number, { venue: string; symbol: string; ts: Date; rate: number }>();
+  for (const p of prints) {
+    const ts = snapSettlement(p.ts);
+    if (p.ts > now || (latest !== null && ts <= latest.ts.getTime()) || bySettlement.has(ts)) continue;
+    bySettlement.set(ts, { venue: source.venue, symbol, ts: new Date(ts), rate: p.rate });
+  }
+  const rows = [...bySettlement.values()];
+  if (rows.length === 0) return;
+  try {
+    // One insert for the page (a first start stores a week per pair: a row at a time cost a
+    // transaction and two queries each, the bulk of a first poll's work and garbage).
+    await app.db.fundingPrint.createMany({ data: rows });
+  } catch {
+    // Another writer (a retried poll, an import) stored some meanwhile: one by one, keeping what exists.
+    for (const row of rows) {
+      await app.db.fundingPrint.upsert({ where: { venue_symbol_ts: { venue: row.venue, symbol: row.symbol, ts: row.ts } }, create: row, update: {} });
+    }
   }
 }
 
