@@ -1,5 +1,6 @@
 import type { InlineKeyboardMarkup } from "telegraf/types";
 import { afterAll, describe, expect, it } from "vitest";
+import { seededRandom } from "../../src/core/random";
 import type { ExchangeServer } from "../stand-ins/exchange-server";
 import type { RecordedMessage } from "../stand-ins/telegram-server";
 import {
@@ -29,17 +30,6 @@ afterAll(async () => {
   await cleanupHarness();
 });
 
-/** mulberry32: a small seeded generator, so a failing run's kills can be replayed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** The market at `price`: same shape for every symbol (sizes in equal notional), a sell wall 0.01% up. */
 function serveMarket(exchange: ExchangeServer, symbol: string, price: number, fundingRate: number): void {
@@ -120,7 +110,7 @@ const proposalIdOf = (message: RecordedMessage): string => /proposal (\S+)/.exec
 
 describe.sequential("three workers and two bots on one database and one Redis, killed at random", () => {
   it("trades three symbols end to end: every order, decision, card and journal row exactly once", async () => {
-    const random = seeded(SEED);
+    const random = seededRandom(SEED);
     await withScenario({ anomaly: false, env: { SYMBOLS: SYMBOLS.map((x) => x.symbol).join(",") } }, async (s) => {
       try {
         for (const { symbol, price } of SYMBOLS) serveAnomaly(s.exchange, symbol, price);
