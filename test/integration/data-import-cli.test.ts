@@ -1,10 +1,9 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { track } from "../support/child-processes";
+import { startScript, type ScriptRun, type StartedScript } from "../support/child-processes";
 import { APR_2025, BTC, FUNDING_CSV, JAN_2024 } from "../support/ccxt-market-data-setup";
 import { ExchangeServer } from "../stand-ins/exchange-server";
 
@@ -28,8 +27,6 @@ beforeEach(() => {
   server.addMarket("binanceusdm", BTC);
 });
 
-interface Run { readonly code: number | null; readonly stdout: string; readonly stderr: string }
-interface Started { readonly done: Promise<Run>; readonly output: () => string; readonly signal: (name: NodeJS.Signals) => void }
 
 let dbCount = 0;
 function freshDbFile(): string {
@@ -37,22 +34,14 @@ function freshDbFile(): string {
   return path.join(scratch, `cli-${dbCount}.db`);
 }
 
-function startImport(args: readonly string[], dbFile: string): Started {
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/data-import.ts", ...args], {
+function startImport(args: readonly string[], dbFile: string): StartedScript {
+  return startScript("scripts/data-import.ts", args, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? tmpdir(), DATABASE_URL: `file:${dbFile}`, EXCHANGE_HOST_OVERRIDE: server.url, EXCHANGE_TIMEOUT_MS: "5000" },
-    stdio: ["ignore", "pipe", "pipe"],
   });
-  track(child);
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => { stdout += chunk.toString(); });
-  child.stderr.on("data", (chunk: Buffer) => { stderr += chunk.toString(); });
-  const done = new Promise<Run>((resolve) => child.once("close", (code) => resolve({ code, stdout, stderr })));
-  return { done, output: () => stdout, signal: (name) => child.kill(name) };
 }
 
-const runImport = (args: readonly string[], dbFile: string): Promise<Run> => startImport(args, dbFile).done;
+const runImport = (args: readonly string[], dbFile: string): Promise<ScriptRun> => startImport(args, dbFile).done;
 
 function count(dbFile: string, table: string): { rows: number; distinct: number } {
   const db = new Database(dbFile, { readonly: true });

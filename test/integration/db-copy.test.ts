@@ -1,11 +1,10 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { openDatabase, type Db } from "../../src/store/database";
 import { readRows, tableCounts, TABLES_IN_REFERENCE_ORDER, tableOf } from "../../src/store/database-copy";
-import { track } from "../support/child-processes";
+import { startScript, type ScriptRun } from "../support/child-processes";
 import { dropTestDatabase, TEST_POSTGRES_URL } from "../support/test-database";
 
 /**
@@ -25,15 +24,8 @@ afterAll(async () => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-interface Run { code: number | null; stdout: string; stderr: string }
-function dbCopy(args: readonly string[]): Promise<Run> {
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/db-copy.ts", ...args], { cwd: ROOT, env: { ...process.env }, stdio: ["ignore", "pipe", "pipe"] });
-  track(child);
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => { stdout += chunk.toString(); });
-  child.stderr.on("data", (chunk: Buffer) => { stderr += chunk.toString(); });
-  return new Promise((resolve) => child.once("close", (code) => resolve({ code, stdout, stderr })));
+function dbCopy(args: readonly string[]): Promise<ScriptRun> {
+  return startScript("scripts/db-copy.ts", args, { cwd: ROOT, env: { ...process.env } }).done;
 }
 
 const T = (iso: string): Date => new Date(iso);

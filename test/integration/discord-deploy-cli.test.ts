@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -9,7 +8,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { COMMANDS } from "../../commands";
 import { DiscordTransport } from "../../src/chat/discord/discord-transport";
 import { DiscordStandIn } from "../stand-ins/discord-server";
-import { track } from "../support/child-processes";
+import { startScript, type ScriptRun } from "../support/child-processes";
 
 /**
  * `npm run discord:deploy` as a real process (node --import tsx scripts/discord-deploy.ts, as the
@@ -37,18 +36,8 @@ beforeEach(async () => {
 });
 afterEach(() => server.stop());
 
-interface Run { readonly code: number | null; readonly stdout: string; readonly stderr: string }
-
-function deploy(env: Record<string, string>): Promise<Run> {
-  const child = spawn(process.execPath, ["--import", TSX, SCRIPT], {
-    cwd, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? tmpdir(), ...env }, stdio: ["ignore", "pipe", "pipe"],
-  });
-  track(child);
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => { stdout += chunk.toString(); });
-  child.stderr.on("data", (chunk: Buffer) => { stderr += chunk.toString(); });
-  return new Promise((resolve) => child.once("close", (code) => resolve({ code, stdout, stderr })));
+function deploy(env: Record<string, string>): Promise<ScriptRun> {
+  return startScript(SCRIPT, [], { cwd, loader: TSX, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? tmpdir(), ...env } }).done;
 }
 
 const botEnv = (): Record<string, string> => ({ DISCORD_BOT_TOKEN: server.token, DISCORD_CHANNEL_IDS: server.channelId, DISCORD_API_ROOT: server.apiRoot });

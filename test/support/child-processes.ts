@@ -1,4 +1,4 @@
-import type { ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 
 /**
@@ -41,6 +41,33 @@ export async function killAllProcesses(): Promise<void> {
   const children = [...liveChildren];
   for (const child of children) killGroup(child, "SIGKILL");
   await Promise.all(children.map((c) => (c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise((r) => c.once("exit", r)))));
+}
+
+// ── one-shot scripts ─────────────────────────────────────────────────────────────────────
+
+/** How a script run ended, with everything it printed. */
+export interface ScriptRun { readonly code: number | null; readonly stdout: string; readonly stderr: string }
+
+export interface StartedScript {
+  readonly done: Promise<ScriptRun>;
+  /** stdout so far. */
+  readonly output: () => string;
+  readonly signal: (name: NodeJS.Signals) => void;
+}
+
+/**
+ * Runs `node --import <loader> <script> …args` as a tracked child (a CLI test's subject), collecting
+ * its output. `loader` is "tsx" when `cwd` is the project, else a file URL of tsx's loader.
+ */
+export function startScript(script: string, args: readonly string[], options: { readonly cwd: string; readonly env: NodeJS.ProcessEnv; readonly loader?: string }): StartedScript {
+  const child = spawn(process.execPath, ["--import", options.loader ?? "tsx", script, ...args], { cwd: options.cwd, env: options.env, stdio: ["ignore", "pipe", "pipe"] });
+  track(child);
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => { stdout += chunk.toString(); });
+  child.stderr.on("data", (chunk: Buffer) => { stderr += chunk.toString(); });
+  const done = new Promise<ScriptRun>((resolve) => child.once("close", (code) => resolve({ code, stdout, stderr })));
+  return { done, output: () => stdout, signal: (name) => child.kill(name) };
 }
 
 // ── polling ──────────────────────────────────────────────────────────────────────────────
