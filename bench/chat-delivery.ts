@@ -56,7 +56,7 @@ export interface ChatDeliveryResult {
 const CHATS = [5_000_001, 5_000_002, 5_000_003, 5_000_004, 5_000_005];
 const ADMIN = { id: 111, first_name: "Bench" };
 const BURST = 100;
-const silent = pino({ level: "silent" });
+const silent = pino({ level: process.env.BENCH_LOG ?? "silent" }, pino.destination(2));
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Arrival times per (chat, marker) where a marker is a proposal id or an alert's text. */

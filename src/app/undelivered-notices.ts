@@ -1,3 +1,4 @@
+import { transact } from "../store/database";
 import type { App } from "./context";
 
 /**
@@ -17,7 +18,7 @@ export interface Undelivered extends Tally { readonly platform: string }
 export async function recordUndelivered(app: App, platform: string, now: number): Promise<void> {
   const key = `${KEY_PREFIX}${platform}`;
   // Read and write in one transaction: two notify jobs may give up at the same moment.
-  await app.db.$transaction(async (tx) => {
+  await transact(app.db, async (tx) => {
     const row = await tx.setting.findUnique({ where: { key } });
     const old = row === null ? null : parseTally(row.value);
     const value = JSON.stringify({ count: (old?.count ?? 0) + 1, since: old?.since ?? now } satisfies Tally);

@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaClient } from "./generated/client";
+import { insideTransactionBody, inTurns } from "./sqlite-connection";
 
 /**
  * The one database type the rest of the code uses. SQLite and PostgreSQL each need a client
@@ -100,7 +101,7 @@ export async function openDatabase(url: string): Promise<Db> {
   }
   const file = sqlitePathFromUrl(url);
   applyMigrations(file);
-  const db = new PrismaClient({ adapter: new PrismaBetterSQLite3({ url: `file:${file}` }) });
+  const db = new PrismaClient({ adapter: inTurns(new PrismaBetterSQLite3({ url: `file:${file}` })) });
   await db.$connect();
   // Several processes (web, worker, bot) may share the file: wait for locks instead of failing.
   await db.$queryRawUnsafe("PRAGMA busy_timeout = 5000");
@@ -141,7 +142,7 @@ export async function transact<T>(db: Db, body: (tx: TxClient) => Promise<T>, at
   for (let attempt = 1; ; attempt += 1) {
     const startedAt = Date.now();
     try {
-      return await db.$transaction(body, { timeout: 15_000, maxWait: 10_000, ...isolation });
+      return await db.$transaction((tx) => insideTransactionBody.run(true, () => body(tx)), { timeout: 15_000, maxWait: 10_000, ...isolation });
     } catch (error) {
       if (!isBusyError(error) || attempt >= attempts) throw error;
       // Refused after waiting out busy_timeout: another process holds the file for long. One more

@@ -85,6 +85,8 @@ describe("funding anomaly at the exchange → approved paper trade → /pnl", ()
     expect(refusal.text).toMatch(/^You are not allowed to approve proposals\./);
     expect(refusal.text).not.toMatch(/Mallory|999/); // never the stranger's name (nor id) in the group
     expect((await database.db.proposal.findUniqueOrThrow({ where: { id: proposal.id } })).status).toBe("pending");
+    // Audited after the answer (acknowledge first): waited for, then counted once.
+    await waitForValue(() => database.db.auditLog.findFirst({ where: { userId: "999", outcome: "refused" } }));
     expect(await database.db.auditLog.count({ where: { userId: "999", outcome: "refused" } })).toBe(1);
     expect(await database.db.order.count()).toBe(0);
 
