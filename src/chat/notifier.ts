@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { App, Notice } from "../app/context";
 import { alertEventOf } from "../core/alert-events";
 import { crashPoint } from "../crash-points";
+import { releaseCardLease, takeCardLease } from "../store/card-lease";
 import { chatsNotOn } from "../store/chat-settings";
 import { loadTrade } from "../store/trade-repo";
 import { renderProposal } from "./render/proposal-card";
@@ -69,20 +70,36 @@ async function deliverCard(app: App, transports: readonly ChatTransport[], propo
     app.logger.warn({ proposalId: notice.proposalId }, "notice for an unknown proposal dropped");
     return;
   }
-  const [signal, messages, settings] = await Promise.all([
+  const copies = (): Promise<ChatMessageRow[]> => app.db.chatMessage.findMany({ where: { proposalId: notice.proposalId } });
+  const [signal, firstRead, settings] = await Promise.all([
     stored.state.terms.signalId === null ? null : app.db.signal.findUnique({ where: { id: stored.state.terms.signalId } }),
-    app.db.chatMessage.findMany({ where: { proposalId: notice.proposalId } }),
+    copies(),
     chatsNotOn(app.db, "proposal"),
   ]);
+  let messages = firstRead;
   const card = renderProposal({ trade: stored.state, signal, now: app.clock(), mode: app.broker.mode });
+  const postedIn = (rows: readonly ChatMessageRow[]): string[] => rows.map((m) => ledgerKey(m.platform as Platform, m.chatId));
 
-  // Post once per chat, edit after: a chat that has a copy is skipped; one a failed attempt missed gets it now.
-  const posted = messages.map((m) => ledgerKey(m.platform as Platform, m.chatId));
-  const sent = await broadcastAll(transports, card, (platform) => routeFor(platform, posted, settings));
-  const refs = sent.refs;
-  if (refs.length > 0) crashPoint("after-card-send");
+  // Post once per chat, edit after: a chat that has a copy is skipped; one a failed attempt missed
+  // gets it now. Posting is done under the proposal's lease (another bot process may be posting
+  // this card), and the copies are read again once it is held: the last holder may have posted.
+  const leased = mayPost(transports, postedIn(messages), settings);
+  if (leased) {
+    if (!(await takeCardLease(app.db, notice.proposalId, app.clock()))) throw new CardPostedElsewhere(notice.proposalId);
+    messages = await copies();
+  }
   const cardHash = shownHash(card);
-  for (const ref of refs) await recordCopy(app, notice.proposalId, ref, stored.version, cardHash);
+  const sent = await (async (): Promise<Broadcast> => {
+    try {
+      const posted = postedIn(messages);
+      const broadcast = await broadcastAll(transports, card, (platform) => routeFor(platform, posted, settings));
+      if (broadcast.refs.length > 0) crashPoint("after-card-send");
+      for (const ref of broadcast.refs) await recordCopy(app, notice.proposalId, ref, stored.version, cardHash);
+      return broadcast;
+    } finally {
+      if (leased) await releaseCardLease(app.db, notice.proposalId).catch((error: unknown) => app.logger.warn({ err: error }, "could not release a card's posting lease (it expires)"));
+    }
+  })();
   // Every copy at once: one platform's rate limit must not hold back the edits on the others.
   const edits = await Promise.all(messages.map(async (message): Promise<Failure | null> => {
     if (message.version >= stored.version) return null;
@@ -117,6 +134,25 @@ async function deliverCard(app: App, transports: readonly ChatTransport[], propo
   }));
   // Throwing lets the queue retry with backoff; copies already posted or edited are skipped next time.
   throwIfFailed([...sent.failures, ...edits.filter((f): f is Failure => f !== null)], `card ${notice.proposalId}`);
+}
+
+type ChatMessageRow = Awaited<ReturnType<App["db"]["chatMessage"]["findMany"]>>[number];
+
+/** Whether some chat may still need a copy (a transport that does not list its chats may always). */
+function mayPost(transports: readonly ChatTransport[], posted: readonly string[], settings: AlertSettings): boolean {
+  return transports.some((t) => {
+    if (t.chatIds === undefined) return true;
+    const { skip } = routeFor(t.platform, posted, settings);
+    return t.chatIds.some((chatId) => !skip.has(chatId));
+  });
+}
+
+/** Another bot process holds the card's posting lease: the job is retried shortly, and then edits. */
+class CardPostedElsewhere extends DeliveryError {
+  constructor(proposalId: string) {
+    super(`another bot process is posting the card of ${proposalId}; retried shortly`, [], 1_000);
+    this.name = "CardPostedElsewhere";
+  }
 }
 
 /** What a copy shows, in 16 hex digits: text and buttons (labels, data, styles), nothing else. */

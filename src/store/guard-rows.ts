@@ -11,9 +11,9 @@ import type { Tx } from "./outbox";
  * the file's write lock (SQLite) for the rest of the transaction, so nothing written after it can
  * interleave with another writer of the same row.
  *
- * "Read outside the write transaction" still means inside a (read-only) transaction: on SQLite the
- * Prisma adapter shares ONE connection per process, so a query outside any transaction runs inside
- * whichever transaction the process has open and sees its uncommitted, half-written rows.
+ * "Read outside the write transaction" still means inside a (read-only) transaction, so the reads
+ * behind one decision see one committed state. (On SQLite the process's one connection also keeps
+ * a lone read from running inside another flow's open transaction: see sqlite-connection.ts.)
  */
 
 /** Reads that must see committed rows only (see above): a transaction that writes nothing. */
