@@ -83,23 +83,21 @@ async function deliverCard(app: App, transports: readonly ChatTransport[], propo
   // Post once per chat, edit after: a chat that has a copy is skipped; one a failed attempt missed
   // gets it now. Posting is done under the proposal's lease (another bot process may be posting
   // this card), and the copies are read again once it is held: the last holder may have posted.
-  const leased = mayPost(transports, postedIn(messages), settings);
-  if (leased) {
+  const underLease = mayPost(transports, postedIn(messages), settings);
+  if (underLease) {
     if (!(await takeCardLease(app.db, notice.proposalId, app.clock()))) throw new CardPostedElsewhere(notice.proposalId);
     messages = await copies();
   }
   const cardHash = shownHash(card);
-  const sent = await (async (): Promise<Broadcast> => {
-    try {
-      const posted = postedIn(messages);
-      const broadcast = await broadcastAll(transports, card, (platform) => routeFor(platform, posted, settings));
-      if (broadcast.refs.length > 0) crashPoint("after-card-send");
-      for (const ref of broadcast.refs) await recordCopy(app, notice.proposalId, ref, stored.version, cardHash);
-      return broadcast;
-    } finally {
-      if (leased) await releaseCardLease(app.db, notice.proposalId).catch((error: unknown) => app.logger.warn({ err: error }, "could not release a card's posting lease (it expires)"));
-    }
-  })();
+  let sent: Broadcast;
+  try {
+    const posted = postedIn(messages);
+    sent = await broadcastAll(transports, card, (platform) => routeFor(platform, posted, settings));
+    if (sent.refs.length > 0) crashPoint("after-card-send");
+    for (const ref of sent.refs) await recordCopy(app, notice.proposalId, ref, stored.version, cardHash);
+  } finally {
+    if (underLease) await releaseCardLease(app.db, notice.proposalId).catch((error: unknown) => app.logger.warn({ err: error }, "could not release a card's posting lease (it expires)"));
+  }
   // Every copy at once: one platform's rate limit must not hold back the edits on the others.
   const edits = await Promise.all(messages.map(async (message): Promise<Failure | null> => {
     if (message.version >= stored.version) return null;

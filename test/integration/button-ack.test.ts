@@ -10,7 +10,7 @@
  * arrive before that, and the card show the outcome after it.
  */
 import { spawn } from "node:child_process";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { COMMANDS } from "../../commands";
 import { encodeButton } from "../../src/chat/callback-codec";
 import { createChatRouter } from "../../src/chat/chat-router";
@@ -23,14 +23,11 @@ import { DiscordStandIn } from "../stand-ins/discord-server";
 import { TelegramServer } from "../stand-ins/telegram-server";
 import { seedProposal } from "../support/fixtures";
 import { TEST_DATABASE } from "../support/test-database";
+import { useCleanup } from "../support/cleanup";
 import { silentLogger, testSettings, useRecordingApps } from "../support/test-env";
 
 const newApp = useRecordingApps();
-let stops: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const stop of stops.reverse()) await stop();
-  stops = [];
-});
+const atEnd = useCleanup();
 
 const DESK = -1001234567890;
 const ADA = { id: 111, first_name: "Ada" }; // admin in testSettings
@@ -45,7 +42,7 @@ async function lockDatabase(db: Db, ms: number): Promise<void> {
   const script = `const db = new (require("better-sqlite3"))(process.argv[1]); db.exec("BEGIN IMMEDIATE"); console.log("locked");
     setTimeout(() => { db.exec("COMMIT"); db.close(); }, Number(process.argv[2]));`;
   const child = spawn(process.execPath, ["-e", script, file, String(ms)], { cwd: process.cwd(), stdio: ["ignore", "pipe", "inherit"] });
-  stops.push(() => new Promise((resolve) => { if (child.exitCode !== null) resolve(null); else child.once("exit", resolve); }));
+  atEnd(() => new Promise((resolve) => { if (child.exitCode !== null) resolve(null); else child.once("exit", resolve); }));
   await new Promise<void>((resolve, reject) => {
     child.stdout?.once("data", () => resolve());
     child.once("exit", (code) => reject(new Error(`the lock holder exited (${String(code)}) before locking`)));
@@ -58,7 +55,7 @@ async function telegramDesk(options: { ttlMs?: number } = {}) {
   const env = await newApp({ now: Date.now(), settings: testSettings({ chatRoles: { telegram: { [ADA.id]: "admin", [BEN.id]: "approver" }, discord: {} } }) });
   const transport = new TelegramTransport({ token: server.token, apiRoot: server.apiRoot, chatIds: [String(DESK)], logger: silentLogger, rateLimit: { secondMs: 20 } });
   const router = createChatRouter(env.app, COMMANDS);
-  stops.push(() => server.stop(), () => transport.stop());
+  atEnd(() => server.stop(), () => transport.stop());
   const start = () => transport.start(router, COMMANDS);
   return { server, env, transport, start };
 }
@@ -183,7 +180,7 @@ describe("Discord: acknowledge first", () => {
     const env = await newApp({ now: Date.now() });
     const transport = new DiscordTransport({ token: server.token, apiRoot: server.apiRoot, channelIds: [server.channelId], guildId: server.guildId, logger });
     await transport.start(createChatRouter(env.app, COMMANDS), COMMANDS);
-    stops.push(() => transport.stop(), () => server.stop());
+    atEnd(() => transport.stop(), () => server.stop());
     const id = await seedProposal(env.app);
     await deliverNotice(env.app, [transport], { kind: "card", proposalId: id });
     const card = server.messages[0];

@@ -3,7 +3,7 @@
  * shows, and an edit that would show the same is not sent. The Telegram stand-in answers an
  * identical edit 400 "message is not modified" as Telegram does; the transport takes that as done.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { rejectProposal } from "../../src/app/decide-proposal";
 import { DiscordTransport } from "../../src/chat/discord/discord-transport";
 import { deliverNotice } from "../../src/chat/notifier";
@@ -11,14 +11,11 @@ import { TelegramTransport } from "../../src/chat/telegram/telegram-transport";
 import { DiscordStandIn } from "../stand-ins/discord-server";
 import { TelegramServer } from "../stand-ins/telegram-server";
 import { seedProposal } from "../support/fixtures";
+import { useCleanup } from "../support/cleanup";
 import { silentLogger, useRecordingApps } from "../support/test-env";
 
 const newApp = useRecordingApps();
-let stops: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const stop of stops.reverse()) await stop();
-  stops = [];
-});
+const atEnd = useCleanup();
 const DESK = -1001234567890;
 const noHandlers = { onCommand: () => Promise.resolve({ text: "" }), onButton: () => Promise.resolve({ toast: "" }) };
 
@@ -29,7 +26,7 @@ async function desks() {
   const tg = new TelegramTransport({ token: telegram.token, apiRoot: telegram.apiRoot, chatIds: [String(DESK)], logger: silentLogger });
   const dc = new DiscordTransport({ token: discord.token, apiRoot: discord.apiRoot, channelIds: [discord.channelId], guildId: discord.guildId, logger: silentLogger });
   await Promise.all([tg.start(noHandlers, []), dc.start(noHandlers, [])]);
-  stops.push(() => telegram.stop(), () => discord.stop(), () => tg.stop(), () => dc.stop());
+  atEnd(() => telegram.stop(), () => discord.stop(), () => tg.stop(), () => dc.stop());
   return { telegram, discord, transports: [tg, dc] as const };
 }
 

@@ -7,21 +7,18 @@
  */
 import { spawnSync } from "node:child_process";
 import { hostname } from "node:os";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { deliverNotice } from "../../src/chat/notifier";
 import { TelegramTransport } from "../../src/chat/telegram/telegram-transport";
 import { DeliveryError } from "../../src/chat/transport";
 import { LEASE_MS, releaseCardLease, takeCardLease, THIS_PROCESS } from "../../src/store/card-lease";
 import { TelegramServer } from "../stand-ins/telegram-server";
 import { seedProposal } from "../support/fixtures";
+import { useCleanup } from "../support/cleanup";
 import { silentLogger, useRecordingApps } from "../support/test-env";
 
 const newApp = useRecordingApps();
-let stops: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const stop of stops.reverse()) await stop();
-  stops = [];
-});
+const atEnd = useCleanup();
 const DESK = -1001234567890;
 const OTHER_MACHINE = "bot-2.example:4242:abcd1234";
 const noHandlers = { onCommand: () => Promise.resolve({ text: "" }), onButton: () => Promise.resolve({ toast: "" }) };
@@ -31,7 +28,7 @@ async function desk(): Promise<{ telegram: TelegramServer; transport: TelegramTr
   await telegram.start();
   const transport = new TelegramTransport({ token: telegram.token, apiRoot: telegram.apiRoot, chatIds: [String(DESK)], logger: silentLogger });
   await transport.start(noHandlers, []);
-  stops.push(() => telegram.stop(), () => transport.stop());
+  atEnd(() => telegram.stop(), () => transport.stop());
   return { telegram, transport };
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { transact } from "../../src/store/database";
+import { transact, type Db } from "../../src/store/database";
+import type { Tx } from "../../src/store/outbox";
 import { onPostgres } from "../support/test-database";
 import { useFreshDatabases } from "../support/fresh-databases";
 
@@ -13,39 +14,45 @@ import { useFreshDatabases } from "../support/fresh-databases";
 const freshDb = useFreshDatabases("turns");
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Opens a transaction that writes Setting `key` = "1" and then runs `rest` in it; resolves once the
+ * write is made (the transaction is open), with the promise of the transaction's end.
+ */
+async function openTransaction(db: Db, key: string, rest: (tx: Tx) => Promise<void>, attempts?: number): Promise<{ done: Promise<void> }> {
+  let inside!: () => void;
+  const opened = new Promise<void>((resolve) => { inside = resolve; });
+  const done = transact(db, async (tx) => {
+    await tx.setting.create({ data: { key, value: "1" } });
+    inside();
+    await rest(tx);
+  }, attempts);
+  await opened;
+  return { done };
+}
+
 describe("one database, several flows in one process", () => {
   it("a write made while another flow's transaction is open survives that transaction's rollback", async () => {
     const db = await freshDb();
-    let inside!: () => void;
-    const opened = new Promise<void>((resolve) => { inside = resolve; });
-    const abandoned = transact(db, async (tx) => {
-      await tx.setting.create({ data: { key: "tx-row", value: "1" } });
-      inside();
+    const abandoned = await openTransaction(db, "tx-row", async () => {
       await sleep(60); // the other flow writes now
       throw new Error("abandoned (a guard conflict, say)");
     }, 1);
-    await opened;
     // Before the fix, this ran inside the open transaction on SQLite's shared connection, reported
     // success, and was rolled back with it.
     await db.auditLog.create({ data: { ts: new Date(), platform: "telegram", userId: "1", displayName: "A", action: "/status", outcome: "ok" } });
-    await expect(abandoned).rejects.toThrow("abandoned");
+    await expect(abandoned.done).rejects.toThrow("abandoned");
     expect(await db.auditLog.count()).toBe(1);
     expect(await db.setting.findUnique({ where: { key: "tx-row" } })).toBeNull();
   });
 
   it("a read made while another flow's transaction is open does not see its uncommitted rows", async () => {
     const db = await freshDb();
-    let inside!: () => void;
-    const opened = new Promise<void>((resolve) => { inside = resolve; });
-    const writer = transact(db, async (tx) => {
-      await tx.setting.create({ data: { key: "half-written", value: "1" } });
-      inside();
+    const writer = await openTransaction(db, "half-written", async (tx) => {
       await sleep(40);
       await tx.setting.update({ where: { key: "half-written" }, data: { value: "2" } });
     });
-    await opened;
     const seen = await db.setting.findUnique({ where: { key: "half-written" } });
-    await writer;
+    await writer.done;
     // It waited for the commit (SQLite: its turn on the connection) or read the committed past
     // (PostgreSQL): never the "1" that was never committed.
     expect(seen === null || seen.value === "2").toBe(true);
