@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "data/", "src/store/generated/", "coverage/", "reports/"] },
+  { ignores: ["node_modules/", "data/", "src/store/generated/", "coverage/", "reports/", "dist/"] },
   js.configs.recommended,
   {
     files: ["**/*.ts"],

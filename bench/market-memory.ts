@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -21,8 +21,9 @@ import { standInMarket } from "./market-pacing";
  * - perpbot's four market-data sources with markets loaded and one poll's reads, lazily vs after
  *   `import "ccxt"`;
  * - the whole bot, all roles in one process (web + worker + bot with Telegram and Discord connected
- *   to their stand-ins), started with `npm start`'s command line read from package.json, and the
- *   same without its memory flags (plain `node --import tsx src/main.ts`) for comparison. Temp
+ *   to their stand-ins), started with `npm start`'s command line read from package.json (the
+ *   bundle in dist/, built first as `prestart` does), and for comparison the same sources run
+ *   under tsx and the bundle without npm start's memory flags. Temp
  *   SQLite, the shared Redis under a fresh QUEUE_PREFIX (removed afterwards), every exchange host
  *   pointed at the stand-in (EXCHANGE_HOST_OVERRIDE). Simulated time: polls every 6 s
  *   (POLL_INTERVAL_MINUTES=0.1) and a reconciler pass every 2 s, so `botCycles` poll → signals →
@@ -73,7 +74,7 @@ const procStatus = (pid: number, field: string): number | null => {
   }
 };
 
-/** `npm start`'s command line from package.json, e.g. ["--max-semi-space-size=2", "--import", "tsx", "src/main.ts"] after `node`. */
+/** `npm start`'s command line from package.json, e.g. ["--max-semi-space-size=4", "dist/main.js"] after `node`. */
 export function startArgs(): string[] {
   const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> };
   const words = (pkg.scripts.start ?? "").trim().split(/\s+/);
@@ -188,10 +189,13 @@ export async function benchMarketMemory(options: { symbols: number; botCycles: n
     await child(`tsx, the same after import "ccxt" (all)`, [...tsx, "sources+all"]);
     if (options.botCycles > 0) {
       const start = startArgs();
-      const flags = start.slice(0, start.indexOf("--import"));
+      const entry = start.findIndex((arg) => !arg.startsWith("-"));
+      const flags = start.slice(0, entry);
+      execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: ROOT, stdio: "ignore", env: { ...process.env, PERPBOT_BUILD_QUIET: "1" } }); // npm start's prestart
       const bot = { standIn: server.url, symbols, rounds: options.botCycles, redisUrl: options.redisUrl, pollIntervalMinutes: 0.1 };
       const what = `all roles, Telegram + Discord, ${symbols.length} symbols × 4 venues, after ${options.botCycles} polls`;
-      if (flags.length > 0) figures.push(await wholeBot({ ...bot, nodeArgs: ["--import", "tsx", "src/main.ts"], label: `whole bot without npm start's memory flags (node --import tsx src/main.ts all), ${what}` }));
+      figures.push(await wholeBot({ ...bot, nodeArgs: [...flags, "--import", "tsx", "src/main.ts"], label: `whole bot from the sources under tsx, same flags (node ${flags.join(" ")} --import tsx src/main.ts all), ${what}` }));
+      if (flags.length > 0) figures.push(await wholeBot({ ...bot, nodeArgs: start.slice(entry), label: `whole bot, the bundle without npm start's memory flags (node ${start.slice(entry).join(" ")} all), ${what}` }));
       figures.push({ ...(await wholeBot({ ...bot, nodeArgs: start, label: `whole bot as npm start runs it (node ${start.join(" ")} all), ${what}` })), goal: true });
     }
   } finally {

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import path from "node:path";
 import type { Candle, TimedRate } from "../core/signals/types";
 import { snapSettlement } from "../core/trading/funding";
+import { PROJECT_ROOT } from "../project-root";
 
 /**
  * Loaders for the real market data in `../shared/data` (see its README). The folder sits beside
@@ -32,9 +33,9 @@ export const MULTI_EXCHANGE_VENUES: readonly MultiExchangeVenue[] = [
   { file: "dydx", venue: "dydx", intervalHours: 1 },
 ];
 
-/** `<repo>/../shared/data`, from this file's place in `src/history/`. */
+/** `<repo>/../shared/data/`. */
 export function sharedDataDir(): string {
-  return fileURLToPath(new URL("../../../shared/data/", import.meta.url));
+  return path.resolve(PROJECT_ROOT, "../shared/data") + path.sep;
 }
 
 function dataPath(relative: string, dir: string): string {

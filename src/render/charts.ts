@@ -14,6 +14,7 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { PROJECT_ROOT } from "../project-root";
 
 export interface EquityPoint {
   readonly ts: number;
@@ -91,9 +92,14 @@ export function thinSeries<T extends { readonly ts: number }>(points: readonly T
 /** Longest a render may take before its process is killed (a loaded 2-core machine draws one in ~2 s). */
 const RENDER_TIMEOUT_MS = 60_000;
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const REPO_ROOT = path.resolve(HERE, "../..");
-/** The child's script beside this file: .ts from source (run under tsx), .js from a build. */
-const CHILD_SCRIPT = path.join(HERE, `chart-render-child${path.extname(fileURLToPath(import.meta.url)) || ".ts"}`);
+/**
+ * The child's script: beside this module when it runs from source (under tsx); from the bundle,
+ * which puts this module in a chunk under dist/chunks/, the child's own entry dist/chart-render-child.js
+ * (scripts/build.mjs).
+ */
+const CHILD_SCRIPT = fileURLToPath(import.meta.url).endsWith(".ts")
+  ? path.join(HERE, "chart-render-child.ts")
+  : path.join(PROJECT_ROOT, "dist", "chart-render-child.js");
 
 let queue: Promise<unknown> = Promise.resolve();
 
@@ -116,7 +122,7 @@ function renderInChild(options: EquityChartOptions): Promise<Buffer> {
   const needsTsx = CHILD_SCRIPT.endsWith(".ts") && !inherited.some((arg) => /(^|[/=])tsx(\/|$)/.test(arg));
   const args = [...inherited, ...(needsTsx ? ["--import", "tsx"] : []), CHILD_SCRIPT];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ["pipe", "pipe", "pipe"], env: process.env });
+    const child = spawn(process.execPath, args, { cwd: PROJECT_ROOT, stdio: ["pipe", "pipe", "pipe"], env: process.env });
     const out: Buffer[] = [];
     let err = "";
     const timer = setTimeout(() => child.kill("SIGKILL"), RENDER_TIMEOUT_MS);

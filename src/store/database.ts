@@ -1,11 +1,11 @@
 import { createHash, randomUUID } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaClient } from "./generated/client";
 import { insideTransactionBody, inTurns } from "./sqlite-connection";
+import { PROJECT_ROOT } from "../project-root";
 
 /**
  * The one database type the rest of the code uses. SQLite and PostgreSQL each need a client
@@ -27,7 +27,7 @@ export function databaseProvider(url: string): DatabaseProvider {
   throw new Error(`DATABASE_URL must be ${ACCEPTED_URLS} (got "${url.split(":")[0]}:…")`);
 }
 
-const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../prisma/migrations");
+const MIGRATIONS_DIR = path.join(PROJECT_ROOT, "prisma/migrations");
 
 /** "file:./data/perpbot.db" → absolute path; relative paths resolve against the working directory. */
 export function sqlitePathFromUrl(url: string): string {

@@ -1,12 +1,12 @@
 import { createHash, randomUUID } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "./generated-postgres/client";
+import { PROJECT_ROOT } from "../project-root";
 
-export const POSTGRES_MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../prisma/postgres/migrations");
+export const POSTGRES_MIGRATIONS_DIR = path.join(PROJECT_ROOT, "prisma/postgres/migrations");
 
 /** What a postgres:// or postgresql:// DATABASE_URL names, split into what pg and Prisma each take. */
 export interface PostgresTarget {

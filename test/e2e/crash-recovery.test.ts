@@ -5,7 +5,7 @@ import {
 } from "../support/process-harness";
 
 /**
- * Crash recovery with real OS processes: a `worker` and a `bot` process (`tsx src/main.ts <role>`)
+ * Crash recovery with real OS processes: a `worker` and a `bot` process (`node dist/main.js <role>`, as `npm start` runs it)
  * on one SQLite file and one private Redis. Each scenario lets the system propose a trade by
  * itself (a funding anomaly served by the exchange stand-in), presses Approve in the Telegram
  * stand-in, then breaks something — a process dies at a named crash point (src/crash-points.ts),

@@ -7,7 +7,7 @@ import {
 import { SYMBOL } from "../support/scenario-setup";
 
 /**
- * Live trading with real OS processes: a `worker` and a `bot` (`tsx src/main.ts <role>`) with
+ * Live trading with real OS processes: a `worker` and a `bot` (`node dist/main.js <role>`, as `npm start` runs it) with
  * LIVE_TRADING=true against the Bybit stand-in (the real ccxt, signed requests). The system
  * proposes a trade by itself, Alice approves it in Telegram, then a process dies at a named crash
  * point or the venue misbehaves, and the venue itself must end up with exactly one entry order —

@@ -9,8 +9,8 @@ import {
 import { realFundingWeek } from "../support/real-data";
 
 /**
- * Issue 11 point 2: three `worker` and two `bot` processes (real OS processes, `node --import tsx
- * src/main.ts <role>`) on one database and one Redis prefix, driving the whole path for three
+ * Issue 11 point 2: three `worker` and two `bot` processes (real OS processes, `node dist/main.js
+ * <role>`, as `npm start` runs it) on one database and one Redis prefix, driving the whole path for three
  * symbols — market data → signal → proposal card → Approve (pressed twice) → execution → fill →
  * stop-loss exit — while a seeded chaos loop SIGKILLs a random process every few seconds and
  * starts it again. At the end: no order placed twice, no proposal decided twice, no card posted

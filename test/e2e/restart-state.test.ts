@@ -9,7 +9,7 @@ import type { RecordedMessage } from "../stand-ins/telegram-server";
 /**
  * The account state — a manual pause, the drawdown size-halving and the drawdown 24 h pause —
  * lives in the database (Setting "risk.account"), not in a process. Each rule is set, both
- * processes are SIGKILLed, and NEW OS processes (`tsx src/main.ts worker|bot`) on the same SQLite
+ * processes are SIGKILLed, and NEW OS processes (`node dist/main.js worker|bot`) on the same SQLite
  * file must still enforce it: /status says so, and the signal job (the funding anomaly fires on
  * every poll, 3 s apart) creates no proposal while it holds.
  */

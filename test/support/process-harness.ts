@@ -1,11 +1,11 @@
 /**
- * Crash-recovery harness: real OS processes (`tsx src/main.ts <roles>`), a private redis-server
- * that may be flushed or restarted, the Telegram and exchange stand-ins in the test process, and
+ * Crash-recovery harness: real OS processes (`node dist/main.js <roles>`, the bundle as `npm start`
+ * runs it), a private redis-server that may be flushed or restarted, the Telegram and exchange stand-ins in the test process, and
  * read-only SQL on the shared SQLite file. Nothing here imports the application's own modules, so
  * it does not break while the lifecycle, the store or the Prisma client are being rewritten.
  *
- * Every process started here is registered and SIGKILLed (whole process group: tsx runs the
- * program in a child node process) by `killAllProcesses()`, by `Scenario.dispose()`, and as a
+ * Every process started here is registered and SIGKILLed (whole process group: anything the
+ * program started goes with it) by `killAllProcesses()`, by `Scenario.dispose()`, and as a
  * last resort when the test process exits.
  *
  * The parts live in sibling modules (each under the house file-size limit); this module is the

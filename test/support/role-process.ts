@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { killGroup, track } from "./child-processes";
@@ -7,11 +8,16 @@ import { killGroup, track } from "./child-processes";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
 /**
- * `node --import tsx src/main.ts`, as `npm start` runs it: one process. The `tsx` CLI wrapper
- * would sit in between and relay signals over IPC, and under load it gives up on a slow relay
- * and SIGKILLs the program mid-shutdown (exit 143) — not what a deployment does.
+ * node's arguments from `npm start`'s script in package.json (its V8 flags and the bundle
+ * dist/main.js, which test/global-setup.ts builds before any test, as `prestart` does): the
+ * program as a deployment runs it, one process, no npm or shell in between to relay signals.
  */
-const NODE_ARGS = ["--import", "tsx", "src/main.ts"];
+const NODE_ARGS: readonly string[] = (() => {
+  const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> };
+  const [command, ...args] = (pkg.scripts.start ?? "").trim().split(/\s+/);
+  if (command !== "node") throw new Error(`package.json "start" must run node directly, not: ${pkg.scripts.start ?? "(none)"}`);
+  return args;
+})();
 
 export interface ExitInfo { readonly code: number | null; readonly signal: NodeJS.Signals | null }
 
@@ -25,14 +31,14 @@ export interface RoleProcess {
   waitForOutput(pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray>;
   readonly exited: Promise<ExitInfo>;
   isAlive(): boolean;
-  /** Sends `signal` to the whole process group (tsx and its node child) and waits for the exit. */
+  /** Sends `signal` to the whole process group (the program and anything it started) and waits for the exit. */
   kill(signal?: NodeJS.Signals): Promise<ExitInfo>;
   /** SIGTERM (a clean shutdown), SIGKILL after `graceMs`. */
   stop(graceMs?: number): Promise<ExitInfo>;
 }
 
 /**
- * Runs `node --import tsx src/main.ts <roles>` from the repository root with only PATH, HOME
+ * Runs `node <npm start's flags> dist/main.js <roles>` from the repository root with only PATH, HOME
  * and `env` in its environment (so nothing leaks in from the test runner's environment).
  */
 export function spawnRole(roles: string, env: Readonly<Record<string, string>>, options: { name?: string } = {}): RoleProcess {
@@ -98,7 +104,7 @@ export function spawnRole(roles: string, env: Readonly<Record<string, string>>, 
     isAlive: () => exitInfo === null,
     stop: async (graceMs = 10_000) => {
       if (exitInfo !== null) return exitInfo;
-      child.kill("SIGTERM"); // tsx relays it to the program, which shuts down cleanly
+      child.kill("SIGTERM"); // the program shuts down cleanly on it
       const timer = setTimeout(() => killGroup(child, "SIGKILL"), graceMs);
       const info = await exited;
       clearTimeout(timer);
