@@ -42,6 +42,21 @@ export function isUniqueViolation(error: unknown): boolean {
  */
 export async function ensureSettingRow(db: Db, key: string, initial: string): Promise<void> {
   if ((await readCommitted(db, (tx) => tx.setting.findUnique({ where: { key }, select: { key: true } }))) !== null) return;
+  await createSettingRow(db, key, initial);
+}
+
+/**
+ * `ensureSettingRow` for many keys with one read: a batch of proposals asks for its symbols'
+ * claim rows every cycle, and almost always they all exist. Each missing row is created as above.
+ */
+export async function ensureSettingRows(db: Db, keys: readonly string[], initial: string): Promise<void> {
+  if (keys.length === 0) return;
+  const present = await readCommitted(db, (tx) => tx.setting.findMany({ where: { key: { in: [...keys] } }, select: { key: true } }));
+  const have = new Set(present.map((row) => row.key));
+  for (const key of new Set(keys)) if (!have.has(key)) await createSettingRow(db, key, initial);
+}
+
+async function createSettingRow(db: Db, key: string, initial: string): Promise<void> {
   try {
     await transact(db, (tx) => tx.setting.create({ data: { key, value: initial } }));
   } catch (error) {

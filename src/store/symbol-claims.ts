@@ -1,6 +1,6 @@
 import type { Tx } from "./outbox";
 import type { Db } from "./database";
-import { compareAndSetSetting, ensureSettingRow, GuardConflict, readCommitted } from "./guard-rows";
+import { compareAndSetSetting, ensureSettingRows, GuardConflict, readCommitted } from "./guard-rows";
 
 /**
  * One trade in flight per symbol, across any number of processes: each symbol has a claim row
@@ -33,7 +33,7 @@ export interface SymbolClaim {
  */
 export async function readSymbolClaims(db: Db, symbols: readonly string[], activeStatuses: readonly string[]): Promise<Map<string, SymbolClaim>> {
   const unique = [...new Set(symbols)];
-  for (const symbol of unique) await ensureSettingRow(db, claimKey(symbol), FREE);
+  await ensureSettingRows(db, unique.map(claimKey), FREE);
   const { rows, active } = await readCommitted(db, async (tx) => {
     // Claim rows first, trades second (PostgreSQL reads each statement afresh): a trade inserted
     // after our read of its claim row has moved that row too, so our compare-and-set will fail.
