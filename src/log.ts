@@ -1,5 +1,6 @@
+import { createRequire } from "node:module";
 import pino, { type Logger } from "pino";
-import pretty from "pino-pretty";
+import type PinoPretty from "pino-pretty";
 
 export type { Logger };
 
@@ -28,8 +29,18 @@ export function createLogger(options: { level: string; secrets: readonly string[
       base: { app: "perpbot" },
     },
     // Readable lines on a terminal; JSON (one object per line) for log collectors and Procfile hosts.
-    options.destination ?? (options.pretty === true ? pretty({ colorize: true, translateTime: "SYS:HH:MM:ss", ignore: "pid,hostname,app" }) : pino.destination(1)),
+    options.destination ?? (options.pretty === true ? prettyStream() : pino.destination(1)),
   );
+}
+
+/**
+ * pino-pretty and what it pulls in, loaded only when a terminal asks for readable lines: a
+ * process logging JSON (a service, a Procfile host) never holds them. It is CommonJS, so a
+ * synchronous require keeps createLogger synchronous.
+ */
+function prettyStream(): pino.DestinationStream {
+  const pretty = createRequire(import.meta.url)("pino-pretty") as typeof PinoPretty;
+  return pretty({ colorize: true, translateTime: "SYS:HH:MM:ss", ignore: "pid,hostname,app" });
 }
 
 /** Replaces every secret in a text meant for a human (chat replies, error messages). */
