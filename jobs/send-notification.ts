@@ -1,7 +1,7 @@
-import type { Job } from "bullmq";
+import { DelayedError, type Job } from "bullmq";
 import type { App } from "../src/app/context";
 import { recordUndelivered } from "../src/app/undelivered-notices";
-import { deliverNotice, ledgerKey, NoticeNotDelivered, type DeliveryLedger } from "../src/chat/notifier";
+import { CardPostedElsewhere, deliverNotice, ledgerKey, NoticeNotDelivered, type DeliveryLedger } from "../src/chat/notifier";
 import type { ChatTransport } from "../src/chat/transport";
 import type { JobData, QUEUE } from "../src/queue/queues";
 
@@ -12,7 +12,7 @@ import type { JobData, QUEUE } from "../src/queue/queues";
  * are not posted to again.
  */
 export function sendNotificationJob(deps: { app: App; transports: readonly ChatTransport[] }) {
-  return async (job: Job<JobData[typeof QUEUE.notify]>): Promise<void> => {
+  return async (job: Job<JobData[typeof QUEUE.notify]>, token?: string): Promise<void> => {
     const { intentId: _intentId, ...notice } = job.data;
     const delivered = new Set(deliveredOf(job.progress));
     const ledger: DeliveryLedger = {
@@ -26,6 +26,13 @@ export function sendNotificationJob(deps: { app: App; transports: readonly ChatT
     try {
       await deliverNotice(deps.app, deps.transports, notice, ledger);
     } catch (error) {
+      // Waiting for another bot process to finish posting the card is not a failed delivery: the
+      // job goes back to the queue for a moment and keeps its attempts for real failures (a rate
+      // limit, an outage). The lease ends within a minute even if its holder died (card-lease.ts).
+      if (error instanceof CardPostedElsewhere && token !== undefined) {
+        await job.moveToDelayed(Date.now() + (error.retryAfterMs ?? 1_000), token);
+        throw new DelayedError();
+      }
       // The last attempt: the platforms still missing it are recorded, for the next /status to say.
       if (error instanceof NoticeNotDelivered && job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
         const now = deps.app.clock();

@@ -145,8 +145,11 @@ function mayPost(transports: readonly ChatTransport[], posted: readonly string[]
   });
 }
 
-/** Another bot process holds the card's posting lease: the job is retried shortly, and then edits. */
-class CardPostedElsewhere extends DeliveryError {
+/**
+ * Another bot process holds the card's posting lease: the job runs again shortly (the notify job
+ * puts it back in the queue without counting a failed attempt) and then edits what was posted.
+ */
+export class CardPostedElsewhere extends DeliveryError {
   constructor(proposalId: string) {
     super(`another bot process is posting the card of ${proposalId}; retried shortly`, [], 1_000);
     this.name = "CardPostedElsewhere";

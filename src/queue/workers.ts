@@ -1,4 +1,4 @@
-import { UnrecoverableError, Worker, type ConnectionOptions, type Job, type Processor, type WorkerOptions } from "bullmq";
+import { DelayedError, UnrecoverableError, Worker, type ConnectionOptions, type Job, type Processor, type WorkerOptions } from "bullmq";
 import { isDatabaseUnavailable } from "../core/database-errors";
 import type { Logger } from "../log";
 import type { OutageLog } from "./outage-log";
@@ -59,6 +59,8 @@ function withIntent(db: Db, clock: () => number, processor: Processor): Processo
     } catch (error) {
       // A simulated crash (npm run chaos) must leave the outbox exactly as a real one would.
       if (error instanceof Error && error.name === "SimulatedCrash") throw error;
+      // The job moved itself back to the queue to run later (not a failure): nothing to note.
+      if (error instanceof DelayedError) throw error;
       if (intentId !== undefined) {
         const message = error instanceof Error ? error.message : String(error);
         const final = error instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
