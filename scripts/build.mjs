@@ -1,7 +1,7 @@
 // Bundles perpbot for `npm start`: src/main.ts (and the chart renderer's child script) into
 // dist/ as plain ES modules, npm packages left as imports. Running the bundle with plain node
 // instead of `node --import tsx` saves the transpiler and what it keeps per loaded file (about a
-// third of the whole bot's resident memory, measured in `npm run bench`) and a second of start-up.
+// fifth of the whole bot's resident memory, measured in `npm run bench`) and a second of start-up.
 //
 // Lazy imports stay lazy (code splitting): discord.js, ccxt's venues, the live broker and the
 // PostgreSQL client load only in a process that needs them. Each file is written only when its
