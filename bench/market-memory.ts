@@ -8,6 +8,7 @@ import { redisAnswers } from "../src/queue/redis";
 import { DiscordStandIn } from "../test/stand-ins/discord-server";
 import { ExchangeServer } from "../test/stand-ins/exchange-server";
 import { TelegramServer } from "../test/stand-ins/telegram-server";
+import { npmStartArgs } from "../test/support/role-process";
 import { removePrefix } from "./approve-fill";
 import { standInMarket } from "./market-pacing";
 
@@ -73,14 +74,6 @@ const procStatus = (pid: number, field: string): number | null => {
     return null;
   }
 };
-
-/** `npm start`'s command line from package.json, e.g. ["--max-semi-space-size=4", "dist/main.js"] after `node`. */
-export function startArgs(): string[] {
-  const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> };
-  const words = (pkg.scripts.start ?? "").trim().split(/\s+/);
-  if (words[0] !== "node") throw new Error(`package.json "start" does not run node directly: ${pkg.scripts.start ?? "(none)"}`);
-  return words.slice(1);
-}
 
 interface WholeBotRun {
   readonly standIn: string;
@@ -188,7 +181,7 @@ export async function benchMarketMemory(options: { symbols: number; botCycles: n
     await child(`tsx, perpbot's 4 market-data sources, markets loaded + 1 poll of ${options.symbols} symbols (lazy)`, [...tsx, "sources"]);
     await child(`tsx, the same after import "ccxt" (all)`, [...tsx, "sources+all"]);
     if (options.botCycles > 0) {
-      const start = startArgs();
+      const start = npmStartArgs();
       const entry = start.findIndex((arg) => !arg.startsWith("-"));
       const flags = start.slice(0, entry);
       execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: ROOT, stdio: "ignore", env: { ...process.env, PERPBOT_BUILD_QUIET: "1" } }); // npm start's prestart

@@ -8,16 +8,19 @@ import { killGroup, track } from "./child-processes";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
 /**
- * node's arguments from `npm start`'s script in package.json (its V8 flags and the bundle
- * dist/main.js, which test/global-setup.ts builds before any test, as `prestart` does): the
- * program as a deployment runs it, one process, no npm or shell in between to relay signals.
+ * node's arguments from `npm start`'s script in package.json, e.g. ["--max-semi-space-size=4", …,
+ * "dist/main.js"] (its V8 flags and the bundle, which test/global-setup.ts builds before any test,
+ * as `prestart` does): the program as a deployment runs it, one process, no npm or shell in between
+ * to relay signals. Also what the memory bench starts.
  */
-const NODE_ARGS: readonly string[] = (() => {
+export function npmStartArgs(): string[] {
   const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> };
   const [command, ...args] = (pkg.scripts.start ?? "").trim().split(/\s+/);
   if (command !== "node") throw new Error(`package.json "start" must run node directly, not: ${pkg.scripts.start ?? "(none)"}`);
   return args;
-})();
+}
+
+const NODE_ARGS: readonly string[] = npmStartArgs();
 
 export interface ExitInfo { readonly code: number | null; readonly signal: NodeJS.Signals | null }
 
