@@ -1,11 +1,12 @@
 import { addMonths, DEFAULT_CALIBRATION_PARAMS, type CalibrationParams } from "../core/calibration/calibrate";
 import { DEFAULT_TRADING_COSTS, walkForward, type WalkForwardResult, type WalkForwardSample } from "../core/calibration/walk-forward";
-import { hourlyLogReturns, volatilityRegimeOver } from "../core/risk/volatility-regime";
+import { hourlyLogReturns } from "../core/risk/volatility-regime";
 import { DEFAULT_ENGINE_PARAMS, streamsFor, type EngineParams } from "../core/signals/engine";
 import { vote, voteConfidence, type EnsembleParams, type RiskProfile } from "../core/signals/ensemble";
 import type { StreamName, StreamResult } from "../core/signals/types";
 import type { ReplayDecision } from "../core/trading/replay";
 import { replay, tradingVenueOf, type AssetHistory, type ReplayOptions, type ReplayStep } from "./replay";
+import { ReplayRegime } from "./replay-regime";
 
 /**
  * From history to the decisions a backtest trades: every decision time of the replay through the
@@ -25,15 +26,15 @@ export function collectDecisionRows(
 ): DecisionRow[] {
   const rows: DecisionRow[] = [];
   const tradingVenue = tradingVenueOf(history);
-  // Every hourly return once, not ~700 logarithms per decision time; the regime is the same.
-  const returns = hourlyLogReturns(history.perp);
+  // Every hourly return once, not ~700 logarithms per decision time; the regime carried forward
+  // from one decision time to the next (replay-regime.ts): the same label as volatilityRegimeOver.
+  const regime = new ReplayRegime(history.perp, hourlyLogReturns(history.perp));
   for (const step of replay(history, options)) {
     const trading = step.view.venues.find((v) => v.venue === tradingVenue);
     // The trading venue's candles are history.perp[perpIndex.start, perpIndex.end).
-    const regime = trading === undefined ? null : volatilityRegimeOver(history.perp, step.perpIndex.start, step.perpIndex.end, returns, step.ts);
     rows.push({
       ts: step.ts, streams: streamsFor(step.view, engine), forwardReturns: step.forwardReturns, fundingOverHorizon: step.fundingOverHorizon,
-      regime: regime === null || !regime.available ? "unknown" : regime.regime,
+      regime: trading === undefined ? "unknown" : regime.at(step.perpIndex.start, step.perpIndex.end, step.ts),
     });
     onStep?.(step);
   }
