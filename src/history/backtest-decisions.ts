@@ -1,7 +1,7 @@
 import { addMonths, DEFAULT_CALIBRATION_PARAMS, type CalibrationParams } from "../core/calibration/calibrate";
 import { DEFAULT_TRADING_COSTS, walkForward, type WalkForwardResult, type WalkForwardSample } from "../core/calibration/walk-forward";
 import { hourlyLogReturns } from "../core/risk/volatility-regime";
-import { DEFAULT_ENGINE_PARAMS, streamsFor, type EngineParams } from "../core/signals/engine";
+import { candleReachHours, DEFAULT_ENGINE_PARAMS, streamsFor, type EngineParams } from "../core/signals/engine";
 import { vote, voteConfidence, type EnsembleParams, type RiskProfile } from "../core/signals/ensemble";
 import type { StreamName, StreamResult } from "../core/signals/types";
 import type { ReplayDecision } from "../core/trading/replay";
@@ -29,7 +29,8 @@ export function collectDecisionRows(
   // Every hourly return once, not ~700 logarithms per decision time; the regime carried forward
   // from one decision time to the next (replay-regime.ts): the same label as volatilityRegimeOver.
   const regime = new ReplayRegime(history.perp, hourlyLogReturns(history.perp));
-  for (const step of replay(history, options)) {
+  // The views hold the bars the streams read (about a week), not the month the regime's index covers.
+  for (const step of replay(history, { viewCandleHours: candleReachHours(engine), ...options })) {
     const trading = step.view.venues.find((v) => v.venue === tradingVenue);
     // The trading venue's candles are history.perp[perpIndex.start, perpIndex.end).
     rows.push({

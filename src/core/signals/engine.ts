@@ -25,6 +25,16 @@ export const DEFAULT_ENGINE_PARAMS: EngineParams = {
   crossExchange: DEFAULT_CROSS_EXCHANGE_PARAMS,
 };
 
+/**
+ * Hours of closed candles before a decision time that the streams read at most: the volume
+ * divergence's baseline and recent windows, the liquidation look-back, a day of volume; one more
+ * for a decision time off the hour (the windows end at the hour before it). A view holding these
+ * decides exactly as one holding more.
+ */
+export function candleReachHours(params: EngineParams): number {
+  return Math.max(params.volumeDivergence.baselineHours + params.volumeDivergence.recentHours, params.liquidationWalls.lookbackHours, 24) + 1;
+}
+
 type VenueStream = (venue: VenueView, decisionTs: number, params: EngineParams) => StreamResult | null;
 
 /** The four streams of the method, each run per venue and folded across venues. */
