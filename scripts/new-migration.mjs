@@ -4,11 +4,11 @@
 // same name: for SQLite in prisma/migrations and for PostgreSQL in prisma/postgres/migrations
 // (the PostgreSQL schema is first rewritten from prisma/schema.prisma). Hand-written data steps
 // must be added to both.
-import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { writePostgresSchema } from "../prisma/postgres/derive-schema.mjs";
+import { schemaDiff } from "./schema-engine.mjs";
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const name = (process.argv[2] ?? "").replace(/[^a-z0-9_]/gi, "_").toLowerCase();
@@ -22,19 +22,16 @@ const providers = [
   { label: "PostgreSQL", migrations: path.join("prisma", "postgres", "migrations"), schema: path.join("prisma", "postgres", "schema.prisma") },
 ];
 
-// Prisma's diff against a database is not supported with a driver adapter, so each migration
-// keeps the schema it was written from (schema.snapshot.prisma); the next one diffs against it.
-function diffFromLatest({ migrations, schema }) {
+// Each migration keeps the schema it was written from (schema.snapshot.prisma), so the next one is
+// the diff between two schema files: no database needed.
+async function diffFromLatest({ migrations, schema }) {
   const previous = readdirSync(path.join(root, migrations), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort().at(-1);
-  const from = previous ? ["--from-schema-datamodel", path.join(migrations, previous, "schema.snapshot.prisma")] : ["--from-empty"];
-  const diff = spawnSync(process.execPath, [path.join(root, "scripts/prisma.mjs"), "migrate", "diff", ...from, "--to-schema-datamodel", schema, "--script"], {
-    cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"],
-  });
-  if (diff.status !== 0) process.exit(1);
-  return /\S/.test(diff.stdout.replace(/^--.*$/gm, "")) ? diff.stdout : undefined;
+  const script = await schemaDiff(previous ? path.join(migrations, previous, "schema.snapshot.prisma") : null, schema);
+  return script === "" ? undefined : script;
 }
 
-const scripts = providers.map(diffFromLatest);
+const scripts = [];
+for (const provider of providers) scripts.push(await diffFromLatest(provider));
 if (scripts.every((script) => script === undefined)) {
   console.log("The schema matches the latest migrations: nothing to write.");
   process.exit(0);

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// Runs the Prisma CLI fully offline. Prisma 6.19 with `engine: "js"` needs no native engine, but
-// the CLI still tries to download one unless told a (any) file is already there.
+// Runs the Prisma CLI fully offline, for `generate` and `format`/`validate`. Generating needs no
+// native engine, but the CLI still tries to download one unless told a (any) file is already there.
+// Prisma 7's migrate and db commands need that native engine, so they are refused here: the
+// program applies migrations itself, and scripts/schema-engine.mjs diffs and checks them offline.
 // `generate` without --schema generates both clients: SQLite (prisma/schema.prisma) and
 // PostgreSQL (prisma/postgres/schema.prisma, first rewritten from the SQLite one).
 import { spawnSync } from "node:child_process";
@@ -26,6 +28,14 @@ const cli = path.join(root, "node_modules", "prisma", "build", "index.js");
 const run = (args) => spawnSync(process.execPath, [cli, ...args], { cwd: root, env, stdio: "inherit" }).status ?? 1;
 
 const args = process.argv.slice(2);
+if (args[0] === "migrate" || args[0] === "db") {
+  console.error(`prisma ${args[0]} needs Prisma's native schema engine, which is downloaded from binaries.prisma.sh and not available here.
+  new migration:     npm run db:migration -- <short_name>
+  migration status:  npm run db:status   (reads DATABASE_URL)
+  diff two schemas:  node scripts/schema-engine.mjs diff <from.prisma | empty> <to.prisma>
+The program applies pending migrations itself when it starts.`);
+  process.exit(2);
+}
 if (args[0] === "generate" && !args.some((a) => a.startsWith("--schema"))) {
   writePostgresSchema();
   const status = run(args);

@@ -17,11 +17,9 @@ function replaceOnce(text, pattern, replacement, what) {
   return text.replace(pattern, replacement);
 }
 
-/** The PostgreSQL schema for a SQLite schema text (also used on older migration snapshots). */
+/** The PostgreSQL schema for a SQLite schema text. */
 export function postgresSchemaFrom(sqliteSchema) {
   let text = replaceOnce(sqliteSchema, /provider\s*=\s*"sqlite"/, 'provider = "postgresql"', "sqlite provider");
-  // The CLI only needs a syntactically valid url; at run time the adapter is given DATABASE_URL.
-  text = replaceOnce(text, /url\s*=\s*"file:[^"]*"/, 'url      = "postgresql://localhost:5432/perpbot"', "file: url");
   text = replaceOnce(text, /output\s*=\s*"\.\.\/src\/store\/generated"/, 'output       = "../../src/store/generated-postgres"', "generator output");
   return HEADER + text;
 }

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import type { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
+import type { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import type BetterSqlite3 from "better-sqlite3";
 
 /**
@@ -24,7 +24,7 @@ import type BetterSqlite3 from "better-sqlite3";
  * p99 stayed above 20 ms. Moving the statements to a worker thread is the way left.
  */
 
-type SqlDriverAdapter = Awaited<ReturnType<PrismaBetterSQLite3["connect"]>>;
+type SqlDriverAdapter = Awaited<ReturnType<PrismaBetterSqlite3["connect"]>>;
 type SqlTransaction = Awaited<ReturnType<SqlDriverAdapter["startTransaction"]>>;
 type SqlQuery = Parameters<SqlDriverAdapter["queryRaw"]>[0];
 type SqlResultSet = Awaited<ReturnType<SqlDriverAdapter["queryRaw"]>>;
@@ -156,7 +156,7 @@ function cacheStatements(connection: BetterSqlite3.Database): void {
 }
 
 /** Prisma's better-sqlite3 adapter factory, its connections used in turns (see above). */
-export function inTurns(factory: PrismaBetterSQLite3): PrismaBetterSQLite3 {
+export function inTurns(factory: PrismaBetterSqlite3): PrismaBetterSqlite3 {
   const connect = async (): Promise<SqlDriverAdapter> => {
     const adapter = await factory.connect();
     // The adapter keeps its better-sqlite3 connection as `client` (its only handle to it).
@@ -169,5 +169,5 @@ export function inTurns(factory: PrismaBetterSQLite3): PrismaBetterSQLite3 {
     adapterName: factory.adapterName,
     connect,
     connectToShadowDb: () => factory.connectToShadowDb(),
-  } as PrismaBetterSQLite3;
+  } as PrismaBetterSqlite3;
 }

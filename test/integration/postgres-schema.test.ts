@@ -1,8 +1,9 @@
-import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { postgresSchemaFrom } from "../../prisma/postgres/derive-schema.mjs";
+import { schemaDiff } from "../../scripts/schema-engine.mjs";
 
 /**
  * prisma/schema.prisma is the one source of the models: the PostgreSQL schema is derived from it,
@@ -15,13 +16,6 @@ const read = (file: string): string => readFileSync(path.join(ROOT, file), "utf8
 const migrationsOf = (dir: string): string[] =>
   readdirSync(path.join(ROOT, dir), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
 
-/** Prisma's own diff between two schema files, offline; "" when they describe the same database. */
-function schemaDiff(from: string, to: string): string {
-  const run = spawnSync(process.execPath, ["scripts/prisma.mjs", "migrate", "diff", "--from-schema-datamodel", from, "--to-schema-datamodel", to, "--script"], { cwd: ROOT, encoding: "utf8" });
-  expect(run.status, run.stderr).toBe(0);
-  return run.stdout.replace(/^--.*$/gm, "").trim();
-}
-
 describe("the PostgreSQL schema and migrations", () => {
   it("prisma/postgres/schema.prisma is derived from prisma/schema.prisma and only the datasource and output differ", () => {
     expect(read("prisma/postgres/schema.prisma"), "run: node prisma/postgres/derive-schema.mjs").toBe(postgresSchemaFrom(read("prisma/schema.prisma")));
@@ -29,10 +23,26 @@ describe("the PostgreSQL schema and migrations", () => {
     expect(models(read("prisma/postgres/schema.prisma"))).toBe(models(read("prisma/schema.prisma")));
   });
 
-  it("each provider's latest migration was written from the current schema (nothing left to migrate)", () => {
+  it("each provider's latest migration was written from the current schema (nothing left to migrate)", async () => {
     for (const [dir, schema] of [["prisma/migrations", "prisma/schema.prisma"], ["prisma/postgres/migrations", "prisma/postgres/schema.prisma"]] as const) {
       const latest = migrationsOf(dir).at(-1);
-      expect(schemaDiff(path.join(dir, String(latest), "schema.snapshot.prisma"), schema), `${schema} has changes no migration in ${dir} holds: npm run db:migration -- <name>`).toBe("");
+      // Prisma's own schema engine (scripts/schema-engine.mjs): "" when both describe the same database.
+      expect(await schemaDiff(path.join(dir, String(latest), "schema.snapshot.prisma"), schema), `${schema} has changes no migration in ${dir} holds: npm run db:migration -- <name>`).toBe("");
+    }
+  }, 60_000);
+
+  it("the diff is not silently empty: a model change shows up as SQL for both providers", async () => {
+    // Prisma 7's CLI without its native engine printed nothing and exited 0 for every diff.
+    const scratch = mkdtempSync(path.join(tmpdir(), "perpbot-schema-"));
+    try {
+      const changed = read("prisma/schema.prisma").replace(/(model FundingPrint \{[^}]*?)\n\s*@@unique/, "$1\n  note   String?\n\n  @@unique");
+      writeFileSync(path.join(scratch, "sqlite.prisma"), changed);
+      writeFileSync(path.join(scratch, "postgres.prisma"), postgresSchemaFrom(changed));
+      expect(await schemaDiff("prisma/schema.prisma", path.join(scratch, "sqlite.prisma"))).toMatch(/ALTER TABLE "FundingPrint" ADD COLUMN "note" TEXT/);
+      expect(await schemaDiff("prisma/postgres/schema.prisma", path.join(scratch, "postgres.prisma"))).toMatch(/ALTER TABLE "FundingPrint" ADD COLUMN\s+"note" TEXT/);
+      expect(await schemaDiff(null, "prisma/postgres/schema.prisma")).toMatch(/CREATE TABLE "Proposal"[\s\S]*CONSTRAINT "Proposal_pkey" PRIMARY KEY/);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
     }
   }, 60_000);
 

@@ -6,6 +6,7 @@ import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { applyMigrations, openDatabase } from "../../src/store/database";
 import { loadTrade } from "../../src/store/trade-repo";
+import { migrationStatus } from "../../scripts/schema-engine.mjs";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const scratch = mkdtempSync(path.join(tmpdir(), "perpbot-storage-"));
@@ -48,13 +49,21 @@ describe("SQLite through Prisma", () => {
     }
   });
 
-  it("agrees with Prisma Migrate: `prisma migrate status` sees every migration applied", () => {
+  it("agrees with Prisma Migrate: its schema engine sees every migration applied, and notices one missing", async () => {
     const file = path.join(scratch, "status.db");
     applyMigrations(file);
-    const out = execFileSync(process.execPath, [path.join(ROOT, "scripts/prisma.mjs"), "migrate", "status"], {
+    const out = execFileSync(process.execPath, [path.join(ROOT, "scripts/schema-engine.mjs"), "status"], {
       cwd: ROOT, env: { ...process.env, DATABASE_URL: `file:${file}` }, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"],
     });
     expect(out).toMatch(/Database schema is up to date/);
+    // The same engine is not just agreeable: a migration the table lacks is reported as not applied.
+    const latest = readdirSync(path.join(ROOT, "prisma/migrations"), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort().at(-1);
+    const sqlite = new Database(file);
+    sqlite.prepare("DELETE FROM _prisma_migrations WHERE migration_name = ?").run(latest);
+    sqlite.close();
+    const status = await migrationStatus(`file:${file}`);
+    expect(status.upToDate).toBe(false);
+    expect(status.history).toEqual({ diagnostic: "databaseIsBehind", unappliedMigrationNames: [latest] });
   });
 
   it("has a committed migration for every change in schema.prisma", () => {
