@@ -1,3 +1,4 @@
+import { medianInPlace } from "../order-statistics";
 import { formatSignificant, round } from "../stats";
 import { firstAtOrAfter } from "../time-order";
 import type { Candle, StreamResult, VenueBookView, VenueView } from "./types";
@@ -85,61 +86,114 @@ export function liquidationWalls(
       : (walls ?? clusters)?.score ?? 0;
   const triggered = Math.abs(score) >= params.confirmThreshold - 1e-9;
   const confirms = !triggered ? "neutral" : score > 0 ? "long" : "short";
+  // The parts' numbers in order, then the score: a spread of both into one literal took the
+  // runtime's slow path (this runs for every venue of every symbol each cycle).
+  const numbers: Record<string, number> = {};
+  if (walls !== null) copyNumbers(walls.numbers, numbers);
+  if (clusters !== null) copyNumbers(clusters.numbers, numbers);
+  numbers.score = round(score, 4);
+  const text = walls !== null && clusters !== null ? `${walls.text}; ${clusters.text}` : (walls ?? clusters)?.text ?? "";
   return {
-    stream: "liquidation-walls", venue: venue.venue, available: true, score, confirms,
-    numbers: { ...walls?.numbers, ...clusters?.numbers, score: round(score, 4) },
-    summary: `On ${venue.venue} ${[walls?.text, clusters?.text].filter((t) => t !== undefined).join("; ")}` +
-      (triggered ? `: leaning ${confirms}.` : ": no clear lean."),
+    stream: "liquidation-walls", venue: venue.venue, available: true, score, confirms, numbers,
+    summary: `On ${venue.venue} ${text}` + (triggered ? `: leaning ${confirms}.` : ": no clear lean."),
   };
 }
 
-/** Wall part: null when the book lacks a side (no mid). */
+function copyNumbers(from: Record<string, number>, to: Record<string, number>): void {
+  for (const key of Object.keys(from)) to[key] = from[key] as number;
+}
+
+/**
+ * Wall part: null when the book lacks a side (no mid). Loops over the levels with a positive price
+ * and size, in book order, instead of filtered copies: the same sums and the same largest wall.
+ */
 function readWalls(book: VenueBookView, params: LiquidationWallsParams): PartReading | null {
-  const bids = book.bids.filter(([price, qty]) => price > 0 && qty > 0);
-  const asks = book.asks.filter(([price, qty]) => price > 0 && qty > 0);
-  if (bids.length === 0 || asks.length === 0) return null;
-  const bestBid = Math.max(...bids.map(([price]) => price));
-  const bestAsk = Math.min(...asks.map(([price]) => price));
+  let bestBid = Number.NEGATIVE_INFINITY;
+  let bestAsk = Number.POSITIVE_INFINITY;
+  const sizes = sizeScratch(book.bids.length + book.asks.length);
+  let n = 0;
+  for (const [price, qty] of book.bids) {
+    if (!(price > 0 && qty > 0)) continue;
+    if (price > bestBid) bestBid = price;
+    sizes[n++] = qty;
+  }
+  const bidCount = n;
+  for (const [price, qty] of book.asks) {
+    if (!(price > 0 && qty > 0)) continue;
+    if (price < bestAsk) bestAsk = price;
+    sizes[n++] = qty;
+  }
+  if (bidCount === 0 || n === bidCount) return null;
   const mid = (bestBid + bestAsk) / 2;
-  const medianQty = median([...bids, ...asks].map(([, qty]) => qty));
-  const isWall = ([price, qty]: readonly [number, number]): boolean =>
-    qty >= params.wallMultiple * medianQty && Math.abs(price - mid) <= params.wallBandFraction * mid;
-  const bidWalls = bids.filter(isWall);
-  const askWalls = asks.filter(isWall);
-  const bidQty = bidWalls.reduce((sum, [, qty]) => sum + qty, 0);
-  const askQty = askWalls.reduce((sum, [, qty]) => sum + qty, 0);
+  // The median by selection: the element(s) a sort puts in the middle, without the sort.
+  const medianQty = medianInPlace(sizes, n);
+  const bids = wallsOf(book.bids, mid, medianQty, params);
+  const asks = wallsOf(book.asks, mid, medianQty, params);
+  const bidQty = bids.qty;
+  const askQty = asks.qty;
   // Support below leans long, resistance above leans short.
   const score = bidQty + askQty > 0 ? (bidQty - askQty) / (bidQty + askQty) : 0;
-  const biggestBid = largest(bidWalls);
-  const biggestAsk = largest(askWalls);
+  const biggestBid = bids.largest;
+  const biggestAsk = asks.largest;
   const numbers: Record<string, number> = { mid, medianLevelQty: medianQty, bidWallQty: bidQty, askWallQty: askQty, wallScore: round(score, 4) };
   if (biggestBid !== null) Object.assign(numbers, { bidWallPrice: biggestBid[0], bidWallMaxQty: biggestBid[1] });
   if (biggestAsk !== null) Object.assign(numbers, { askWallPrice: biggestAsk[0], askWallMaxQty: biggestAsk[1] });
-  const describe = (side: string, wall: readonly [number, number] | null): string =>
-    wall === null ? `no ${side} wall` : `${side} wall ${round(wall[1], 3)} at ${formatSignificant(wall[0])} (${round(((wall[0] - mid) / mid) * 100, 3)}%)`;
-  return { score, numbers, text: `${describe("bid", biggestBid)}, ${describe("ask", biggestAsk)}` };
+  return { score, numbers, text: `${describeWall("bid", biggestBid, mid)}, ${describeWall("ask", biggestAsk, mid)}` };
+}
+
+/** The walls of one side, in book order: their summed size and the first of the largest. */
+function wallsOf(levels: VenueBookView["bids"], mid: number, medianQty: number, params: LiquidationWallsParams): { qty: number; largest: readonly [number, number] | null } {
+  let qty = 0;
+  let largest: readonly [number, number] | null = null;
+  for (const level of levels) {
+    const [price, size] = level;
+    if (!(price > 0 && size > 0)) continue;
+    if (!(size >= params.wallMultiple * medianQty && Math.abs(price - mid) <= params.wallBandFraction * mid)) continue;
+    qty += size;
+    if (largest === null || size > largest[1]) largest = level;
+  }
+  return { qty, largest };
+}
+
+function describeWall(side: string, wall: readonly [number, number] | null, mid: number): string {
+  return wall === null ? `no ${side} wall` : `${side} wall ${round(wall[1], 3)} at ${formatSignificant(wall[0])} (${round(((wall[0] - mid) / mid) * 100, 3)}%)`;
+}
+
+/** Module scratch, one call at a time (the core is synchronous); grown when a book is deeper. */
+let sizes = new Float64Array(64);
+function sizeScratch(size: number): Float64Array {
+  if (sizes.length < size) sizes = new Float64Array(size);
+  return sizes;
 }
 
 /** Cluster part: null without closed candles in the look-back. */
 function readClusters(venue: VenueView, decisionTs: number, params: LiquidationWallsParams): PartReading | null {
   const fromTs = decisionTs - params.lookbackHours * HOUR_MS;
   // Bars are oldest first (VenueView's contract): start at the look-back, not at the month's first bar.
+  // The bars in the look-back go into reused scratch (this runs for every venue at every decision time).
   const all = venue.perpCandles;
-  const candles: Candle[] = [];
+  const candles = clusterScratch.candles;
+  candles.length = 0;
   for (let i = firstAtOrAfter(all, fromTs); i < all.length; i++) {
     const c = all[i] as Candle;
     if (c.ts >= fromTs && c.ts + HOUR_MS <= decisionTs) candles.push(c);
   }
   const last = candles.at(-1);
-  if (last === undefined || params.leverages.length === 0) return null;
+  if (last === undefined || params.leverages.length === 0) {
+    candles.length = 0;
+    return null;
+  }
   const price = venue.price > 0 ? venue.price : last.close;
-  const totalVolume = candles.reduce((sum, c) => sum + c.volume, 0);
-  if (!(totalVolume > 0)) return null;
+  let totalVolume = 0;
+  for (const c of candles) totalVolume += c.volume;
+  if (!(totalVolume > 0)) {
+    candles.length = 0;
+    return null;
+  }
 
   // Lowest low / highest high traded after each candle: a level price has already crossed has
   // been liquidated and no longer exists.
-  const lowAfter: number[] = new Array<number>(candles.length);
-  const highAfter: number[] = new Array<number>(candles.length);
+  const { lowAfter, highAfter } = extremesScratch(candles.length);
   let low = Number.POSITIVE_INFINITY;
   let high = Number.NEGATIVE_INFINITY;
   for (let i = candles.length - 1; i >= 0; i--) {
@@ -155,22 +209,25 @@ function readClusters(venue: VenueView, decisionTs: number, params: LiquidationW
   let longPriceMass = 0;
   let shortMass = 0;
   let shortPriceMass = 0;
-  candles.forEach((c, i) => {
+  for (let i = 0; i < candles.length; i++) {
+    const c = candles[i] as Candle;
     const typical = (c.high + c.low + c.close) / 3;
     const mass = c.volume / params.leverages.length;
     for (const leverage of params.leverages) {
       const longLiquidation = typical * (1 - 1 / leverage + params.maintenanceMargin);
       const shortLiquidation = typical * (1 + 1 / leverage - params.maintenanceMargin);
-      if (longLiquidation < price && price - longLiquidation <= band && longLiquidation < (lowAfter[i] ?? Infinity)) {
+      if (longLiquidation < price && price - longLiquidation <= band && longLiquidation < (lowAfter[i] as number)) {
         longMass += mass;
         longPriceMass += mass * longLiquidation;
       }
-      if (shortLiquidation > price && shortLiquidation - price <= band && shortLiquidation > (highAfter[i] ?? -Infinity)) {
+      if (shortLiquidation > price && shortLiquidation - price <= band && shortLiquidation > (highAfter[i] as number)) {
         shortMass += mass;
         shortPriceMass += mass * shortLiquidation;
       }
     }
-  });
+  }
+  // The scratch holds no bar past this call.
+  candles.length = 0;
 
   const longShare = longMass / totalVolume;
   const shortShare = shortMass / totalVolume;
@@ -197,13 +254,13 @@ function readClusters(venue: VenueView, decisionTs: number, params: LiquidationW
   return { score, numbers, text };
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  const upper = sorted[mid] ?? Number.NaN;
-  return sorted.length % 2 === 1 ? upper : ((sorted[mid - 1] ?? upper) + upper) / 2;
-}
+/** Module scratch for readClusters, one call at a time; grown when a look-back holds more bars. */
+const clusterScratch = { candles: [] as Candle[], lowAfter: new Float64Array(64), highAfter: new Float64Array(64) };
 
-function largest(levels: readonly (readonly [number, number])[]): readonly [number, number] | null {
-  return levels.reduce<readonly [number, number] | null>((best, level) => (best === null || level[1] > best[1] ? level : best), null);
+function extremesScratch(size: number): { lowAfter: Float64Array; highAfter: Float64Array } {
+  if (clusterScratch.lowAfter.length < size) {
+    clusterScratch.lowAfter = new Float64Array(size);
+    clusterScratch.highAfter = new Float64Array(size);
+  }
+  return clusterScratch;
 }

@@ -59,8 +59,9 @@ export function volumeDivergence(
   const endTs = Math.floor(decisionTs / HOUR_MS) * HOUR_MS;
   const fromTs = endTs - (params.baselineHours + params.recentHours) * HOUR_MS;
   const slotCount = Math.max(0, Math.ceil((endTs - fromTs) / HOUR_MS));
-  const perp = byHour(venue.perpCandles, fromTs, endTs, scratch.perp);
-  const spot = byHour(venue.spotCandles, fromTs, endTs, scratch.spot);
+  const { perp, spot, perpAt } = scratchFor(slotCount);
+  byHour(venue.perpCandles, fromTs, endTs, slotCount, perp, perpAt);
+  byHour(venue.spotCandles, fromTs, endTs, slotCount, spot, null);
 
   const recentStart = endTs - params.recentHours * HOUR_MS;
   const recentRatio = logRatioFrom(perp, spot, slotCount, (recentStart - fromTs) / HOUR_MS, params.recentHours);
@@ -91,8 +92,8 @@ export function volumeDivergence(
   for (let i = 0; i < windows; i++) squares += ((baseline[i] as number) - average) * ((baseline[i] as number) - average);
   const std = Math.max(windows < 2 ? Number.NaN : Math.sqrt(squares / (windows - 1)), params.minStd);
   const z = (recent - average) / std;
-  const first = perp[(recentStart - fromTs) / HOUR_MS];
-  const last = perp[(endTs - HOUR_MS - fromTs) / HOUR_MS];
+  const first = venue.perpCandles[perpAt[(recentStart - fromTs) / HOUR_MS] ?? -1];
+  const last = venue.perpCandles[perpAt[(endTs - HOUR_MS - fromTs) / HOUR_MS] ?? -1];
   const move = first !== undefined && last !== undefined && first.open > 0 && last.close > 0 ? Math.log(last.close / first.open) : 0;
   const moveMatters = Math.abs(move) >= params.minMove;
   const triggered = z >= params.zThreshold - 1e-9 && moveMatters;
@@ -119,23 +120,37 @@ export function volumeDivergence(
  * ln(Σ perp volume / Σ spot volume) over the slots [first, first + hours); NaN on any hole (a
  * number, not null: no boxing). Summed from the oldest hour, as the stream always has.
  */
-function logRatioFrom(perp: readonly (Candle | undefined)[], spot: readonly (Candle | undefined)[], slots: number, first: number, hours: number): number {
+function logRatioFrom(perp: Float64Array, spot: Float64Array, slots: number, first: number, hours: number): number {
   let perpVolume = 0;
   let spotVolume = 0;
   for (let h = 0; h < hours; h++) {
     const slot = first + h;
     // The scratch arrays may be longer than this call's slots: what lies past them is not this window's.
-    const p = slot < slots ? perp[slot] : undefined;
-    const s = slot < slots ? spot[slot] : undefined;
-    if (p === undefined || s === undefined) return Number.NaN;
-    perpVolume += p.volume;
-    spotVolume += s.volume;
+    if (slot >= slots) return Number.NaN;
+    const p = perp[slot] as number;
+    const s = spot[slot] as number;
+    if (Number.isNaN(p) || Number.isNaN(s)) return Number.NaN;
+    perpVolume += p;
+    spotVolume += s;
   }
   return perpVolume > 0 && spotVolume > 0 ? Math.log(perpVolume / spotVolume) : Number.NaN;
 }
 
-/** Module scratch, one call at a time (the core is synchronous); grown when a call needs more. */
-const scratch = { perp: [] as (Candle | undefined)[], spot: [] as (Candle | undefined)[], baseline: new Float64Array(0) };
+/**
+ * Module scratch, one call at a time (the core is synchronous); grown when a call needs more.
+ * Volumes by hour in typed arrays (NaN: no bar), not the bars themselves: the windows read each
+ * hour's volume four times, and a plain array of bars cost a write barrier per store.
+ */
+const scratch = { perp: new Float64Array(0), spot: new Float64Array(0), perpAt: new Int32Array(0), baseline: new Float64Array(0) };
+
+function scratchFor(slots: number): { perp: Float64Array; spot: Float64Array; perpAt: Int32Array } {
+  if (scratch.perp.length < slots) {
+    scratch.perp = new Float64Array(slots);
+    scratch.spot = new Float64Array(slots);
+    scratch.perpAt = new Int32Array(slots);
+  }
+  return scratch;
+}
 
 function baselineScratch(size: number): Float64Array {
   if (scratch.baseline.length < size) scratch.baseline = new Float64Array(size);
@@ -143,23 +158,24 @@ function baselineScratch(size: number): Float64Array {
 }
 
 /**
- * Closed candles with open time in [fromTs, endTs), by hours since fromTs, into `out` (an array,
- * not a Map keyed by timestamps: the lookups dominated the cycle's cost; reused, not allocated per
- * call). Later duplicates win; a bar not stamped on a whole hour after fromTs is never looked up,
- * so it gets no slot.
+ * The volume of each closed candle with open time in [fromTs, endTs), by hours since fromTs, into
+ * `volumes` (NaN where there is none) and, when asked, its index into `at` (−1 where none). Later
+ * duplicates win; a bar not stamped on a whole hour after fromTs is never looked up, so it gets no
+ * slot. (A bar with a NaN volume reads as a hole: its window's ratio was NaN either way.)
  */
-function byHour(candles: readonly Candle[], fromTs: number, endTs: number, out: (Candle | undefined)[]): (Candle | undefined)[] {
-  const slots = Math.max(0, Math.ceil((endTs - fromTs) / HOUR_MS));
-  for (let i = 0; i < slots; i++) out[i] = undefined;
+function byHour(candles: readonly Candle[], fromTs: number, endTs: number, slots: number, volumes: Float64Array, at: Int32Array | null): void {
+  volumes.fill(Number.NaN, 0, slots);
+  at?.fill(-1, 0, slots);
   // Bars are oldest first (VenueView's contract): start at the window, not at the month's first bar.
   for (let i = firstAtOrAfter(candles, fromTs); i < candles.length; i++) {
     const c = candles[i];
     if (c === undefined) continue;
     if (c.ts < fromTs || c.ts + HOUR_MS > endTs) continue;
     const slot = (c.ts - fromTs) / HOUR_MS;
-    if (Number.isInteger(slot)) out[slot] = c;
+    if (!Number.isInteger(slot)) continue;
+    volumes[slot] = c.volume;
+    if (at !== null) at[slot] = i;
   }
-  return out;
 }
 
 /** A fraction as a percentage to 2 places; module level (no closure per call). */
