@@ -37,30 +37,56 @@ export interface Decision {
 export function combineVenues(results: readonly StreamResult[]): StreamResult | null {
   const first = results[0];
   if (first === undefined) return null;
-  const available = results.filter((r) => r.available);
-  if (available.length === 0) return { ...first, venue: results.map((r) => r.venue).join("+") };
-  const score = available.reduce((sum, r) => sum + r.score, 0) / available.length;
-  const votes = new Set(available.map((r) => r.confirms).filter((d) => d !== "neutral"));
-  const confirms: Direction = votes.size === 1 ? [...votes][0] ?? "neutral" : "neutral";
+  // Plain loops over the results (no filtered copies, no Set): this runs for every stream of every
+  // symbol each cycle and at every decision time of a backtest. The sums and joins are as before.
+  let count = 0;
+  let total = 0;
+  let vote: Direction = "neutral";
+  let split = false;
+  for (const r of results) {
+    if (!r.available) continue;
+    count += 1;
+    total += r.score;
+    if (r.confirms === "neutral") continue;
+    if (vote === "neutral") vote = r.confirms;
+    else if (r.confirms !== vote) split = true;
+  }
+  if (count === 0) return { ...first, venue: joinField(results, "venue", "+", false) };
   return {
     stream: first.stream,
-    venue: available.map((r) => r.venue).join("+"),
+    venue: joinField(results, "venue", "+", true),
     available: true,
-    score,
-    confirms,
-    numbers: venueNumbers(available),
-    summary: available.map((r) => r.summary).join(" "),
+    score: total / count,
+    confirms: split ? "neutral" : vote,
+    numbers: venueNumbers(results),
+    summary: joinField(results, "summary", " ", true),
   };
 }
 
+/** One field of the results (of the available ones only, when asked) joined, through a reused list. */
+function joinField(results: readonly StreamResult[], field: "venue" | "summary", separator: string, availableOnly: boolean): string {
+  const parts = joinScratch;
+  parts.length = 0;
+  for (const r of results) if (!availableOnly || r.available) parts.push(r[field]);
+  const joined = parts.join(separator);
+  parts.length = 0;
+  return joined;
+}
+
+/** Module scratch, one join at a time (the core is synchronous). */
+const joinScratch: string[] = [];
+
 /**
- * Every venue's numbers under "venue.key"; built with a plain loop, it runs for every stream of
+ * Every available venue's numbers under "venue.key"; built with a plain loop, it runs for every stream of
  * every symbol each cycle. The few dozen distinct keys are made once and reused (a memo of pure
  * string concatenations: the same inputs always give the same key).
  */
 function venueNumbers(results: readonly StreamResult[]): Record<string, number> {
   const numbers: Record<string, number> = {};
-  for (const r of results) for (const key in r.numbers) numbers[venueKey(r.venue, key)] = r.numbers[key] ?? Number.NaN;
+  for (const r of results) {
+    if (!r.available) continue;
+    for (const key in r.numbers) numbers[venueKey(r.venue, key)] = r.numbers[key] ?? Number.NaN;
+  }
   return numbers;
 }
 

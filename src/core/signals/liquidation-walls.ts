@@ -112,13 +112,20 @@ function readWalls(book: VenueBookView, params: LiquidationWallsParams): PartRea
   let bestAsk = Number.POSITIVE_INFINITY;
   const sizes = sizeScratch(book.bids.length + book.asks.length);
   let n = 0;
-  for (const [price, qty] of book.bids) {
+  // Indexed loops, no destructuring: destructuring a level allocated an iterator and ran ~4x slower.
+  for (let i = 0; i < book.bids.length; i++) {
+    const level = book.bids[i] as readonly [number, number];
+    const price = level[0];
+    const qty = level[1];
     if (!(price > 0 && qty > 0)) continue;
     if (price > bestBid) bestBid = price;
     sizes[n++] = qty;
   }
   const bidCount = n;
-  for (const [price, qty] of book.asks) {
+  for (let i = 0; i < book.asks.length; i++) {
+    const level = book.asks[i] as readonly [number, number];
+    const price = level[0];
+    const qty = level[1];
     if (!(price > 0 && qty > 0)) continue;
     if (price < bestAsk) bestAsk = price;
     sizes[n++] = qty;
@@ -145,8 +152,10 @@ function readWalls(book: VenueBookView, params: LiquidationWallsParams): PartRea
 function wallsOf(levels: VenueBookView["bids"], mid: number, medianQty: number, params: LiquidationWallsParams): { qty: number; largest: readonly [number, number] | null } {
   let qty = 0;
   let largest: readonly [number, number] | null = null;
-  for (const level of levels) {
-    const [price, size] = level;
+  for (let i = 0; i < levels.length; i++) {
+    const level = levels[i] as readonly [number, number];
+    const price = level[0];
+    const size = level[1];
     if (!(price > 0 && size > 0)) continue;
     if (!(size >= params.wallMultiple * medianQty && Math.abs(price - mid) <= params.wallBandFraction * mid)) continue;
     qty += size;
