@@ -2,8 +2,10 @@ import { describe, expect, it } from "vitest";
 import { gaussian, seededRandom } from "../../src/core/random";
 import { bandDepth } from "../../src/core/signals/book-imbalance";
 import { combineVenues } from "../../src/core/signals/ensemble";
+import { DEFAULT_FUNDING_ANOMALY_PARAMS, fundingAnomaly, fundingBaseline, scoreFunding } from "../../src/core/signals/funding-anomaly";
+import { mean, sampleStd } from "../../src/core/stats";
 import { DEFAULT_LIQUIDATION_WALLS_PARAMS, liquidationWalls, type LiquidationWallsParams } from "../../src/core/signals/liquidation-walls";
-import type { Candle, Direction, StreamResult, VenueBookView, VenueView } from "../../src/core/signals/types";
+import type { Candle, Direction, StreamResult, TimedRate, VenueBookView, VenueView } from "../../src/core/signals/types";
 import { DEFAULT_VOLUME_DIVERGENCE_PARAMS, volumeDivergence, type VolumeDivergenceParams } from "../../src/core/signals/volume-divergence";
 import { loadRealBooks } from "../support/real-data";
 import { referenceBandDepth, referenceCombineVenues, referenceLiquidationWalls, referenceVolumeDivergence } from "./stream-references";
@@ -106,6 +108,25 @@ describe("combineVenues and bandDepth = the straightforward code they replaced",
       expect(combined === null ? null : exact(combined)).toBe(expected === null ? null : exact(expected));
       const book = randomBook(random, 100);
       expect(bandDepth(book, 0.005)).toEqual(referenceBandDepth(book, 0.005));
+    }
+  });
+});
+
+describe("fundingAnomaly without a kept baseline = stats over fundingBaseline's copy", () => {
+  it("on seeded random histories: thin, pinned, hourly and 8-hourly", () => {
+    const random = seededRandom(29);
+    for (let i = 0; i < 2_000; i++) {
+      const interval = random() < 0.5 ? 1 : 8;
+      const history: TimedRate[] = [];
+      for (let k = Math.floor(random() * 40); k >= 1; k--) {
+        if (random() < 0.1) continue;
+        history.push({ ts: T - k * interval * HOUR, rate: random() < 0.3 ? 0.0001 : (random() - 0.4) * 0.001 });
+      }
+      const current = { ts: T, rate: (random() - 0.4) * 0.002 };
+      const params = random() < 0.5 ? DEFAULT_FUNDING_ANOMALY_PARAMS : { ...DEFAULT_FUNDING_ANOMALY_PARAMS, minSamples: 1 + Math.floor(random() * 10), windowHours: 4 + Math.floor(random() * 40) };
+      const rates = fundingBaseline(history, current.ts, params).map((p) => p.rate);
+      const expected = scoreFunding("v", current, interval, { count: rates.length, mean: mean(rates), std: sampleStd(rates) }, params);
+      expect(exact(fundingAnomaly("v", { current, intervalHours: interval, history }, params))).toBe(exact(expected));
     }
   });
 });

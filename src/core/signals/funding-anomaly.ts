@@ -1,4 +1,4 @@
-import { clamp, mean, round, sampleStd } from "../stats";
+import { clamp, round } from "../stats";
 import { firstAtOrAfter } from "../time-order";
 import type { StreamResult, TimedRate, VenueFundingView } from "./types";
 
@@ -42,20 +42,35 @@ const HOUR_MS = 3_600_000;
  * bisection instead of filtering ~700 readings per venue every cycle.
  */
 export function fundingBaseline(history: readonly TimedRate[], currentTs: number, params: FundingAnomalyParams): TimedRate[] {
+  const [start, end] = fundingBaselineRange(history, currentTs, params);
+  return history.slice(start, end);
+}
+
+/** `fundingBaseline` as the index range [start, end) of `history` it takes. */
+export function fundingBaselineRange(history: readonly TimedRate[], currentTs: number, params: FundingAnomalyParams): [number, number] {
   const end = firstAtOrAfter(history, currentTs);
   const lookbackStart = firstAtOrAfter(history, currentTs - params.maxLookbackHours * HOUR_MS);
   const windowStart = Math.max(lookbackStart, firstAtOrAfter(history, currentTs - params.windowHours * HOUR_MS));
-  if (end - windowStart >= params.minSamples) return history.slice(windowStart, end);
-  return history.slice(Math.max(lookbackStart, end - params.minSamples), Math.max(lookbackStart, end));
+  if (end - windowStart >= params.minSamples) return [windowStart, end];
+  return [Math.max(lookbackStart, end - params.minSamples), Math.max(lookbackStart, end)];
 }
 
 export function fundingAnomaly(venue: string, funding: VenueFundingView, params: FundingAnomalyParams = DEFAULT_FUNDING_ANOMALY_PARAMS): StreamResult {
   const kept = funding.baseline;
   const matches = kept !== undefined && kept.windowHours === params.windowHours && kept.minSamples === params.minSamples && kept.maxLookbackHours === params.maxLookbackHours;
   if (matches) return scoreFunding(venue, funding.current, funding.intervalHours, kept, params);
-  const rates = fundingBaseline(funding.history, funding.current.ts, params).map((p) => p.rate);
-  const baseline = { count: rates.length, mean: mean(rates), std: sampleStd(rates) };
-  return scoreFunding(venue, funding.current, funding.intervalHours, baseline, params);
+  // stats.ts's mean and sampleStd over the baseline's range, the same sums in the same order,
+  // without copying the readings out first (every venue of every symbol, each cycle).
+  const { history } = funding;
+  const [start, end] = fundingBaselineRange(history, funding.current.ts, params);
+  const count = end - start;
+  let sum = 0;
+  for (let i = start; i < end; i++) sum += (history[i] as TimedRate).rate;
+  const average = count === 0 ? Number.NaN : sum / count;
+  let squares = 0;
+  for (let i = start; i < end; i++) squares += ((history[i] as TimedRate).rate - average) * ((history[i] as TimedRate).rate - average);
+  const std = count < 2 ? Number.NaN : Math.sqrt(squares / (count - 1));
+  return scoreFunding(venue, funding.current, funding.intervalHours, { count, mean: average, std }, params);
 }
 
 /**
