@@ -140,26 +140,30 @@ export class ReplayRegime {
       const std = this.partialStd((this.candles[a] as Candle).ts, end, minReturns);
       if (!Number.isNaN(std)) partial.push(std);
     }
-    partial.sort((x, y) => x - y);
+    // A handful at most: insertion sort, no comparator closure.
+    for (let i = 1; i < partial.length; i++) {
+      const v = partial[i] as number;
+      let j = i - 1;
+      for (; j >= 0 && (partial[j] as number) > v; j--) partial[j + 1] = partial[j] as number;
+      partial[j + 1] = v;
+    }
     const readings = this.sorted.size + partial.length;
     if (readings < this.params.minBaselineReadings) return "unknown";
 
     const eta = this.rounding(a, b, minReturns);
-    const low = (v: number): number => Math.sqrt(Math.max(0, v * v * (1 - 1e-15) - eta)) * (1 - 1e-15);
-    const high = (v: number): number => Math.sqrt(v * v * (1 + 1e-15) + eta) * (1 + 1e-15);
     // Readings surely below the current volatility; none may be unsure.
-    let below = this.sorted.countWhile((v) => high(v) < realizedVol);
-    if (this.sorted.countWhile((v) => low(v) < realizedVol) !== below) return null;
+    let below = this.sorted.countWhile(surelyBelow, eta, realizedVol);
+    if (this.sorted.countWhile(maybeBelow, eta, realizedVol) !== below) return null;
     for (const v of partial) {
-      if (high(v) < realizedVol) below += 1;
-      else if (low(v) < realizedVol) return null;
+      if (surelyBelow(v, eta, realizedVol)) below += 1;
+      else if (maybeBelow(v, eta, realizedVol)) return null;
     }
     // The median lies between the bounds of the middle reading(s): order statistics move no more than the values.
     const mid = readings >> 1;
     const upper = this.sorted.kthWith(partial, mid);
     const lower = readings % 2 === 1 ? upper : this.sorted.kthWith(partial, mid - 1);
-    const medianLow = readings % 2 === 1 ? low(upper) : (low(lower) + low(upper)) / 2;
-    const medianHigh = readings % 2 === 1 ? high(upper) : (high(lower) + high(upper)) / 2;
+    const medianLow = readings % 2 === 1 ? low(upper, eta) : (low(lower, eta) + low(upper, eta)) / 2;
+    const medianHigh = readings % 2 === 1 ? high(upper, eta) : (high(lower, eta) + high(upper, eta)) / 2;
     if (!(medianLow > 0)) return null;
     const ratioLow = realizedVol / medianHigh;
     const ratioHigh = realizedVol / medianLow;
@@ -280,4 +284,27 @@ export class ReplayRegime {
     if (h <= 0) return 0;
     return h >= this.firstAtHour.length ? this.candles.length : (this.firstAtHour[h] as number);
   }
+}
+
+/**
+ * Bounds on the reading `volatilityRegimeOver` computes where the figure here is v: its square is
+ * within η of v², widened by a few units of rounding. Both rise with v, so order statistics and
+ * counts of the bounds are those of the figures (module level: no closure per decision time).
+ */
+function low(v: number, eta: number): number {
+  return Math.sqrt(Math.max(0, v * v * (1 - 1e-15) - eta)) * (1 - 1e-15);
+}
+
+function high(v: number, eta: number): number {
+  return Math.sqrt(v * v * (1 + 1e-15) + eta) * (1 + 1e-15);
+}
+
+/** The reading is surely below `limit`. */
+function surelyBelow(v: number, eta: number, limit: number): boolean {
+  return high(v, eta) < limit;
+}
+
+/** The reading may be below `limit`. */
+function maybeBelow(v: number, eta: number, limit: number): boolean {
+  return low(v, eta) < limit;
 }

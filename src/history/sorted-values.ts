@@ -37,16 +37,20 @@ export class SortedValues {
 
   /** How many values are strictly below `value`. */
   countBelow(value: number): number {
-    return this.countWhile((v) => v < value);
+    return this.countWhile(isBelow, value, 0);
   }
 
-  /** The length of the prefix whose values satisfy `holds`, which must hold for a prefix only (true, …, true, false, …). */
-  countWhile(holds: (value: number) => boolean): number {
+  /**
+   * The length of the prefix whose values satisfy `holds(value, a, b)`, which must hold for a
+   * prefix only (true, …, true, false, …). The arguments are passed on, so that a caller's
+   * predicate needs no closure.
+   */
+  countWhile(holds: (value: number, a: number, b: number) => boolean, a: number, b: number): number {
     let low = 0;
     let high = this.size;
     while (low < high) {
       const mid = (low + high) >>> 1;
-      if (holds(this.values[mid] as number)) low = mid + 1;
+      if (holds(this.values[mid] as number, a, b)) low = mid + 1;
       else high = mid;
     }
     return low;
@@ -67,4 +71,8 @@ export class SortedValues {
     }
     return best;
   }
+}
+
+function isBelow(value: number, limit: number): boolean {
+  return value < limit;
 }

@@ -53,21 +53,27 @@ const unavailable = (stream: StreamName, reason: string): StreamResult => ({
   stream, venue: "none", available: false, score: 0, confirms: "neutral", numbers: {}, summary: reason,
 });
 
+/** Module scratch, one call at a time (the core is synchronous). */
+const perVenueScratch: StreamResult[] = [];
+
 /**
  * Every stream for one symbol at one moment, from the aligned cross-venue view: always one
  * result per stream (unavailable ones say why). Live jobs, the report and backtests call this.
  */
 export function streamsFor(view: SymbolMarketView, params: EngineParams): StreamResult[] {
-  // Plain loops (a backtest calls this at every decision time, for every venue and stream).
+  // Plain loops (a backtest calls this at every decision time, for every venue and stream); the
+  // per-venue list is module scratch, since combineVenues keeps no reference to it.
   const results: StreamResult[] = [];
+  const perVenue = perVenueScratch;
   for (const { name, run } of STREAMS) {
-    const perVenue: StreamResult[] = [];
+    perVenue.length = 0;
     for (const v of view.venues) {
       const result = run(v, view.ts, params);
       if (result !== null) perVenue.push(result);
     }
     results.push(combineVenues(perVenue) ?? unavailable(name, `${name}: no venue has the data it needs.`));
   }
+  perVenue.length = 0;
   return results;
 }
 
