@@ -29,8 +29,9 @@ export function collectDecisionRows(
   // Every hourly return once, not ~700 logarithms per decision time; the regime carried forward
   // from one decision time to the next (replay-regime.ts): the same label as volatilityRegimeOver.
   const regime = new ReplayRegime(history.perp, hourlyLogReturns(history.perp));
-  // The views hold the bars the streams read (about a week), not the month the regime's index covers.
-  for (const step of replay(history, { viewCandleHours: candleReachHours(engine), ...options })) {
+  // The views hold the bars the streams read (about a week), not the month the regime's index
+  // covers, and the volume baseline kept for the engine's windows.
+  for (const step of replay(history, { viewCandleHours: candleReachHours(engine), volumeBaseline: engine.volumeDivergence, ...options })) {
     const trading = step.view.venues.find((v) => v.venue === tradingVenue);
     // The trading venue's candles are history.perp[perpIndex.start, perpIndex.end).
     rows.push({

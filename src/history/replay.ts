@@ -1,7 +1,9 @@
 import { TimeWindowStats } from "../core/rolling";
 import { DEFAULT_FUNDING_ANOMALY_PARAMS, type FundingAnomalyParams } from "../core/signals/funding-anomaly";
+import { DEFAULT_VOLUME_DIVERGENCE_PARAMS, type VolumeDivergenceParams } from "../core/signals/volume-divergence";
 import type { Candle, FundingBaselineStats, SymbolMarketView, TimedRate, VenueView } from "../core/signals/types";
 import { findSharedFiles } from "./import/shared-files";
+import { ReplayVolumeBaseline } from "./volume-baseline-replay";
 import {
   loadPanelCandles, loadPanelFunding, MULTI_EXCHANGE_VENUES, readCandleFile, readCsv, settledPrints, sharedDataDir, type Asset, type PanelCoin,
 } from "./shared-data";
@@ -156,6 +158,12 @@ export interface ReplayOptions {
    * must be the stream's; null turns it off. Default: the stream's default rule.
    */
   readonly rollingFundingBaseline?: FundingAnomalyParams | null;
+  /**
+   * Keep the trading venue's volume-divergence baseline per decision time from window ratios
+   * computed once (volume-baseline-replay.ts) and hand it to the stream. Its windows must be the
+   * stream's; null turns it off. Default: the stream's default windows.
+   */
+  readonly volumeBaseline?: VolumeDivergenceParams | null;
 }
 
 export interface ReplayStep {
@@ -236,6 +244,8 @@ export function* replay(history: AssetHistory<string>, options: ReplayOptions = 
   const fundingStart = history.funding.map(() => 0);
   const rule = options.rollingFundingBaseline === undefined ? DEFAULT_FUNDING_ANOMALY_PARAMS : options.rollingFundingBaseline;
   const rolling = history.funding.map(() => (rule === null ? null : { stats: new TimeWindowStats(rule), added: 0 }));
+  const volumeRule = options.volumeBaseline === undefined ? DEFAULT_VOLUME_DIVERGENCE_PARAMS : options.volumeBaseline;
+  const volume = volumeRule === null ? null : new ReplayVolumeBaseline(perp, spot, volumeRule);
 
   for (const ts of decisionTimes(options.from ?? span.from, options.to ?? span.to, stepHours)) {
     // Closed bars: open ts ≤ ts − 1 h.
@@ -272,7 +282,7 @@ export function* replay(history: AssetHistory<string>, options: ReplayOptions = 
         baseline = { count: stats.count, mean: stats.mean, std: stats.std, windowHours: rule.windowHours, minSamples: rule.minSamples, maxLookbackHours: rule.maxLookbackHours };
       }
       const history = series.prints.slice(Math.min(start, end - 1), end - 1);
-      venues.push({
+      const view: { -readonly [K in keyof VenueView]: VenueView[K] } = {
         venue: series.venue,
         price,
         funding: baseline ? { current, intervalHours: series.intervalHours, history, baseline } : { current, intervalHours: series.intervalHours, history },
@@ -281,7 +291,10 @@ export function* replay(history: AssetHistory<string>, options: ReplayOptions = 
         perpVolume24h: isTrading ? volume24h(perpCandles, ts) : null,
         perpCandles: isTrading ? perpCandles : [],
         spotCandles: isTrading ? spot.slice(spotStart, spotEnd) : [],
-      });
+      };
+      const volumeBaseline = isTrading ? volume?.at(ts, ts - viewLookback) : undefined;
+      if (volumeBaseline !== undefined) view.volumeBaseline = volumeBaseline;
+      venues.push(view);
     });
 
     const prints = trading?.prints ?? [];

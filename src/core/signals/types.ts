@@ -71,6 +71,23 @@ export interface VenueView {
   readonly perpCandles: readonly Candle[];
   /** Hourly spot candles of the same pair on this venue, same rule. */
   readonly spotCandles: readonly Candle[];
+  /**
+   * Optional: the volume divergence's baseline over the windows ending by `endTs`, already kept
+   * by a replay (each window's ratio computed once per history, not at every decision time).
+   * Used only when its windows and end are the stream's.
+   */
+  readonly volumeBaseline?: VolumeBaselineStats;
+}
+
+export interface VolumeBaselineStats {
+  /** The hour the stream's windows end at (the last full hour before the decision time). */
+  readonly endTs: number;
+  readonly recentHours: number;
+  readonly baselineHours: number;
+  /** Complete baseline windows, their mean log ratio, and Σ (ratio − mean)², oldest window first. */
+  readonly windows: number;
+  readonly mean: number;
+  readonly squares: number;
 }
 
 export interface SymbolMarketView {

@@ -58,21 +58,36 @@ export function volumeDivergence(
   // Windows end at the last full hour: a candle counts only once closed (ts + 1 h ≤ decisionTs).
   const endTs = Math.floor(decisionTs / HOUR_MS) * HOUR_MS;
   const fromTs = endTs - (params.baselineHours + params.recentHours) * HOUR_MS;
-  const slotCount = Math.max(0, Math.ceil((endTs - fromTs) / HOUR_MS));
-  const { perp, spot, perpAt } = scratchFor(slotCount);
-  byHour(venue.perpCandles, fromTs, endTs, slotCount, perp, perpAt);
-  byHour(venue.spotCandles, fromTs, endTs, slotCount, spot, null);
-
   const recentStart = endTs - params.recentHours * HOUR_MS;
-  const recentRatio = logRatioFrom(perp, spot, slotCount, (recentStart - fromTs) / HOUR_MS, params.recentHours);
+  // A baseline a replay kept for these windows: only the recent hours are read here.
+  const kept = venue.volumeBaseline;
+  const useKept = kept !== undefined && kept.endTs === endTs && kept.recentHours === params.recentHours && kept.baselineHours === params.baselineHours;
+  const windowFrom = useKept ? recentStart : fromTs;
+  const slotCount = Math.max(0, Math.ceil((endTs - windowFrom) / HOUR_MS));
+  const { perp, spot, perpAt } = scratchFor(slotCount);
+  byHour(venue.perpCandles, windowFrom, endTs, slotCount, perp, perpAt);
+  byHour(venue.spotCandles, windowFrom, endTs, slotCount, spot, null);
+
+  const recentRatio = logRatioFrom(perp, spot, slotCount, (recentStart - windowFrom) / HOUR_MS, params.recentHours);
   const recent = Number.isNaN(recentRatio) ? null : recentRatio;
-  // Baseline windows end at or before the recent window starts: no overlap with what is judged.
-  // Kept in a reused scratch array (this runs at every decision time of a backtest).
-  const baseline = baselineScratch(slotCount);
   let windows = 0;
-  for (let start = fromTs; start + params.recentHours * HOUR_MS <= recentStart; start += HOUR_MS) {
-    const ratio = logRatioFrom(perp, spot, slotCount, (start - fromTs) / HOUR_MS, params.recentHours);
-    if (!Number.isNaN(ratio)) baseline[windows++] = ratio;
+  let average = Number.NaN;
+  let squares = 0;
+  if (useKept) {
+    windows = kept.windows;
+    average = kept.mean;
+    squares = kept.squares;
+  } else {
+    // Baseline windows end at or before the recent window starts: no overlap with what is judged.
+    // Kept in a reused scratch array (this runs at every decision time of a backtest).
+    const baseline = baselineScratch(slotCount);
+    for (let start = fromTs; start + params.recentHours * HOUR_MS <= recentStart; start += HOUR_MS) {
+      const ratio = logRatioFrom(perp, spot, slotCount, (start - fromTs) / HOUR_MS, params.recentHours);
+      if (!Number.isNaN(ratio)) baseline[windows++] = ratio;
+    }
+    const stats = baselineStats(baseline, windows);
+    average = stats.mean;
+    squares = stats.squares;
   }
   const unavailable = (reason: string): StreamResult => ({
     stream: "volume-divergence", venue: venue.venue, available: false, score: 0, confirms: "neutral",
@@ -84,16 +99,10 @@ export function volumeDivergence(
     return unavailable(`not enough history yet (${windows} of ${params.minBaselineWindows} ${params.recentHours}h windows)`);
   }
 
-  // stats.ts's mean and sampleStd, the same sums in the same order, over the scratch array.
-  let total = 0;
-  for (let i = 0; i < windows; i++) total += baseline[i] as number;
-  const average = total / windows;
-  let squares = 0;
-  for (let i = 0; i < windows; i++) squares += ((baseline[i] as number) - average) * ((baseline[i] as number) - average);
   const std = Math.max(windows < 2 ? Number.NaN : Math.sqrt(squares / (windows - 1)), params.minStd);
   const z = (recent - average) / std;
-  const first = venue.perpCandles[perpAt[(recentStart - fromTs) / HOUR_MS] ?? -1];
-  const last = venue.perpCandles[perpAt[(endTs - HOUR_MS - fromTs) / HOUR_MS] ?? -1];
+  const first = venue.perpCandles[perpAt[(recentStart - windowFrom) / HOUR_MS] ?? -1];
+  const last = venue.perpCandles[perpAt[(endTs - HOUR_MS - windowFrom) / HOUR_MS] ?? -1];
   const move = first !== undefined && last !== undefined && first.open > 0 && last.close > 0 ? Math.log(last.close / first.open) : 0;
   const moveMatters = Math.abs(move) >= params.minMove;
   const triggered = z >= params.zThreshold - 1e-9 && moveMatters;
@@ -114,6 +123,19 @@ export function volumeDivergence(
     },
     summary,
   };
+}
+
+/**
+ * stats.ts's mean and the sum of squared deviations behind sampleStd, the same sums in the same
+ * order, over `values[0, n)`: what the stream scores against, and what a replay keeps for it.
+ */
+export function baselineStats(values: ArrayLike<number>, n: number): { mean: number; squares: number } {
+  let total = 0;
+  for (let i = 0; i < n; i++) total += values[i] as number;
+  const mean = total / n;
+  let squares = 0;
+  for (let i = 0; i < n; i++) squares += ((values[i] as number) - mean) * ((values[i] as number) - mean);
+  return { mean, squares };
 }
 
 /**
