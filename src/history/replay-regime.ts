@@ -152,11 +152,11 @@ export class ReplayRegime {
 
     const eta = this.rounding(a, b, minReturns);
     // Readings surely below the current volatility; none may be unsure.
-    let below = this.sorted.countWhile(surelyBelow, eta, realizedVol);
-    if (this.sorted.countWhile(maybeBelow, eta, realizedVol) !== below) return null;
+    let below = countBounds(this.sorted, eta, realizedVol, high);
+    if (countBounds(this.sorted, eta, realizedVol, low) !== below) return null;
     for (const v of partial) {
-      if (surelyBelow(v, eta, realizedVol)) below += 1;
-      else if (maybeBelow(v, eta, realizedVol)) return null;
+      if (high(v, eta) < realizedVol) below += 1;
+      else if (low(v, eta) < realizedVol) return null;
     }
     // The median lies between the bounds of the middle reading(s): order statistics move no more than the values.
     const mid = readings >> 1;
@@ -299,12 +299,18 @@ function high(v: number, eta: number): number {
   return Math.sqrt(v * v * (1 + 1e-15) + eta) * (1 + 1e-15);
 }
 
-/** The reading is surely below `limit`. */
-function surelyBelow(v: number, eta: number, limit: number): boolean {
-  return high(v, eta) < limit;
-}
-
-/** The reading may be below `limit`. */
-function maybeBelow(v: number, eta: number, limit: number): boolean {
-  return low(v, eta) < limit;
+/**
+ * How many of the sorted figures have `bound(v, eta)` below `limit`: a prefix, since the bounds
+ * rise with v. Written out, not a container's predicate search: the bound is one of two small
+ * functions, inlined, so no number is boxed per step.
+ */
+function countBounds(sorted: SortedValues, eta: number, limit: number, bound: (v: number, eta: number) => number): number {
+  let lowIndex = 0;
+  let highIndex = sorted.size;
+  while (lowIndex < highIndex) {
+    const mid = (lowIndex + highIndex) >>> 1;
+    if (bound(sorted.at(mid), eta) < limit) lowIndex = mid + 1;
+    else highIndex = mid;
+  }
+  return lowIndex;
 }

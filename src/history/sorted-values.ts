@@ -35,25 +35,21 @@ export class SortedValues {
     this.size -= 1;
   }
 
-  /** How many values are strictly below `value`. */
+  /** How many values are strictly below `value` (written out: a predicate call per step boxed the numbers). */
   countBelow(value: number): number {
-    return this.countWhile(isBelow, value, 0);
-  }
-
-  /**
-   * The length of the prefix whose values satisfy `holds(value, a, b)`, which must hold for a
-   * prefix only (true, …, true, false, …). The arguments are passed on, so that a caller's
-   * predicate needs no closure.
-   */
-  countWhile(holds: (value: number, a: number, b: number) => boolean, a: number, b: number): number {
     let low = 0;
     let high = this.size;
     while (low < high) {
       const mid = (low + high) >>> 1;
-      if (holds(this.values[mid] as number, a, b)) low = mid + 1;
+      if ((this.values[mid] as number) < value) low = mid + 1;
       else high = mid;
     }
     return low;
+  }
+
+  /** The i-th smallest value (0-based), i < size. */
+  at(i: number): number {
+    return this.values[i] as number;
   }
 
   /** The k-th smallest (0-based) of these values together with `extra` (sorted ascending, a handful). */
@@ -71,8 +67,4 @@ export class SortedValues {
     }
     return best;
   }
-}
-
-function isBelow(value: number, limit: number): boolean {
-  return value < limit;
 }
