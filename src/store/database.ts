@@ -2,9 +2,9 @@ import { createHash, randomUUID } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
-import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaClient } from "./generated/client";
 import { insideTransactionBody, inTurns } from "./sqlite-connection";
+import { sqliteOnThread } from "./sqlite-thread";
 import { PROJECT_ROOT } from "../project-root";
 
 /**
@@ -101,7 +101,7 @@ export async function openDatabase(url: string): Promise<Db> {
   }
   const file = sqlitePathFromUrl(url);
   applyMigrations(file);
-  const db = new PrismaClient({ adapter: inTurns(new PrismaBetterSqlite3({ url: `file:${file}` })) });
+  const db = new PrismaClient({ adapter: inTurns(sqliteOnThread(`file:${file}`)) });
   await db.$connect();
   // Several processes (web, worker, bot) may share the file: wait for locks instead of failing.
   await db.$queryRawUnsafe("PRAGMA busy_timeout = 5000");

@@ -84,7 +84,8 @@ describe("roles through Telegram", () => {
     server.pressButton(ADA, DESK, Number(card?.messageId), data);
     expect((await server.waitFor(() => server.callbackAnswers[1], 5_000)).text).toBe("Approving…"); // at once; the card shows the outcome
     await vi.waitFor(async () => expect((await env.app.db.proposal.findUniqueOrThrow({ where: { id } })).status).toBe("approved"), { timeout: 5_000 });
-    expect(env.executions).toEqual([id]);
+    // The execution is handed over after the approval's commit (the outbox), so it may come a moment later.
+    await vi.waitFor(() => expect(env.executions).toEqual([id]), { timeout: 5_000 });
   });
 });
 
