@@ -16,6 +16,7 @@ import { closeQueues, createQueues, QUEUE, RETRY_AFTER, type Queues } from "../.
 import { startWorkers } from "../../src/queue/workers";
 import type { App } from "../../src/app/context";
 import { writeIntents } from "../../src/store/outbox";
+import { seedProposal } from "../support/fixtures";
 import { DiscordStandIn } from "../stand-ins/discord-server";
 import { TelegramServer } from "../stand-ins/telegram-server";
 import { freshPrefix, newRedis, silentLogger, useRecordingApps } from "../support/test-env";
@@ -145,6 +146,33 @@ describe("one lane per destination", () => {
     expect(Date.now()).toBeGreaterThanOrEqual(firstAt + 1_000);
     expect(Date.now() - before).toBeGreaterThan(300);
   });
+});
+
+describe("cards first", () => {
+  it("a proposal card dispatched with a burst of texts takes each chat's first slot; the texts follow, merged", async () => {
+    const { app } = await newApp({ now: Date.now() });
+    const { server, transport } = await telegramDesk({ pacing: { perChatGapMs: 400 } });
+    const { queues } = notifyWorker(app, [transport]);
+    const proposalId = await seedProposal(app);
+    const [cardIntent] = await writeIntents(app.db, [{ kind: "card", proposalId }], Date.now());
+    const texts = Array.from({ length: 99 }, (_, i) => ({ key: `burst-${i}`, text: `Funding alert ${i}` }));
+    const textIntents = await writeIntents(app.db, texts.map((t) => ({ kind: "text" as const, ...t })), Date.now());
+    // The card's job is under way (reading the trade, rendering) when the texts arrive, each of
+    // which is ready to send at once: without the rule they take each chat's next slot first.
+    const queue = queues[QUEUE.notify];
+    await queue.add("card", { intentId: String(cardIntent), kind: "card", proposalId }, { jobId: String(cardIntent) });
+    await until(async () => ((await queue.getJobState(String(cardIntent))) === "active" ? true : undefined), 5_000);
+    await queue.addBulk(texts.map((t, i) => ({ name: "text", data: { intentId: String(textIntents[i]), kind: "text" as const, text: t.text }, opts: { jobId: String(textIntents[i]) } })));
+    for (const chat of [CHAT, DESK]) {
+      const inChat = await until(() => {
+        const sent = server.sentMessages.filter((m) => m.chatId === chat);
+        const joined = sent.map((m) => m.text).join("\n\n");
+        return texts.every((t) => joined.includes(t.text)) && sent.some((m) => m.replyMarkup !== undefined) ? sent : undefined;
+      }, 15_000);
+      expect(inChat[0]?.replyMarkup, `chat ${chat}: the first message is the card`).toBeDefined();
+      expect(inChat.length).toBeLessThan(texts.length); // the texts behind it were merged
+    }
+  }, 25_000);
 });
 
 describe("Discord failures fail the notice too", () => {
