@@ -30,8 +30,12 @@ export function collectDecisionRows(
   // from one decision time to the next (replay-regime.ts): the same label as volatilityRegimeOver.
   const regime = new ReplayRegime(history.perp, hourlyLogReturns(history.perp));
   // The views hold the bars the streams read (about a week), not the month the regime's index
-  // covers, and the volume baseline kept for the engine's windows.
-  for (const step of replay(history, { viewCandleHours: candleReachHours(engine), volumeBaseline: engine.volumeDivergence, ...options })) {
+  // covers; funding prints as far back as the funding stream can widen its window (not two weeks);
+  // and the volume baseline kept for the engine's windows.
+  const viewed: ReplayOptions = {
+    viewCandleHours: candleReachHours(engine), fundingLookbackHours: engine.fundingAnomaly.maxLookbackHours, volumeBaseline: engine.volumeDivergence, ...options,
+  };
+  for (const step of replay(history, viewed)) {
     const trading = step.view.venues.find((v) => v.venue === tradingVenue);
     // The trading venue's candles are history.perp[perpIndex.start, perpIndex.end).
     rows.push({

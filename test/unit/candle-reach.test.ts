@@ -30,6 +30,17 @@ describe("views cut to the streams' candle reach", () => {
     expect(compare(DEFAULT_ENGINE_PARAMS, 0.75)).toBeGreaterThan(1_000);
   });
 
+  it("funding prints cut to the stream's widest look-back decide as two weeks of them do (the stream re-scanning them)", () => {
+    const rescan = { ...span, stepHours: 8, rollingFundingBaseline: null };
+    const full = [...replay(btc, rescan)];
+    const cut = [...replay(btc, { ...rescan, fundingLookbackHours: DEFAULT_ENGINE_PARAMS.fundingAnomaly.maxLookbackHours })];
+    expect(cut.length).toBe(full.length);
+    cut.forEach((step, i) => {
+      expect(step.view.venues.some((v) => (v.funding?.history.length ?? 0) > 0)).toBe(true);
+      expect(streamsFor(step.view, DEFAULT_ENGINE_PARAMS)).toEqual(streamsFor(full[i]?.view ?? step.view, DEFAULT_ENGINE_PARAMS));
+    });
+  });
+
   it("follows the parameters: a longer volume baseline is handed its longer reach", () => {
     const engine = { ...DEFAULT_ENGINE_PARAMS, volumeDivergence: { ...DEFAULT_ENGINE_PARAMS.volumeDivergence, baselineHours: 300 } };
     expect(candleReachHours(engine)).toBe(305);
