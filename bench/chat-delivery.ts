@@ -169,7 +169,7 @@ export async function benchChatDelivery(options: { quick: boolean; redisUrl: str
   let runtime: Runtime | null = null;
   try {
     await server.start();
-    db = await openDatabase(`file:${path.join(dir, "bench.db")}`);
+    db = await openDatabase(`file:${path.join(dir, "bench.db")}`, { sqliteThread: true }); // as the bot role opens it (src/main.ts)
     const rawSend = await rawSends(server, options.quick ? 50 : 300);
     runtime = await startBot(db, server, redis, prefix);
     const app = runtime.app;

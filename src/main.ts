@@ -86,7 +86,9 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const operator = metricsConfigOf(config);
   const logger = createLogger({ level: config.LOG_LEVEL, secrets: secretsOf(config), pretty: (config.LOG_FORMAT ?? (process.stdout.isTTY ? "pretty" : "json")) === "pretty" });
-  const db = await openDatabase(config.DATABASE_URL);
+  // The bot role answers presses: its SQLite connection runs on its own thread (see OpenOptions).
+  const sqliteOnOwnThread = roles.includes("bot") && !/^postgres(ql)?:/.test(config.DATABASE_URL);
+  const db = await openDatabase(config.DATABASE_URL, { sqliteThread: sqliteOnOwnThread });
   const broker = config.LIVE_TRADING ? await liveBroker(config, db, logger) : undefined;
   const redisHandle = await ensureRedis({ url: config.REDIS_URL, autostart: config.REDIS_AUTOSTART, dataDir: path.resolve("data"), logger });
   const redis = new Redis(redisHandle.url, { maxRetriesPerRequest: null });
@@ -137,7 +139,7 @@ async function main(): Promise<void> {
     }),
   });
   const mode = broker === undefined ? "paper" : "live";
-  logger.info({ roles, symbols: config.SYMBOLS, venues: config.VENUES, mode, tradingVenue: config.TRADING_VENUE }, mode === "live" ? `perpbot started: LIVE trading on ${config.TRADING_VENUE}` : "perpbot started (paper trading)");
+  logger.info({ roles, symbols: config.SYMBOLS, venues: config.VENUES, mode, tradingVenue: config.TRADING_VENUE, sqliteOnOwnThread }, mode === "live" ? `perpbot started: LIVE trading on ${config.TRADING_VENUE}` : "perpbot started (paper trading)");
 
   if (stopRequested !== null) await shutdown(stopRequested);
 }

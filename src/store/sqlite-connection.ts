@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from "node:async_hooks";
+import { cacheAdapterStatements } from "./statement-cache.mjs";
 import type { SqlDriverAdapter, SqlDriverAdapterFactory, SqlQuery, SqlResultSet, Transaction as SqlTransaction } from "@prisma/driver-adapter-utils";
 
 /**
@@ -12,10 +13,11 @@ import type { SqlDriverAdapter, SqlDriverAdapterFactory, SqlQuery, SqlResultSet,
  * arrival order, so neither starves. (A plain statement issued from inside a transaction body,
  * through the client rather than `tx`, still runs in that transaction: waiting would deadlock.)
  *
- * The connection itself lives on its own thread (sqlite-thread.ts), which also keeps prepared
- * statements: better-sqlite3 is synchronous, and on the main thread a chain of statements held the
- * event loop. (Giving the loop a turn every few milliseconds instead was tried and measured: the
- * press → outcome time grew 3–10× while the acknowledgement's p99 stayed above 20 ms.)
+ * Where the connection lives is the caller's choice (openDatabase): in this thread, or on its own
+ * (sqlite-thread.ts). better-sqlite3 is synchronous, so in process a chain of statements holds
+ * the event loop until it ends: fastest for batch work (a signals cycle), but a button press
+ * arriving meanwhile waits. (Giving the loop a turn every few milliseconds instead was tried and
+ * measured: the press → outcome time grew 3–10× while the acknowledgement's p99 stayed above 20 ms.)
  */
 
 /** Marks the body of a transaction (set by `transact`), whose plain statements must not wait for it. */
@@ -110,11 +112,15 @@ class ConnectionInTurns implements SqlDriverAdapter {
   }
 }
 
-/** A SQLite adapter factory whose connections are used in turns (see above). */
+/** A SQLite adapter factory whose connections are used in turns (see above), statements prepared once. */
 export function inTurns(factory: SqlDriverAdapterFactory): SqlDriverAdapterFactory {
   return {
     provider: factory.provider,
     adapterName: factory.adapterName,
-    connect: async () => new ConnectionInTurns(await factory.connect()),
+    connect: async () => {
+      const adapter = await factory.connect();
+      cacheAdapterStatements(adapter); // in process: Prisma's own adapter (on its thread, the thread caches)
+      return new ConnectionInTurns(adapter);
+    },
   };
 }

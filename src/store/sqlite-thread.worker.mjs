@@ -6,40 +6,10 @@
 // Plain JavaScript so that it loads as it is under tsx, vitest and the bundle alike.
 import { parentPort, workerData } from "node:worker_threads";
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
-
-const STATEMENT_CACHE_SIZE = 500;
-
-/**
- * Prisma's adapter prepares every statement anew; its statements repeat, so each is prepared once
- * and kept (least recently used dropped). better-sqlite3 binds a statement only once, so the
- * parameters are passed at each run instead, shaped like what the adapter calls
- * (`prepare(sql).bind(args)` then `reader`, `run()`, `columns()`, `raw().all()`).
- */
-function cacheStatements(connection) {
-  const prepare = connection.prepare.bind(connection);
-  const cache = new Map();
-  connection.prepare = (sql) => {
-    let statement = cache.get(sql);
-    if (statement === undefined) {
-      statement = prepare(sql);
-      if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value);
-    } else {
-      cache.delete(sql); // re-inserted below: the Map's order is the recency order
-    }
-    cache.set(sql, statement);
-    const bound = (args) => ({
-      reader: statement.reader,
-      run: () => statement.run(args),
-      columns: () => statement.columns(),
-      raw: () => ({ all: () => statement.raw(true).all(args) }),
-    });
-    return { reader: statement.reader, bind: (...args) => bound(args.length === 1 && Array.isArray(args[0]) ? args[0] : args), run: (...args) => statement.run(...args) };
-  };
-}
+import { cacheAdapterStatements } from "./statement-cache.mjs";
 
 const adapter = await new PrismaBetterSqlite3({ url: workerData.url }).connect();
-// The adapter keeps its better-sqlite3 connection as `client` (its only handle to it).
-if (typeof adapter.client?.prepare === "function") cacheStatements(adapter.client);
+cacheAdapterStatements(adapter);
 
 const transactions = new Map();
 let nextTransaction = 1;
