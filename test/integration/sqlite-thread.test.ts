@@ -18,23 +18,28 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 /** About a quarter of a second of SQLite work in one statement. */
 const SLOW_COUNT = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000000) SELECT count(*) AS c FROM n";
 
+/** Runs `work` beside a 5 ms timer: the longest gap between its ticks is how long the loop was held. */
+async function loopStallDuring<T>(work: () => Promise<T>): Promise<{ value: T; took: number; longestGap: number }> {
+  let last = performance.now();
+  let longestGap = 0;
+  const ticker = setInterval(() => {
+    const now = performance.now();
+    longestGap = Math.max(longestGap, now - last);
+    last = now;
+  }, 5);
+  const started = performance.now();
+  const value = await work();
+  const took = performance.now() - started;
+  await new Promise((resolve) => setTimeout(resolve, 30)); // a tick after the statement, to see a stall
+  clearInterval(ticker);
+  return { value, took, longestGap };
+}
+
 describe.skipIf(onPostgres)("the SQLite connection's own thread", () => {
   it("a long statement leaves the event loop free: timers keep their time while it runs", async () => {
     const db = await openDatabase(`file:${path.join(scratch, "slow.db")}`, { sqliteThread: true });
     try {
-      // A 5 ms timer: the longest gap between its ticks is how long the loop was held.
-      let last = performance.now();
-      let longestGap = 0;
-      const ticker = setInterval(() => {
-        const now = performance.now();
-        longestGap = Math.max(longestGap, now - last);
-        last = now;
-      }, 5);
-      const started = performance.now();
-      const rows = await db.$queryRawUnsafe<{ c: bigint | number }[]>(SLOW_COUNT);
-      const took = performance.now() - started;
-      await new Promise((resolve) => setTimeout(resolve, 30)); // a tick after the statement, to see a stall
-      clearInterval(ticker);
+      const { value: rows, took, longestGap } = await loopStallDuring(() => db.$queryRawUnsafe<{ c: bigint | number }[]>(SLOW_COUNT));
       expect(Number(rows[0]?.c)).toBe(1_000_000);
       expect(took, "the statement must be long enough to show a blocked loop").toBeGreaterThan(80);
       // On the main thread the loop would stall for the whole statement.
@@ -47,18 +52,7 @@ describe.skipIf(onPostgres)("the SQLite connection's own thread", () => {
   it("in process (the default, for batch work) the same statement does hold the loop: the test above can tell", async () => {
     const db = await openDatabase(`file:${path.join(scratch, "in-process.db")}`);
     try {
-      let last = performance.now();
-      let longestGap = 0;
-      const ticker = setInterval(() => {
-        const now = performance.now();
-        longestGap = Math.max(longestGap, now - last);
-        last = now;
-      }, 5);
-      const started = performance.now();
-      await db.$queryRawUnsafe(SLOW_COUNT);
-      const took = performance.now() - started;
-      await new Promise((resolve) => setTimeout(resolve, 30));
-      clearInterval(ticker);
+      const { took, longestGap } = await loopStallDuring(() => db.$queryRawUnsafe(SLOW_COUNT));
       expect(longestGap).toBeGreaterThan(took * 0.8);
     } finally {
       await db.$disconnect();
