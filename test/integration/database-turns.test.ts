@@ -26,6 +26,9 @@ async function openTransaction(db: Db, key: string, rest: (tx: Tx) => Promise<vo
     inside();
     await rest(tx);
   }, attempts);
+  // A transaction meant to fail may fail before the test awaits `done` (the other flow's write
+  // took longer than its sleep, as on a fresh PostgreSQL pool); the test still asserts on `done`.
+  done.catch(() => undefined);
   await opened;
   return { done };
 }
