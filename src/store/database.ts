@@ -6,6 +6,7 @@ import { PrismaClient } from "./generated/client";
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import { insideTransactionBody, inTurns } from "./sqlite-connection";
 import { sqliteOnThread } from "./sqlite-thread";
+import { keepWasmOnBaselineTier } from "./wasm-tier";
 import { PROJECT_ROOT } from "../project-root";
 
 /**
@@ -102,6 +103,7 @@ export interface OpenOptions {
  * if needed) or a PostgreSQL database (the schema created if needed).
  */
 export async function openDatabase(url: string, options: OpenOptions = {}): Promise<Db> {
+  keepWasmOnBaselineTier(); // before the client compiles Prisma's query planner (wasm-tier.ts: ~50 MB less)
   if (databaseProvider(url) === "postgres") {
     // Loaded only for a PostgreSQL URL: pg, its adapter and the second generated client cost a
     // SQLite process ~15 MB it never uses.
