@@ -19,7 +19,7 @@ let applied = false;
  * module is compiled, which this one is.
  */
 export function keepWasmOnBaselineTier(): void {
-  if (applied || process.env.EXP_TIERUP === "1") return;
+  if (applied) return;
   applied = true;
   setFlagsFromString("--liftoff-only");
 }
