@@ -1,6 +1,7 @@
 import type { Candle } from "../core/signals/types";
 import { snapSettlement } from "../core/trading/funding";
 import type { MarketDataSource } from "../exchange/market-data";
+import { insertRows } from "../store/bulk-insert";
 import type { App } from "./context";
 
 /**
@@ -39,8 +40,9 @@ export async function backfillFunding(app: App, source: MarketDataSource, symbol
   if (rows.length === 0) return;
   try {
     // One insert for the page (a first start stores a week per pair: a row at a time cost a
-    // transaction and two queries each, the bulk of a first poll's work and garbage).
-    await app.db.fundingPrint.createMany({ data: rows });
+    // transaction and two queries each, the bulk of a first poll's work and garbage), and not
+    // Prisma's createMany, whose plan is compiled anew at every call (store/bulk-insert.ts).
+    await insertRows(app.db, "FundingPrint", rows);
   } catch {
     // Another writer (a retried poll, an import) stored some meanwhile: one by one, keeping what exists.
     for (const row of rows) {
@@ -55,14 +57,14 @@ type BarRow = { venue: string; symbol: string; ts: Date; open: number; high: num
 const TABLES = {
   perp: {
     latest: (app: App, venue: string, symbol: string) => app.db.candle.findFirst({ where: { venue, symbol }, orderBy: { ts: "desc" }, select: { ts: true } }),
-    createMany: (app: App, data: BarRow[]) => app.db.candle.createMany({ data }),
+    createMany: (app: App, data: BarRow[]) => insertRows(app.db, "Candle", data),
     upsert: (app: App, row: BarRow) => app.db.candle.upsert({ where: { venue_symbol_ts: { venue: row.venue, symbol: row.symbol, ts: row.ts } }, create: row, update: {} }),
     fetch: (source: MarketDataSource, symbol: string, since: number) => source.fetchPerpCandles(symbol, since),
     backfillDays: PERP_CANDLE_BACKFILL_DAYS,
   },
   spot: {
     latest: (app: App, venue: string, symbol: string) => app.db.spotCandle.findFirst({ where: { venue, symbol }, orderBy: { ts: "desc" }, select: { ts: true } }),
-    createMany: (app: App, data: BarRow[]) => app.db.spotCandle.createMany({ data }),
+    createMany: (app: App, data: BarRow[]) => insertRows(app.db, "SpotCandle", data),
     upsert: (app: App, row: BarRow) => app.db.spotCandle.upsert({ where: { venue_symbol_ts: { venue: row.venue, symbol: row.symbol, ts: row.ts } }, create: row, update: {} }),
     fetch: (source: MarketDataSource, symbol: string, since: number) => source.fetchSpotCandles(symbol, since),
     backfillDays: SPOT_CANDLE_BACKFILL_DAYS,

@@ -1,4 +1,5 @@
 import type { Signal as EngineSignal } from "../core/signals/engine";
+import { insertRowsReturning } from "../store/bulk-insert";
 import type { Db } from "../store/database";
 import type { App } from "./context";
 
@@ -35,15 +36,15 @@ export async function journalSignals(app: App, now: number, decisions: readonly 
   if (decisions.length === 0) return [];
   const memory = remembered.get(app.db);
   const before = await app.db.signal.findFirst({ orderBy: { id: "desc" }, select: { id: true } });
-  const rows = await app.db.signal.createManyAndReturn({
-    data: decisions.map(({ symbol, decision }) => ({
-      symbol, venue: app.settings.tradingVenue, ts: new Date(now), direction: decision.direction, fired: decision.fired,
-      score: decision.score, confidence: decision.confidence, horizonHours: decision.horizonHours,
-      explanation: decision.explanation, streamsJson: JSON.stringify(decision.streams), modelVersion: decision.modelVersion,
-      crossConfirmed: decision.confirmedAcrossExchanges,
-    })),
-    select: { id: true, symbol: true, fired: true, direction: true },
-  });
+  // One statement, not Prisma's createManyAndReturn: that one's query plan is compiled anew every call (store/bulk-insert.ts).
+  const inserted = await insertRowsReturning(app.db, "Signal", decisions.map(({ symbol, decision }) => ({
+    symbol, venue: app.settings.tradingVenue, ts: new Date(now), direction: decision.direction, fired: decision.fired,
+    score: decision.score, confidence: decision.confidence, horizonHours: decision.horizonHours,
+    explanation: decision.explanation, streamsJson: JSON.stringify(decision.streams), modelVersion: decision.modelVersion,
+    crossConfirmed: decision.confirmedAcrossExchanges,
+  })), ["id", "symbol", "fired", "direction"]);
+  // SQLite hands a BOOLEAN column back as 0/1 to a raw query.
+  const rows = inserted.map((r) => ({ id: Number(r.id), symbol: String(r.symbol), fired: r.fired === true || r.fired === 1, direction: String(r.direction) }));
   // RETURNING does not promise the order of the rows: they are matched by symbol (one per symbol per cycle).
   const bySymbol = new Map(rows.map((r) => [r.symbol, r.id]));
   const ids = decisions.map(({ symbol }) => {

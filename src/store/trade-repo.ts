@@ -2,6 +2,7 @@ import Decimal from "decimal.js";
 import { intentId, type ExitReason, type Intent } from "../core/trading/intents";
 import type { Decision, OrderState, PositionState, ProposalTerms, TradeEvent, TradeState } from "../core/trading/types";
 import type { FundingPayment, Order, Position, Proposal } from "./generated/client";
+import { insertRows } from "./bulk-insert";
 import { writeIntents, type Tx } from "./outbox";
 
 /**
@@ -116,11 +117,10 @@ export async function insertProposal(tx: Tx, terms: ProposalTerms, intents: read
  */
 export async function insertProposalsWithCards(tx: Tx, all: readonly ProposalTerms[], now: number): Promise<string[][]> {
   if (all.length === 0) return [];
-  await tx.proposal.createMany({ data: all.map((terms) => proposalRow(terms, now)) });
+  // Plain statements, not Prisma's createMany, whose query plans are compiled anew every call (bulk-insert.ts).
+  await insertRows(tx, "Proposal", all.map((terms) => proposalRow(terms, now)));
   const cards = all.map((terms) => ({ kind: "card" as const, proposalId: terms.id }));
-  await tx.intent.createMany({
-    data: cards.map((intent) => ({ id: intentId(intent, 0), kind: intent.kind, payloadJson: JSON.stringify(intent), status: "pending", createdAt: new Date(now) })),
-  });
+  await insertRows(tx, "Intent", cards.map((intent) => ({ id: intentId(intent, 0), kind: intent.kind, payloadJson: JSON.stringify(intent), status: "pending", createdAt: new Date(now) })));
   return cards.map((intent) => [intentId(intent, 0)]);
 }
 
