@@ -147,6 +147,9 @@ async function deliverCard(app: App, transports: readonly ChatTransport[], propo
         if (hash !== onScreen) await transport.edit(ref, text);
         onScreen = hash;
         await app.db.chatMessage.updateMany({ where: { id: message.id, version: { lt: shown.version } }, data: { version: shown.version, shownHash: hash } });
+        // The version alone first (one query; the whole trade is up to four): all the check needs.
+        const current = await app.db.proposal.findUnique({ where: { id: notice.proposalId }, select: { version: true } });
+        if (current === null || current.version <= shown.version) break;
         const latest = await loadTrade(app.db, notice.proposalId);
         if (latest === null || latest.version <= shown.version) break;
         shown = latest;

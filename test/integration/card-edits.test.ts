@@ -3,11 +3,12 @@
  * shows, and an edit that would show the same is not sent. The Telegram stand-in answers an
  * identical edit 400 "message is not modified" as Telegram does; the transport takes that as done.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { rejectProposal } from "../../src/app/decide-proposal";
 import { DiscordTransport } from "../../src/chat/discord/discord-transport";
 import { deliverNotice } from "../../src/chat/notifier";
 import { TelegramTransport } from "../../src/chat/telegram/telegram-transport";
+import type { ChatTransport } from "../../src/chat/transport";
 import { DiscordStandIn } from "../stand-ins/discord-server";
 import { TelegramServer } from "../stand-ins/telegram-server";
 import { seedProposal } from "../support/fixtures";
@@ -50,6 +51,45 @@ describe("card edits", () => {
     const rows = await app.db.chatMessage.findMany({ where: { proposalId: id } });
     const { version } = await app.db.proposal.findUniqueOrThrow({ where: { id } });
     expect(rows.map((r) => r.version)).toEqual([version - 1, version - 1]);
+  });
+
+  it("an edit rendered earlier that lands after a newer one (another bot process) is followed by the newest state", async () => {
+    const { telegram, transports } = await desks();
+    const [tg] = transports;
+    const { app } = await newApp({ now: Date.now() });
+    const id = await seedProposal(app);
+    await deliverNotice(app, [tg], { kind: "card", proposalId: id });
+    // Version 1: a change the card shows (its stop loss), not yet on screen.
+    const { stopPrice } = await app.db.proposal.findUniqueOrThrow({ where: { id } });
+    await app.db.proposal.update({ where: { id }, data: { stopPrice: String(Number(stopPrice) * 0.99), version: { increment: 1 } } });
+    // A second bot process: its own notifier module (card jobs of one proposal take turns only
+    // within a process), on the same database and Telegram.
+    vi.resetModules();
+    const otherProcess = await import("../../src/chat/notifier");
+    expect(otherProcess.deliverNotice).not.toBe(deliverNotice);
+    // This process's edit of version 1 is slow: meanwhile the trade is rejected (version 2) and the
+    // other process shows that; then the slow edit lands on top of it.
+    let held = false;
+    const slow: ChatTransport = {
+      platform: tg.platform, chatIds: tg.chatIds, start: (h, c) => tg.start(h, c), stop: () => tg.stop(), broadcast: (m, k, q) => tg.broadcast(m, k, q),
+      async edit(ref, message) {
+        if (!held) {
+          held = true;
+          expect(message.text).not.toContain("Rejected");
+          await rejectProposal(app, id, { platform: "telegram", userId: "111", displayName: "Ada" });
+          await otherProcess.deliverNotice(app, [tg], { kind: "card", proposalId: id });
+          expect(telegram.edits.at(-1)?.text).toContain("Rejected by Ada");
+        }
+        await tg.edit(ref, message);
+      },
+    };
+    await deliverNotice(app, [slow], { kind: "card", proposalId: id });
+    expect(held).toBe(true);
+    // The stale edit landed last, and was followed by a check that found version 2 and showed it.
+    expect(telegram.edits.at(-1)?.text).toContain("Rejected by Ada");
+    const [copy] = await app.db.chatMessage.findMany({ where: { proposalId: id } });
+    const { version } = await app.db.proposal.findUniqueOrThrow({ where: { id } });
+    expect(copy?.version).toBe(version);
   });
 
   it("an identical edit that does reach Telegram (a copy nobody hashed) is answered 400 'not modified' and taken as done", async () => {
