@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { insertRows, insertRowsReturning, type BulkTables } from "../../src/store/bulk-insert";
 import { openDatabase, type Db } from "../../src/store/database";
-import { dropTestDatabase, TEST_POSTGRES_URL } from "../support/test-database";
+import { dropTestDatabase, ownPostgresSchemaUrl } from "../support/test-database";
 
 /**
  * The multi-row INSERT that replaces Prisma's createMany on the hot paths must store exactly what
@@ -14,8 +14,7 @@ import { dropTestDatabase, TEST_POSTGRES_URL } from "../support/test-database";
  */
 
 const dir = mkdtempSync(path.join(tmpdir(), "perpbot-bulk-"));
-const schema = `t_bulk_${process.pid}_${Date.now().toString(36)}`;
-const postgresUrl = (() => { const u = new URL(TEST_POSTGRES_URL); u.searchParams.set("schema", schema); return u.toString(); })();
+const postgresUrl = ownPostgresSchemaUrl("bulk");
 const open: Db[] = [];
 afterAll(async () => {
   await Promise.all(open.map((db) => db.$disconnect()));
@@ -99,9 +98,11 @@ describe.each(PROVIDERS)("multi-row insert on $name", (provider) => {
   });
 
   it("splits a large insert into statements under the parameter limits and inserts every row", async () => {
-    expect(await insertRows(db, "Candle", candles("MANY", 2_500))).toBe(2_500); // 8 columns: 20,000 parameters
-    expect(await db.candle.count({ where: { symbol: "MANY" } })).toBe(2_500);
-    expect(await insertRowsReturning(db, "Candle", candles("MANY-R", 1_500), ["ts"])).toHaveLength(1_500);
+    // 8 columns × 8,500 rows: 68,000 parameters, over SQLite's 32,766 and PostgreSQL's 65,535, so
+    // one statement would be refused on either.
+    expect(await insertRows(db, "Candle", candles("MANY", 8_500))).toBe(8_500);
+    expect(await db.candle.count({ where: { symbol: "MANY" } })).toBe(8_500);
+    expect(await insertRowsReturning(db, "Candle", candles("MANY-R", 8_500), ["ts"])).toHaveLength(8_500);
   });
 
   it("refuses what it cannot store faithfully, and a duplicate key fails the insert so callers can fall back", async () => {

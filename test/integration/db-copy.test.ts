@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { openDatabase, type Db } from "../../src/store/database";
 import { readRows, tableCounts, TABLES_IN_REFERENCE_ORDER, tableOf } from "../../src/store/database-copy";
 import { startScript, type ScriptRun } from "../support/child-processes";
-import { dropTestDatabase, TEST_POSTGRES_URL } from "../support/test-database";
+import { dropTestDatabase, ownPostgresSchemaUrl } from "../support/test-database";
 
 /**
  * `npm run db:copy` as a real process: a populated SQLite journal (every table, ids with gaps,
@@ -17,8 +17,7 @@ import { dropTestDatabase, TEST_POSTGRES_URL } from "../support/test-database";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const scratch = mkdtempSync(path.join(tmpdir(), "perpbot-db-copy-"));
-const schema = `t_copy_${process.pid}_${Date.now().toString(36)}`;
-const target = (() => { const u = new URL(TEST_POSTGRES_URL); u.searchParams.set("schema", schema); return u.toString(); })();
+const target = ownPostgresSchemaUrl("copy");
 afterAll(async () => {
   await dropTestDatabase(target);
   rmSync(scratch, { recursive: true, force: true });

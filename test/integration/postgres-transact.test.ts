@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { openDatabase, transact, type Db } from "../../src/store/database";
-import { dropTestDatabase, TEST_POSTGRES_URL } from "../support/test-database";
+import { dropTestDatabase, ownPostgresSchemaUrl } from "../support/test-database";
 
 /**
  * What the code relies on from SQLite's single writer must hold on PostgreSQL too: two processes
@@ -9,8 +9,7 @@ import { dropTestDatabase, TEST_POSTGRES_URL } from "../support/test-database";
  * PostgreSQL server the CI machines have, whichever database the rest of the suite uses.
  */
 
-const schema = `t_tx_${process.pid}_${Date.now().toString(36)}`;
-const url = (() => { const u = new URL(TEST_POSTGRES_URL); u.searchParams.set("schema", schema); return u.toString(); })();
+const url = ownPostgresSchemaUrl("tx");
 const open: Db[] = [];
 afterAll(async () => {
   await Promise.all(open.map((db) => db.$disconnect()));

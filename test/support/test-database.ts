@@ -50,6 +50,15 @@ function schemaUrl(schema: string): string {
 }
 
 /**
+ * A PostgreSQL URL in a new schema of this run, for a test that uses PostgreSQL whichever database
+ * the suite runs on (`label` names the test in the schema). Its test drops it; the global teardown
+ * drops it too if the test could not.
+ */
+export function ownPostgresSchemaUrl(label: string): string {
+  return schemaUrl(`t_${runKey()}_${label}_${process.pid}_${Date.now().toString(36)}`);
+}
+
+/**
  * The DATABASE_URL for a test database that would be the SQLite file `file`: `file:<file>` on
  * SQLite; on PostgreSQL a schema derived from the path, so the same file name always gives the
  * same database (a restarted process finds its data) and different files never share one.
