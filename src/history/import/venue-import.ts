@@ -140,7 +140,9 @@ export async function importFromVenue(options: VenueImportOptions): Promise<Venu
         if (error.kind === "rate-limited") {
           rateLimitWaits += 1;
           if (rateLimitWaits > MAX_RATE_LIMIT_WAITS) throw new ImportStopped(`${name} kept answering "too many requests" (${MAX_RATE_LIMIT_WAITS} pauses waited out). ${resumeHint()}`, true, progress());
-          wait = error.retryAfterMs ?? (options.backoffMs ?? 1_000) * 2 ** Math.min(rateLimitWaits, 6);
+          // +1 ms: Node's timers run on the event loop's cached clock and can wake a millisecond before
+          // Date.now reaches the venue's cool-down end, which would count as a second pause.
+          wait = error.retryAfterMs === null ? (options.backoffMs ?? 1_000) * 2 ** Math.min(rateLimitWaits, 6) : Math.ceil(error.retryAfterMs) + 1;
         } else if (error.kind === "banned") {
           // The adapter's message says how long the ban lasts (the venue's own "banned until" where it gave one).
           throw new ImportStopped(`${error.message} Run the same command after that to resume; everything before ${new Date(cursorTs).toISOString()} is stored.`, true, progress());
