@@ -19,8 +19,10 @@ const optionalText = z.string().trim().optional().transform((v) => (v === "" ? u
 const timesOfDay = csv.pipe(z.array(z.string().regex(DIGEST_TIME_PATTERN, "must be times of day like 08:00,20:00 (24-hour HH:MM, comma-separated)")).min(1, "needs at least one time like 08:00"))
   .transform((times) => [...new Set(times)].sort());
 /** An IANA zone, stored under its canonical spelling so a slot's key does not change with the letter case. */
-const timeZone = z.string().trim().refine(isIanaZone, "must be an IANA time zone like Europe/London, America/New_York or UTC")
-  .transform((zone) => new Intl.DateTimeFormat("en-US", { timeZone: zone }).resolvedOptions().timeZone);
+/** UTC's usual spellings, canonical without asking Intl (whose first use costs about 11 MB: digest-slots.ts). */
+const UTC_SPELLING = /^(etc\/)?(utc|gmt)$/i;
+const timeZone = z.string().trim().refine((zone) => UTC_SPELLING.test(zone) || isIanaZone(zone), "must be an IANA time zone like Europe/London, America/New_York or UTC")
+  .transform((zone) => (UTC_SPELLING.test(zone) ? "UTC" : new Intl.DateTimeFormat("en-US", { timeZone: zone }).resolvedOptions().timeZone));
 /** Shares of a distance, each strictly between 0 and 1, kept once each and ascending. */
 const SHARES_HINT = "must be shares between 0 and 1 like 0.5,0.8 (comma-separated)";
 const shares = csv.pipe(z.array(z.coerce.number<string>({ error: SHARES_HINT }).gt(0, SHARES_HINT).lt(1, SHARES_HINT)).min(1, SHARES_HINT))

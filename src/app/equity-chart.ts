@@ -1,4 +1,5 @@
 import { formatUsd } from "../chat/render/proposal-card";
+import { groupedNumber } from "../core/grouped-number";
 import { renderEquityChart, type EquityPoint } from "../render/charts";
 import type { App } from "./context";
 import { isPeriod, PERIOD_TEXT, PERIODS, periodStart, type Period } from "./periods";
@@ -113,7 +114,7 @@ export async function equityChart(app: App, period: ChartPeriod, now: number): P
   const caption = [
     `Equity over ${PERIOD_TEXT[period]} (${mode}): ${figures}.`,
     `Deepest drawdown ${percent(history.maxDrawdown)} below the peak; now ${percent(last.drawdown)}.`,
-    `${history.count.toLocaleString("en-US")} readings, ${utc(first.ts)} → ${utc(last.ts)} UTC.`,
+    `${groupedNumber(history.count, { maximumFractionDigits: 0 })} readings, ${utc(first.ts)} → ${utc(last.ts)} UTC.`,
   ].join("\n");
   return { kind: "chart", png, caption, filename: `perpbot-equity-${period}-${new Date(now).toISOString().slice(0, 10)}.png` };
 }

@@ -41,6 +41,7 @@ export const isIanaZone = (zone: string): boolean => zone.trim() !== "" && IANAZ
 export function digestSlot(localDate: string, localTime: string, zone: string): DigestSlot {
   const [year = NaN, month = NaN, day = NaN] = localDate.split("-").map(Number);
   const [hour = NaN, minute = NaN] = localTime.split(":").map(Number);
+  if (zone === UTC) return utcSlot(localDate, localTime, [year, month, day, hour, minute]);
   const at = DateTime.fromObject({ year, month, day, hour, minute }, { zone });
   if (!at.isValid) throw new Error(`Not a digest slot: ${localDate} ${localTime} in ${zone} (${at.invalidExplanation ?? at.invalidReason ?? "invalid"})`);
   // luxon takes the later of two occurrences; try each offset the zone has around that day, keep the earliest that shows this wall time.
@@ -54,12 +55,34 @@ export function digestSlot(localDate: string, localTime: string, zone: string): 
   return { key: `digest-${localDate}T${localTime}-${zone}`, ts, localDate, localTime, zone };
 }
 
+/**
+ * UTC, the default zone, without luxon: no daylight-saving change to place, and luxon's first
+ * date builds an Intl formatter, which maps about 11 MB of the node binary's ICU data into the
+ * process for good (src/core/grouped-number.ts). The tests hold this to the luxon path's slots.
+ */
+const UTC = "UTC";
+const DAY_MS = 86_400_000;
+
+function utcSlot(localDate: string, localTime: string, [year, month, day, hour, minute]: readonly number[]): DigestSlot {
+  const ts = Date.UTC(year ?? NaN, (month ?? NaN) - 1, day, hour, minute);
+  const back = new Date(ts);
+  const valid = Number.isFinite(ts) && back.getUTCFullYear() === year && back.getUTCMonth() + 1 === month && back.getUTCDate() === day
+    && back.getUTCHours() === hour && back.getUTCMinutes() === minute;
+  if (!valid) throw new Error(`Not a digest slot: ${localDate} ${localTime} in ${UTC} (no such date or time)`);
+  return { key: `digest-${localDate}T${localTime}-${UTC}`, ts, localDate, localTime, zone: UTC };
+}
+
+/** The zone-local date `offset` days from the day holding `around`, YYYY-MM-DD. */
+function localDateAround(around: number, offset: number, zone: string): string | null {
+  if (zone === UTC) return new Date((Math.floor(around / DAY_MS) + offset) * DAY_MS).toISOString().slice(0, 10);
+  return DateTime.fromMillis(around, { zone }).startOf("day").plus({ days: offset }).toISODate();
+}
+
 /** Every slot of the zone-local days from `fromDay` to `toDay` days around `around`, by instant. */
 function slotsAround(schedule: DigestSchedule, around: number, fromDay: number, toDay: number): DigestSlot[] {
-  const today = DateTime.fromMillis(around, { zone: schedule.zone }).startOf("day");
   const slots: DigestSlot[] = [];
   for (let offset = fromDay; offset <= toDay; offset += 1) {
-    const date = today.plus({ days: offset }).toISODate();
+    const date = localDateAround(around, offset, schedule.zone);
     if (date === null) continue;
     for (const time of schedule.times) slots.push(digestSlot(date, time, schedule.zone));
   }

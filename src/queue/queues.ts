@@ -4,6 +4,7 @@ import { cronPatternOf, type DigestSchedule } from "../core/digest-slots";
 import type { ExitReason } from "../core/trading/intents";
 import type { Logger } from "../log";
 import type { OutageLog } from "./outage-log";
+import { perpbotRepeatStrategy } from "./repeat-strategy";
 
 /** Queue names; one job processor per queue, in jobs/. */
 export const QUEUE = {
@@ -90,7 +91,8 @@ export type Queues = { readonly [K in QueueName]: Queue<JobData[K]> };
 /** `outage`: connection errors go there (one line when Redis goes, one a minute, one when it is back) instead of one line each. */
 export function createQueues(connection: ConnectionOptions, prefix: string, logger?: Logger, outage?: OutageLog): Queues {
   const make = <K extends QueueName>(name: K): Queue<JobData[K]> => {
-    const queue = new Queue<JobData[K]>(name, { connection, prefix, defaultJobOptions: JOB_OPTIONS[name] });
+    // The schedulers' next firing without cron-parser for UTC patterns (repeat-strategy.ts: ICU's memory).
+    const queue = new Queue<JobData[K]>(name, { connection, prefix, defaultJobOptions: JOB_OPTIONS[name], settings: { repeatStrategy: perpbotRepeatStrategy } });
     // Without a listener BullMQ prints raw stack traces on every Redis hiccup; one line each instead.
     queue.on("error", (error: Error) => (outage ? outage.failed(error) : logger?.warn({ queue: name, error: error.message }, "queue connection problem")));
     return queue;

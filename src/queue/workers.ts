@@ -2,6 +2,7 @@ import { DelayedError, UnrecoverableError, Worker, type ConnectionOptions, type 
 import { isDatabaseUnavailable } from "../core/database-errors";
 import type { Logger } from "../log";
 import type { OutageLog } from "./outage-log";
+import { perpbotRepeatStrategy } from "./repeat-strategy";
 import type { Db } from "../store/database";
 import { markIntentDone, markIntentFailed, noteIntentError } from "../store/outbox";
 import { QUEUE, retryAfterBackoff, type QueueName } from "./queues";
@@ -86,8 +87,9 @@ export function startWorkers(
       connection: options.connection,
       prefix: options.prefix,
       concurrency: spec.concurrency ?? DEFAULT_CONCURRENCY[spec.queue] ?? 1,
-      // Retries never sooner than the chat platform asked (queues.ts, RETRY_AFTER).
-      settings: { backoffStrategy: retryAfterBackoff },
+      // Retries never sooner than the chat platform asked (queues.ts, RETRY_AFTER); a scheduler's
+      // next job, when this worker takes its current one, as the queues compute it.
+      settings: { backoffStrategy: retryAfterBackoff, repeatStrategy: perpbotRepeatStrategy },
       ...DEFAULT_LOCK,
       ...options.lock,
       ...(spec.maxStalledCount !== undefined ? { maxStalledCount: spec.maxStalledCount } : {}),

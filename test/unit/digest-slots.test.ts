@@ -105,3 +105,20 @@ describe("which digest a run sends", () => {
     expect(dueDigest(LONDON, utc("2026-03-31T19:30:00Z"))).toMatchObject({ kind: "send", slot: { key: "digest-2026-03-31T20:00-Europe/London" } });
   });
 });
+
+describe("UTC, the default zone, without luxon", () => {
+  it("places every slot where luxon's path places it (Etc/UTC takes that path): 800 random instants, on a slot, a millisecond before one, and anywhere", () => {
+    const schedule = (zone: string): DigestSchedule => ({ times: ["00:00", "08:00", "20:00", "23:59"], zone });
+    let seed = 3;
+    for (let i = 0; i < 800; i += 1) {
+      seed = (seed * 16_807) % 2_147_483_647;
+      const minute = Date.UTC(2019, 0, 1) + (seed % (12 * 365 * 24 * 60)) * MIN;
+      // Every fourth exactly on a slot or a millisecond before it, the rest anywhere.
+      const at = i % 4 === 0 ? Math.floor(minute / (24 * HOUR)) * 24 * HOUR + 8 * HOUR - (i % 8 === 0 ? 0 : 1) : minute + (i % 2);
+      const fast = [latestSlotAtOrBefore(schedule("UTC"), at), nextSlotAfter(schedule("UTC"), at)];
+      const luxon = [latestSlotAtOrBefore(schedule("Etc/UTC"), at), nextSlotAfter(schedule("Etc/UTC"), at)];
+      expect(fast.map((s) => [s.ts, s.localDate, s.localTime, s.key]), new Date(at).toISOString()).toEqual(luxon.map((s) => [s.ts, s.localDate, s.localTime, s.key.replace("Etc/UTC", "UTC")]));
+    }
+    expect(() => digestSlot("2026-02-30", "08:00", "UTC")).toThrow(/Not a digest slot: 2026-02-30 08:00 in UTC/);
+  });
+});

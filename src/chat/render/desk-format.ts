@@ -1,3 +1,4 @@
+import { utcMonthDay } from "../../core/grouped-number";
 import { round } from "../../core/stats";
 import { cutAtWord } from "./fit-text";
 
@@ -23,7 +24,7 @@ export function duration(ms: number): string {
 export function utcTime(ts: number, now: number): string {
   const iso = new Date(ts).toISOString();
   const sameDay = iso.slice(0, 10) === new Date(now).toISOString().slice(0, 10);
-  const day = new Date(ts).toLocaleString("en-US", { month: "short", day: "numeric", timeZone: "UTC" });
+  const day = utcMonthDay(ts);
   return `${sameDay ? "" : `${day} `}${iso.slice(11, 16)} UTC`;
 }
 

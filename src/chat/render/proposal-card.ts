@@ -1,3 +1,4 @@
+import { groupedNumber } from "../../core/grouped-number";
 import { round } from "../../core/stats";
 import type Decimal from "decimal.js";
 import type { PositionState, TradeState } from "../../core/trading/types";
@@ -25,7 +26,7 @@ const n = (x: Amount): number => (typeof x === "number" ? x : x.toNumber());
 
 export const formatUsd = (x: Amount): string => {
   const v = n(x);
-  return `${v < 0 ? "-" : ""}${Math.abs(v).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })} USDT`;
+  return `${v < 0 ? "-" : ""}${groupedNumber(Math.abs(v), { minimumFractionDigits: 2, maximumFractionDigits: 2 })} USDT`;
 };
 export const formatPrice = (x: Amount): string => {
   const v = n(x);
@@ -33,7 +34,7 @@ export const formatPrice = (x: Amount): string => {
 };
 /** A quantity with its unit: the base asset of the symbol ("8,333 MNT"). */
 export const formatQuantity = (x: Amount, symbol: string): string =>
-  `${round(n(x), 6).toLocaleString("en-US", { maximumFractionDigits: 6 })} ${symbol.split("/")[0] ?? ""}`.trim();
+  `${groupedNumber(round(n(x), 6), { maximumFractionDigits: 6 })} ${symbol.split("/")[0] ?? ""}`.trim();
 
 /**
  * The proposal message, rendered from the trade's current state every time it is sent or edited,
