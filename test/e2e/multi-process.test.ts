@@ -1,7 +1,7 @@
 import type { InlineKeyboardMarkup } from "telegraf/types";
 import { afterAll, describe, expect, it } from "vitest";
 import { seededRandom } from "../../src/core/random";
-import type { ExchangeServer } from "../stand-ins/exchange-server";
+import type { CandleState, ExchangeServer } from "../stand-ins/exchange-server";
 import type { RecordedMessage } from "../stand-ins/telegram-server";
 import {
   ALICE, cleanupHarness, waitFor, withScenario, type RoleProcess, type Scenario,
@@ -43,12 +43,50 @@ function serveMarket(exchange: ExchangeServer, symbol: string, price: number, fu
   });
 }
 
-/** A calm week of real funding, then 0.15% per 8 h now, with the book leaning the same way: every stream says short. */
+/**
+ * A calm week of real funding, then 0.15% per 8 h now, with the book leaning the same way and a
+ * perp-led rally in the hourly bars: every stream says short.
+ *
+ * The funding jump alone is not enough to count on: the engine's funding baseline takes in the
+ * rates the bot itself polled, so by a symbol's third snapshot two 0.15% readings are in it and
+ * the stream reads "normal" (1.29σ; −0.605 with walls and book). Which cycle decides first is up to
+ * the chaos and the machine's load (a worker killed mid-poll leaves BTC, polled first, a snapshot
+ * no signal was computed on; slow polls overlap), so the bars keep a third stream short on every
+ * cycle: walls, volume divergence and book imbalance agree whatever funding says by then.
+ */
 function serveAnomaly(exchange: ExchangeServer, symbol: string, price: number): void {
   const lastSettlement = Math.floor(Date.now() / (8 * HOUR)) * 8 * HOUR;
   const realEnd = Date.UTC(2023, 11, 31, 16);
   exchange.setFundingHistory("bybit", symbol, realFundingWeek(realEnd).map((p) => ({ ts: p.ts - realEnd + lastSettlement, rate: p.rate })));
+  serveLeveragedRally(exchange, symbol, price);
   serveMarket(exchange, symbol, price, 0.0015);
+}
+
+/**
+ * Eight quiet days of hourly perp and spot bars (equal volumes, flat at 0.8% below `price`), then
+ * from four hours before this hour a perp-led rally: perp volume five times spot's, up 0.2% an
+ * hour, reaching `price` as this hour opens. Volume divergence fades it (short, z ≈ 32). The bars
+ * go on two hours past this one (the stand-in serves none before its time): an hour turning during
+ * the test moves the stream's windows and it still reads the same. No liquidation level of these
+ * bars lies within 3% of `price` (the nearest are 20x ones, about 4% away), so the walls stream
+ * stays on the ask wall alone (−0.5 with no cluster part: short, as one fully one-sided part).
+ */
+function serveLeveragedRally(exchange: ExchangeServer, symbol: string, price: number): void {
+  const thisHour = Math.floor(Date.now() / HOUR) * HOUR;
+  const unit = 42_000 / price;
+  const quiet = price * (1 - 0.008);
+  const perp: CandleState[] = [];
+  const spot: CandleState[] = [];
+  for (let ts = thisHour - 192 * HOUR; ts <= thisHour + 2 * HOUR; ts += HOUR) {
+    const k = (ts - (thisHour - 4 * HOUR)) / HOUR; // hours into the rally
+    const open = k < 0 ? quiet : quiet * (1 + 0.002 * k);
+    const close = k < 0 ? quiet : quiet * (1 + 0.002 * (k + 1));
+    const bar = { ts, open, high: Math.max(open, close) * 1.0005, low: Math.min(open, close) * 0.9995, close };
+    perp.push({ ...bar, volume: (k < 0 ? 1_000 : 5_000) * unit });
+    spot.push({ ...bar, volume: 1_000 * unit });
+  }
+  exchange.setCandles("bybit", symbol, perp);
+  exchange.setSpotCandles("bybit", symbol, spot);
 }
 
 interface Slot { readonly role: "worker" | "bot"; proc: RoleProcess; restarting: Promise<void> | null }
@@ -124,7 +162,8 @@ describe.sequential("three workers and two bots on one database and one Redis, k
         let presses: string[][] = [];
         try {
           // Market data → signal → one card per symbol.
-          await waitFor(() => SYMBOLS.every(({ symbol }) => cardOf(s, symbol) !== undefined), 45_000, "a proposal card for every symbol");
+          await waitFor(() => SYMBOLS.every(({ symbol }) => cardOf(s, symbol) !== undefined), 45_000, "a proposal card for every symbol")
+            .catch((error: unknown) => { throw withLatestDecisions(error, s, chaos.kills); });
           const cards = SYMBOLS.map(({ symbol }) => cardOf(s, symbol) as RecordedMessage);
           const ids = cards.map(proposalIdOf);
           await chaos.waitForKills(2);
@@ -161,6 +200,21 @@ describe.sequential("three workers and two bots on one database and one Redis, k
     });
   }, 170_000);
 });
+
+/**
+ * A missing card explained: each symbol without one, its latest journaled decision (how many
+ * streams agreed, and each stream's reading: which was neutral or unavailable, and why), and
+ * which process was killed when so far.
+ */
+function withLatestDecisions(error: unknown, s: Scenario, kills: readonly string[]): Error {
+  const base = error instanceof Error ? error : new Error(String(error));
+  const decisions = SYMBOLS.filter(({ symbol }) => cardOf(s, symbol) === undefined).map(({ symbol }) => {
+    const row = s.sql<{ explanation: string }>(`SELECT explanation FROM "Signal" WHERE symbol = ? ORDER BY id DESC LIMIT 1`, symbol)[0];
+    return `${symbol}, latest decision: ${row?.explanation ?? "none journaled"}`;
+  });
+  base.message += `\n${decisions.join("\n")}\nkilled so far: ${kills.join(", ") || "none"}`;
+  return base;
+}
 
 /** The end state: each trade's rows exactly once, whoever did the work and whoever died doing it. */
 function expectExactlyOnce(s: Scenario): void {
