@@ -103,7 +103,10 @@ const fullLocalTime = (ts: number, zone: string): string => DateTime.fromMillis(
 /** "16:00" on the reference's local day, "Mon 30 Mar 16:00" on another. */
 function localTime(ts: number, zone: string, reference: number): string {
   // UTC (the default) without luxon, whose first date costs about 11 MB of ICU data (digest-slots.ts).
-  if (zone === "UTC") return new Date(ts).toISOString().slice(0, 10) === new Date(reference).toISOString().slice(0, 10) ? new Date(ts).toISOString().slice(11, 16) : utcWeekdayDayMonthTime(ts);
+  if (zone === "UTC") {
+    const iso = new Date(ts).toISOString();
+    return iso.slice(0, 10) === new Date(reference).toISOString().slice(0, 10) ? iso.slice(11, 16) : utcWeekdayDayMonthTime(ts);
+  }
   const sameDay = DateTime.fromMillis(ts, { zone }).hasSame(DateTime.fromMillis(reference, { zone }), "day");
   return sameDay ? DateTime.fromMillis(ts, { zone }).toFormat("HH:mm") : fullLocalTime(ts, zone);
 }

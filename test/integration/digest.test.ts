@@ -97,6 +97,20 @@ describe("the digest job on the real Redis", () => {
 });
 
 describe("what the digest says", () => {
+  it("in UTC (the default zone, written without luxon): today's times bare, another day's with weekday, day and month", async () => {
+    const UTC_SCHEDULE: DigestSchedule = { times: ["08:00", "20:00"], zone: "UTC" };
+    const slot = Date.UTC(2026, 2, 29, 8, 0, 0);
+    const env = await app(slot - 11 * HOUR, { settings: { digest: UTC_SCHEDULE } });
+    await stoppedOutShort(env, slot - 11 * HOUR); // opened 21:00 on the 28th, closed 22:00: this digest's
+    await env.app.db.signal.create({ data: { symbol: "MNT/USDT:USDT", venue: "bybit", ts: new Date(slot - 5 * 60_000), direction: "short", fired: true, score: -0.41, confidence: 0.7, horizonHours: 8, explanation: "x", streamsJson: "{}", modelVersion: "prior-v1" } });
+    env.setNow(slot + 60_000);
+    await sendDueDigest(env.app);
+    const text = textOf((await digestRows(env))[0] ?? { payloadJson: "{}" });
+    expect(text).toContain("📋 Digest for Sun 29 Mar 08:00 (UTC), PAPER trading");
+    expect(text).toContain("Since Sat 28 Mar 20:00: 1 trade closed");
+    expect(text).toContain("  MNT/USDT:USDT: SHORT fired, score -0.41, at 07:55.");
+  });
+
   it("the trades closed since the previous slot (net, once), the pause, open positions, signals, funding, data and delivery problems, in London time", async () => {
     const env = await app(PREVIOUS - 3 * HOUR);
     await stoppedOutShort(env, PREVIOUS - 3 * HOUR); // closed 18:00 UTC on the 28th: the previous digest's
